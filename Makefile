@@ -1,0 +1,52 @@
+# The two commands of the README, and a few more for developers.
+#   make run          set up everything on the embedded default, load the demo county, serve on :8000
+#   make test         the whole test suite on SpatiaLite
+#   make test DB=postgis   the same suite on PostgreSQL + PostGIS (see README)
+
+SHELL := /bin/bash
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+POSTGIS_URL ?= postgis://postgres@127.0.0.1:5432/citydispatch
+PYTEST_ARGS ?=
+
+ifeq ($(DB),postgis)
+TEST_ENV := DATABASE_URL=$(POSTGIS_URL)
+TEST_PREP := bash scripts/postgis.sh
+else
+TEST_ENV :=
+TEST_PREP := :
+endif
+
+.PHONY: run setup setup-dev test lint bench-grids messages clean
+
+setup:
+	@bash scripts/bootstrap.sh
+
+setup-dev:
+	@bash scripts/bootstrap.sh dev
+
+run: setup
+	@DEBUG=1 $(PY) manage.py migrate --noinput
+	@DEBUG=1 $(PY) manage.py seed_demo --if-empty
+	@echo "==> Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup-dev
+	@$(TEST_PREP)
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup-dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+messages: setup-dev
+	cd $(CURDIR) && DEBUG=1 $(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=bench
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+
+bench-grids: setup-dev
+	$(PY) bench/grid_lookup.py
+
+clean:
+	rm -rf .venv db.sqlite3 .test-db*.sqlite3 media staticfiles

@@ -1,0 +1,52 @@
+"""What each role finds on its home page: links to what exists so far."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role, user_roles
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+    description: str
+
+
+def _grid_map() -> Link:
+    return Link(_("Grid map"), reverse("grids:map"), _("The grid hierarchy with chiefs, drill down large → community → micro."))
+
+
+def _admin() -> Link:
+    return Link(_("Administration"), reverse("admin:index"), _("Grids, places, chiefs, users; GeoJSON import."))
+
+
+ROLE_LINKS = {
+    Role.INTAKE_CLERK: [_grid_map],
+    Role.SHIFT_LEADER: [_grid_map],
+    Role.DISPATCHER: [_grid_map],
+    Role.GRID_CHIEF: [_grid_map],
+    Role.DEPARTMENT_HANDLER: [_grid_map],
+    Role.INSPECTOR: [_grid_map],
+    Role.SUPERVISOR: [_grid_map],
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    role: Role | None
+    title: str
+    links: list[Link]
+
+
+def home_links(*, user) -> list[Section]:
+    sections = [Section(role, role.label, [make() for make in ROLE_LINKS[role]]) for role in user_roles(user)]
+    if user.is_staff:
+        sections.append(Section(None, _("System administrator"), [_admin(), _grid_map()]))
+    if not sections:
+        sections.append(Section(None, _("No role yet"), [_grid_map()]))
+    return sections

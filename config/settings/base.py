@@ -1,0 +1,196 @@
+"""Settings, all taken from the environment (see README, "Environment variables").
+
+The embedded default needs nothing set: SpatiaLite file in the project folder,
+Celery tasks run in-process. Production sets DATABASE_URL=postgis://…,
+CELERY_BROKER_URL=redis://…, SECRET_KEY and ALLOWED_HOSTS.
+"""
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from config.env import Env
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+env = Env()
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.secret_key("SECRET_KEY", debug=DEBUG, dev_default="dev-only-key-never-used-in-production-0123456789")
+ALLOWED_HOSTS = env.allowed_hosts("ALLOWED_HOSTS", debug=DEBUG)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "leaflet",
+    "accounts",
+    "grids",
+    "cases",
+    "assessments",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.roles",
+            ],
+        },
+    },
+]
+
+# Database: SpatiaLite file by default, PostGIS in production.
+DATABASES = {"default": env.database("DATABASE_URL", default=f"spatialite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60, minimum=0)
+if DATABASES["default"]["ENGINE"].endswith("spatialite"):
+    # Many readers and one writer without "database is locked" under load.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;")
+SPATIALITE_LIBRARY_PATH = env.str("SPATIALITE_LIBRARY_PATH", default="mod_spatialite")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: per-process memory by default; Redis in production (shared by all
+# web nodes and workers, e.g. for import progress).
+CACHES = {"default": env.cache("CACHE_URL", default="locmem://")}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600, minimum=60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Internationalisation: Chinese first, English available.
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024  # a city's GeoJSON grid file can be large
+
+if not DEBUG:
+    SESSION_COOKIE_HTTPONLY = True
+    CSRF_COOKIE_HTTPONLY = False
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    X_FRAME_OPTIONS = "DENY"
+    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Celery: CELERY_BROKER_URL unset → tasks run in-process (embedded mode).
+CELERY_BROKER_URL = env.broker("CELERY_BROKER_URL")
+CELERY_EMBEDDED = CELERY_BROKER_URL is None
+if CELERY_EMBEDDED:
+    CELERY_BROKER_URL = "memory://"
+    CELERY_TASK_ALWAYS_EAGER = True
+    CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+
+# Map: the base layer. "none" (default: works on an intranet with nothing
+# installed), "tianditu" (needs TIANDITU_KEY), or a tile URL template of a local
+# tile server such as http://tiles.intranet/{z}/{x}/{y}.png.
+MAP_TILES = env.str("MAP_TILES", default="none")
+TIANDITU_KEY = env.str("TIANDITU_KEY", default="")
+if MAP_TILES == "tianditu" and not TIANDITU_KEY:
+    raise ImproperlyConfigured("TIANDITU_KEY is required when MAP_TILES=tianditu.")
+if MAP_TILES not in {"none", "tianditu"} and not (
+    MAP_TILES.startswith(("http://", "https://", "/")) and "{z}" in MAP_TILES
+):
+    raise ImproperlyConfigured(
+        "MAP_TILES must be 'none', 'tianditu' or a tile URL template containing {z}/{x}/{y}, "
+        f"got {MAP_TILES!r}."
+    )
+if MAP_TILES == "none":
+    MAP_TILE_LAYERS = []
+elif MAP_TILES == "tianditu":
+    _tdt = (
+        "https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=%s"
+        "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=" + TIANDITU_KEY
+    )
+    _tdt_opts = {"subdomains": "01234567", "maxZoom": 18, "attribution": "天地图"}
+    MAP_TILE_LAYERS = [
+        (_("Tianditu"), _tdt % ("vec", "vec"), _tdt_opts),
+        (_("Tianditu labels"), _tdt % ("cva", "cva"), _tdt_opts),
+    ]
+else:
+    MAP_TILE_LAYERS = [(_("Local tiles"), MAP_TILES, {"maxZoom": 19})]
+LEAFLET_CONFIG = {
+    "DEFAULT_CENTER": (34.92, 118.65),
+    "DEFAULT_ZOOM": 12,
+    "MIN_ZOOM": 3,
+    "MAX_ZOOM": 19,
+    "TILES": MAP_TILE_LAYERS,  # the admin widgets and the pages draw the same base layer
+    "RESET_VIEW": False,
+    "NO_GLOBALS": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}

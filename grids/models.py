@@ -1,0 +1,207 @@
+"""Territory: the grid tree, the places inside micro grids, and their chiefs.
+
+Writes go through grids.services (import, seed, admin); reads through
+grids.selectors.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    DISTRICT = "district", _("District")
+    LARGE = "large", _("Large grid")
+    COMMUNITY = "community", _("Community grid")
+    MICRO = "micro", _("Micro grid")
+
+
+LEVELS = [Level.DISTRICT, Level.LARGE, Level.COMMUNITY, Level.MICRO]
+# The level a grid's parent must have; None: the grid has no parent.
+PARENT_LEVEL: dict[str, str | None] = {
+    Level.DISTRICT: None,
+    Level.LARGE: Level.DISTRICT,  # or no parent, when the city has no district root
+    Level.COMMUNITY: Level.LARGE,
+    Level.MICRO: Level.COMMUNITY,
+}
+
+
+def parent_rule_error(level: str, parent_level: str | None) -> str | None:
+    """Why a grid of `level` may not have a parent of `parent_level`, or None."""
+    if level not in PARENT_LEVEL:
+        return _("unknown level %(level)r") % {"level": level}
+    expected = PARENT_LEVEL[level]
+    if parent_level is None:
+        if level in (Level.DISTRICT, Level.LARGE):
+            return None
+        return _("a %(level)s grid needs a parent of level %(expected)s") % {"level": level, "expected": expected}
+    if expected is None:
+        return _("a district has no parent")
+    if parent_level != expected:
+        return _("a %(level)s grid's parent must be a %(expected)s grid, not %(parent)s") % {
+            "level": level,
+            "expected": expected,
+            "parent": parent_level,
+        }
+    return None
+
+
+class Person(models.Model):
+    """Someone who answers for a grid or a place: a chief (长)."""
+
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["name", "phone"], name="person_unique_name_phone")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.phone}".strip()
+
+
+class ActiveGridQuerySet(models.QuerySet):
+    def valid_on(self, day: datetime.date) -> ActiveGridQuerySet:
+        return self.filter(valid_from__lte=day).filter(models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=day))
+
+
+class Grid(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent grid"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    boundary = models.MultiPolygonField(_("boundary"), srid=4326, spatial_index=True)
+    area_m2 = models.FloatField(_("area (m²)"), default=0)
+    valid_from = models.DateField(_("valid from"), default=datetime.date(2000, 1, 1))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    chief = models.ForeignKey(
+        Person,
+        verbose_name=_("grid chief"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="chief_of_grids",
+    )
+
+    objects = ActiveGridQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("grid")
+        verbose_name_plural = _("grids")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        parent_level = self.parent.level if self.parent_id else None
+        message = parent_rule_error(self.level, parent_level)
+        if message:
+            errors["parent"] = message
+        if self.valid_to and self.valid_from and self.valid_to < self.valid_from:
+            errors["valid_to"] = _("valid-to is before valid-from")
+        if self.boundary is not None and not self.boundary.valid:
+            errors["boundary"] = _("invalid polygon: %(reason)s") % {"reason": self.boundary.valid_reason}
+        if errors:
+            raise ValidationError(errors)
+
+
+class PlaceKind(models.TextChoices):
+    SHOP = "shop", _("Shop")
+    LANE = "lane", _("Lane")
+    STREET = "street", _("Street")
+
+
+# Who answers first at a point: a shop's frontage, then a lane, then a street.
+PLACE_PRIORITY = [PlaceKind.SHOP, PlaceKind.LANE, PlaceKind.STREET]
+DEFAULT_REACH_M = {PlaceKind.SHOP: 10.0, PlaceKind.LANE: 8.0, PlaceKind.STREET: 15.0}
+
+
+class Place(models.Model):
+    """A street (line), a shop (point with its 门前三包 frontage) or a lane, inside a micro grid.
+
+    `geometry` is what was drawn; `reach` is the area where its chief answers:
+    the geometry buffered by `reach_m` metres (kept in step by grids.services).
+    """
+
+    kind = models.CharField(_("kind"), max_length=10, choices=PlaceKind.choices, db_index=True)
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    micro_grid = models.ForeignKey(
+        Grid,
+        verbose_name=_("micro grid"),
+        on_delete=models.PROTECT,
+        related_name="places",
+        limit_choices_to={"level": Level.MICRO},
+    )
+    geometry = models.GeometryField(_("geometry"), srid=4326)
+    reach_m = models.FloatField(_("reach (m)"), default=10.0)
+    reach = models.PolygonField(_("area of responsibility"), srid=4326, spatial_index=True)
+    chief = models.ForeignKey(
+        Person,
+        verbose_name=_("chief"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="chief_of_places",
+    )
+
+    class Meta:
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name}"
+
+
+class ImportJob(models.Model):
+    """An uploaded GeoJSON file being imported by a worker; progress lives in the cache."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    filename = models.CharField(_("file name"), max_length=255)
+    payload = models.TextField(_("file content"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("grid import")
+        verbose_name_plural = _("grid imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
