@@ -91,9 +91,7 @@ class Env:
         url = self._raw(name) or default
         scheme = urlsplit(url).scheme
         if scheme not in DATABASE_SCHEMES:
-            raise ImproperlyConfigured(
-                f"{name} must start with spatialite:// or postgis://, got scheme {scheme!r}."
-            )
+            raise ImproperlyConfigured(f"{name} must start with spatialite:// or postgis://, got scheme {scheme!r}.")
         config = environ.Env.db_url_config(url)
         if scheme == "postgis" and not config.get("NAME"):
             raise ImproperlyConfigured(f"{name} must name a database, e.g. postgis://user@host:5432/dbname.")

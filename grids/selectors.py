@@ -63,7 +63,8 @@ def _spatial_index_filter(queryset: QuerySet, point: Point) -> QuerySet:
     if connection.vendor != "sqlite":
         return queryset
     table = Grid._meta.db_table
-    return queryset.extra(
+    # Parameters are bound; the table name is our own constant.
+    return queryset.extra(  # noqa: S610
         where=[
             f'"{table}"."id" IN (SELECT pkid FROM "idx_{table}_boundary" '
             "WHERE xmin <= %s AND xmax >= %s AND ymin <= %s AND ymax >= %s)"
@@ -144,3 +145,62 @@ def grid_children(*, grid: Grid | None) -> QuerySet[Grid]:
 
 def grids_for_person(*, person: Person) -> QuerySet[Grid]:
     return Grid.objects.filter(chief=person)
+
+
+@dataclass(frozen=True)
+class CoverageProblem:
+    kind: str  # "overlap" or "gap"
+    parent: Grid
+    grids: tuple[Grid, ...]  # the two overlapping siblings; empty for a gap
+    area_m2: float
+    where: Point  # a point inside the problem area, to find it on a map
+
+
+def grid_coverage_problems(*, parents: QuerySet[Grid] | None = None, min_area_m2: float = 1.0) -> list[CoverageProblem]:
+    """Overlaps between sibling grids and gaps their union leaves in their parent.
+
+    Areas below `min_area_m2` (digitising slivers) are not reported.
+    """
+    from grids.geo import area_m2
+
+    if parents is None:
+        parents = Grid.objects.filter(children__isnull=False).distinct()
+    problems: list[CoverageProblem] = []
+    for parent in parents.order_by("code"):
+        children = list(parent.children.order_by("code"))
+        if not children:
+            continue
+        for i, first in enumerate(children):
+            for second in children[i + 1 :]:
+                if not first.boundary.envelope.intersects(second.boundary.envelope):
+                    continue
+                shared = first.boundary.intersection(second.boundary)
+                if shared.empty or shared.dims < 2:
+                    continue  # touching along an edge or at a corner is fine
+                size = area_m2(shared)
+                if size >= min_area_m2:
+                    problems.append(CoverageProblem("overlap", parent, (first, second), size, shared.point_on_surface))
+        union = children[0].boundary.unary_union if len(children) == 1 else _union([c.boundary for c in children])
+        rest = parent.boundary.difference(union)
+        for part in _parts(rest):
+            size = area_m2(part)
+            if size >= min_area_m2:
+                problems.append(CoverageProblem("gap", parent, (), size, part.point_on_surface))
+    return problems
+
+
+def _union(geometries):
+    from django.contrib.gis.geos import MultiPolygon
+
+    pieces = []
+    for geom in geometries:
+        pieces.extend(geom)
+    return MultiPolygon(pieces, srid=4326).unary_union
+
+
+def _parts(geom):
+    if geom.empty:
+        return []
+    if geom.geom_type in ("Polygon",):
+        return [geom]
+    return [part for part in geom if part.geom_type == "Polygon"]

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, LineString, MultiLineString, Point, Polygon
+from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.geo import area_m2, as_multipolygon, buffer_m
-from grids.models import DEFAULT_REACH_M, LEVELS, Grid, Level, Person, Place, PlaceKind, parent_rule_error
+from grids.models import DEFAULT_REACH_M, LEVELS, Grid, ImportJob, Level, Person, Place, PlaceKind, parent_rule_error
 
+logger = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
 
 # A child may stick out of its parent by about a metre (digitising noise).
@@ -146,7 +150,9 @@ def _date(value: Any, name: str) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(str(value))
     except ValueError:
-        raise ValueError(_("%(name)s must be a date YYYY-MM-DD, got %(value)r") % {"name": name, "value": value}) from None
+        raise ValueError(
+            _("%(name)s must be a date YYYY-MM-DD, got %(value)r") % {"name": name, "value": value}
+        ) from None
 
 
 def _chief(props: dict) -> tuple[str, str] | None:
@@ -202,7 +208,10 @@ def _parse(data: Any) -> _Parsed:
 def _parse_grid(parsed: _Parsed, index, code, name, props, geometry, fail) -> None:
     level = props.get("level")
     if level not in Level.values:
-        fail(_("unknown level %(level)r (expected one of %(levels)s)") % {"level": level, "levels": ", ".join(Level.values)})
+        fail(
+            _("unknown level %(level)r (expected one of %(levels)s)")
+            % {"level": level, "levels": ", ".join(Level.values)}
+        )
         return
     if len(code) > 32:
         fail(_("code longer than 32 characters"))
@@ -291,13 +300,19 @@ def _check_tree(parsed: _Parsed) -> tuple[dict[str, Grid], dict[str, Grid]]:
         old = existing.get(row.code)
         if old and old.level != row.level:
             parsed.problems.append(
-                Problem(row.index, row.code, _("already exists as a %(old)s grid; a grid's level cannot change") % {"old": old.level})
+                Problem(
+                    row.index,
+                    row.code,
+                    _("already exists as a %(old)s grid; a grid's level cannot change") % {"old": old.level},
+                )
             )
             continue
         parent = in_file.get(row.parent_code) if row.parent_code else None
         parent_db = existing.get(row.parent_code) if row.parent_code and parent is None else None
         if row.parent_code and parent is None and parent_db is None:
-            parsed.problems.append(Problem(row.index, row.code, _("unknown parent %(parent)s") % {"parent": row.parent_code}))
+            parsed.problems.append(
+                Problem(row.index, row.code, _("unknown parent %(parent)s") % {"parent": row.parent_code})
+            )
             continue
         parent_level = parent.level if parent else (parent_db.level if parent_db else None)
         message = parent_rule_error(row.level, parent_level)
@@ -318,7 +333,12 @@ def _check_tree(parsed: _Parsed) -> tuple[dict[str, Grid], dict[str, Grid]]:
             continue
         if grid.level != Level.MICRO:
             parsed.problems.append(
-                Problem(row.index, row.code, _("a place must be in a micro grid; %(grid)s is a %(level)s grid") % {"grid": row.grid_code, "level": grid.level})
+                Problem(
+                    row.index,
+                    row.code,
+                    _("a place must be in a micro grid; %(grid)s is a %(level)s grid")
+                    % {"grid": row.grid_code, "level": grid.level},
+                )
             )
             continue
         if not covers(row.grid_code, grid.boundary, row.geometry):
@@ -341,7 +361,9 @@ def grid_import(*, data: str | bytes | dict, progress: Progress | None = None) -
         try:
             data = json.loads(data)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise GridImportError([Problem(0, "", _("the file is not valid JSON: %(error)s") % {"error": exc})]) from None
+            raise GridImportError(
+                [Problem(0, "", _("the file is not valid JSON: %(error)s") % {"error": exc})]
+            ) from None
     parsed = _parse(data)
     total = len(parsed.grids) + len(parsed.places)
     report(0, total, "check")
@@ -499,3 +521,88 @@ def grid_export(*, grids: Iterable[Grid] | None = None, places: Iterable[Place] 
         geometry = {"type": place.geometry.geom_type, "coordinates": _coords(place.geometry)}
         features.append({"type": "Feature", "properties": properties, "geometry": geometry})
     return {"type": "FeatureCollection", "features": features}
+
+
+# ------------------------------------------------------ single-row writes ---
+
+
+def grid_save(*, grid: Grid) -> Grid:
+    """Save a grid edited by hand (admin): validate the tree rules, keep its area in step."""
+    grid.full_clean()
+    grid.area_m2 = area_m2(grid.boundary)
+    grid.save()
+    return grid
+
+
+def place_save(*, place: Place) -> Place:
+    """Save a place edited by hand: keep its area of responsibility in step with its shape."""
+    place.reach = place_reach(geometry=place.geometry, reach_m=place.reach_m)
+    place.full_clean()
+    place.save()
+    return place
+
+
+# ------------------------------------------------------------ import jobs ---
+
+
+def import_progress_key(job_id: int) -> str:
+    return f"grids:import-progress:{job_id}"
+
+
+def import_job_create(*, filename: str, payload: str, user=None) -> ImportJob:
+    """Store an uploaded file and hand it to a worker once the row is committed."""
+    from grids.tasks import run_import_job
+
+    job = ImportJob.objects.create(filename=filename[:255], payload=payload, created_by=user)
+
+    def enqueue() -> None:
+        try:
+            run_import_job.delay(job.pk)
+        except Exception as exc:  # broker unreachable: say so instead of leaving the job waiting forever
+            logger.exception("could not enqueue import job %s", job.pk)
+            ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PENDING).update(
+                status=ImportJob.Status.FAILED,
+                finished_at=timezone.now(),
+                errors=[_("The task queue could not be reached (%(error)s); upload the file again.") % {"error": exc}],
+            )
+
+    transaction.on_commit(enqueue)
+    return job
+
+
+def import_job_run(*, job_id: int) -> ImportJob | None:
+    """Run one import job. Safe to call twice: a finished job is left alone, and the
+    import itself is an all-or-nothing upsert."""
+    claimed = ImportJob.objects.filter(
+        pk=job_id, status__in=[ImportJob.Status.PENDING, ImportJob.Status.RUNNING]
+    ).update(status=ImportJob.Status.RUNNING)
+    if not claimed:
+        return None
+    job = ImportJob.objects.get(pk=job_id)
+    key = import_progress_key(job_id)
+
+    def progress(done: int, total: int, stage: str) -> None:
+        cache.set(key, {"done": done, "total": total, "stage": stage}, timeout=24 * 3600)
+
+    try:
+        summary = grid_import(data=job.payload, progress=progress)
+    except GridImportError as exc:
+        job.status, job.errors = ImportJob.Status.FAILED, [str(problem) for problem in exc.problems]
+    else:
+        job.status, job.summary, job.errors = ImportJob.Status.SUCCEEDED, summary.as_dict(), []
+        job.payload = ""  # the grids are in the database now; do not keep a second copy
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "summary", "errors", "payload", "finished_at"])
+    return job
+
+
+def import_job_progress(*, job: ImportJob) -> dict:
+    """{done, total, stage, percent} for a job, from the cache while it runs."""
+    state = cache.get(import_progress_key(job.pk)) or {"done": 0, "total": 0, "stage": "check"}
+    if job.status == ImportJob.Status.SUCCEEDED:
+        state = {**state, "done": state.get("total") or 0}
+    total = state.get("total") or 0
+    state["percent"] = (
+        100 if job.status == ImportJob.Status.SUCCEEDED else (100 * state["done"] // total if total else 0)
+    )
+    return state

@@ -13,3 +13,13 @@ def make_user(db):
         return user
 
     return make
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """A real Celery worker on Redis that sees this test's (committed) data."""
+    from tests.worker import Worker
+
+    worker = Worker().start()
+    yield worker
+    worker.stop()

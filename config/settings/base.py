@@ -79,6 +79,10 @@ if DATABASES["default"]["ENGINE"].endswith("spatialite"):
     DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;")
 SPATIALITE_LIBRARY_PATH = env.str("SPATIALITE_LIBRARY_PATH", default="mod_spatialite")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# GDAL < 3.9 cannot block file/network access from spatial-reference strings.
+# No user input reaches GDAL's SRS parser here: uploaded GeoJSON is turned into
+# geometries by grids.services without GDAL, always in EPSG:4326.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 # Cache: per-process memory by default; Redis in production (shared by all
 # web nodes and workers, e.g. for import progress).
@@ -160,8 +164,7 @@ if MAP_TILES not in {"none", "tianditu"} and not (
     MAP_TILES.startswith(("http://", "https://", "/")) and "{z}" in MAP_TILES
 ):
     raise ImproperlyConfigured(
-        "MAP_TILES must be 'none', 'tianditu' or a tile URL template containing {z}/{x}/{y}, "
-        f"got {MAP_TILES!r}."
+        f"MAP_TILES must be 'none', 'tianditu' or a tile URL template containing {{z}}/{{x}}/{{y}}, got {MAP_TILES!r}."
     )
 if MAP_TILES == "none":
     MAP_TILE_LAYERS = []

@@ -18,7 +18,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# One test database per test process, so that parallel runs on one machine do
+# not destroy each other's; SpatiaLite's in a file, not :memory:, so that a
+# Celery worker process started by a test can see the test data.
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):
-    # A file, not :memory:, so that a Celery worker process can see test data.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Serve static files straight from the apps' folders (no collectstatic in tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

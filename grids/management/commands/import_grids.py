@@ -1,0 +1,44 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from grids.services import GridImportError, grid_import
+
+
+class Command(BaseCommand):
+    help = "Import grids and places from a GeoJSON FeatureCollection (all or nothing; upsert by code)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="GeoJSON file; '-' reads standard input")
+
+    def handle(self, *args, path: str, **options):
+        if path == "-":
+            import sys
+
+            data = sys.stdin.read()
+        else:
+            file = Path(path)
+            if not file.is_file():
+                raise CommandError(f"No such file: {path}")
+            data = file.read_bytes()
+        last = {"percent": -1}
+
+        def progress(done: int, total: int, stage: str) -> None:
+            percent = 100 * done // total if total else 100
+            if stage == "write" and percent != last["percent"] and (percent % 5 == 0 or done == total):
+                last["percent"] = percent
+                self.stdout.write(f"  {done}/{total} ({percent}%)")
+            elif stage == "check":
+                self.stdout.write(f"Checking {total} features…")
+
+        try:
+            summary = grid_import(data=data, progress=progress)
+        except GridImportError as exc:
+            raise CommandError(f"Nothing was imported. {len(exc.problems)} problem(s):\n{exc}") from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Imported: {grids_created} grids created, {grids_updated} updated; "
+                "{places_created} places created, {places_updated} updated; "
+                "{people_created} people added.".format(**summary.as_dict())
+            )
+        )
