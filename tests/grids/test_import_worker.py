@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.utils import translation
 
 from grids.models import Grid, ImportJob
 from grids.services import import_job_create
@@ -34,4 +35,34 @@ def test_it_reports_a_bad_file_from_the_worker(celery_worker_process):
     assert done is not None, celery_worker_process.output()
     assert done.status == ImportJob.Status.FAILED
     assert len(done.errors) == 1 and "M2" in done.errors[0] and "NOPE" in done.errors[0]
+    assert Grid.objects.count() == 0
+
+
+@pytest.fixture
+def broker_down():
+    from config.celery_app import app
+    from tests.worker import _reset_connections
+
+    keys = ("task_always_eager", "broker_url", "task_publish_retry", "broker_connection_timeout")
+    saved = {key: app.conf[key] for key in keys}
+    # Port 9 (discard) on loopback: nothing listens there, the connection is refused at once.
+    app.conf.update(
+        task_always_eager=False,
+        broker_url="redis://127.0.0.1:9/0",
+        task_publish_retry=False,
+        broker_connection_timeout=1,
+    )
+    _reset_connections()
+    yield
+    app.conf.update(saved)
+    _reset_connections()
+
+
+def test_it_says_so_when_the_queue_cannot_be_reached(broker_down):
+    with translation.override("en"):
+        job = import_job_create(filename="county.geojson", payload=json.dumps(county()))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert len(job.errors) == 1
+    assert "task queue could not be reached" in job.errors[0] and "upload the file again" in job.errors[0]
     assert Grid.objects.count() == 0
