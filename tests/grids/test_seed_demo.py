@@ -1,0 +1,187 @@
+"""manage.py seed_demo: the demo county at Linshu's size, safe to run again, a login per role."""
+
+import io
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.gis.geos import MultiPolygon, Point
+from django.core.management import CommandError, call_command
+from django.db.models import Count, F
+from django.test import override_settings
+
+from accounts.roles import Role
+from grids.demo import DEMO_LOGINS, DEMO_PASSWORD, build_demo_county
+from grids.geo import area_m2
+from grids.models import LEVELS, Grid, Level, Person, Place, PlaceKind
+from grids.selectors import grid_at_point
+
+User = get_user_model()
+CHINESE_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
+MOBILE = re.compile(r"^1[358]\d{9}$")
+
+
+def seed(**options) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def snapshot() -> dict:
+    return {
+        "levels": dict(Grid.objects.values_list("level").annotate(n=Count("id"))),
+        "places": Place.objects.count(),
+        "people": set(Person.objects.values_list("pk", flat=True)),
+        "users": set(User.objects.values_list("pk", flat=True)),
+    }
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The county seeded once for the whole module (a seed takes seconds), removed afterwards.
+
+    Each test still runs in its own transaction, so what a test changes is rolled back."""
+    with django_db_blocker.unblock():
+        with override_settings(DEBUG=True):
+            output = seed()
+        yield output
+        Place.objects.all().delete()
+        for level in reversed(LEVELS):
+            Grid.objects.filter(level=level).delete()
+        Person.objects.all().delete()
+        User.objects.filter(username__in=[login.username for login in DEMO_LOGINS]).delete()
+
+
+@pytest.mark.django_db
+def test_it_builds_a_county_at_linshus_size(demo):
+    assert snapshot()["levels"] == {Level.DISTRICT: 1, Level.LARGE: 8, Level.COMMUNITY: 17, Level.MICRO: 410}
+    kinds = dict(Place.objects.values_list("kind").annotate(n=Count("id")))
+    assert sum(kinds.values()) == 690
+    assert 100 <= kinds[PlaceKind.STREET] <= 180
+    assert kinds[PlaceKind.LANE] == 100
+    assert 400 <= kinds[PlaceKind.SHOP] <= 500
+
+    assert not Grid.objects.filter(chief__isnull=True).exists()
+    assert not Place.objects.filter(chief__isnull=True).exists()
+    # A chief each: 436 grid chiefs and 690 street, lane and shop chiefs.
+    assert Person.objects.count() == 436 + 690
+    for name, phone in Person.objects.values_list("name", "phone"):
+        assert CHINESE_NAME.match(name), name
+        assert MOBILE.match(phone), phone
+
+    district = Grid.objects.get(level=Level.DISTRICT)
+    assert (district.code, district.name) == ("371329000000000", "临沭县城区")
+    assert 30e6 < district.area_m2 < 45e6  # 410 cells of about 300 m × 300 m
+    for code, parent_code, level in Grid.objects.exclude(level=Level.DISTRICT).values_list(
+        "code", "parent__code", "level"
+    ):
+        assert len(code) == 15
+        # 6 district + 3 street + 3 community + 3 sequence digits.
+        shared = {Level.LARGE: 6, Level.COMMUNITY: 9, Level.MICRO: 12}[level]
+        assert code[:shared] == parent_code[:shared]
+    micro = Grid.objects.get(code="371329001001001")
+    assert micro.name == f"{micro.parent.name}第01网格"
+
+
+@pytest.mark.django_db
+def test_it_tiles_each_parent_with_its_children(demo):
+    grids = {grid.pk: grid for grid in Grid.objects.all()}
+    children: dict[int, list[Grid]] = {}
+    for grid in grids.values():
+        if grid.parent_id:
+            children.setdefault(grid.parent_id, []).append(grid)
+    assert len(children) == 1 + 8 + 17
+    for parent_id, kids in children.items():
+        parent = grids[parent_id]
+        total = sum(kid.area_m2 for kid in kids)
+        union = MultiPolygon([poly for kid in kids for poly in kid.boundary], srid=4326).unary_union
+        assert total == pytest.approx(parent.area_m2, rel=1e-3), parent.code  # no gaps
+        assert area_m2(union) == pytest.approx(total, rel=1e-6), parent.code  # no overlaps
+
+    outside = Place.objects.exclude(geometry__within=F("micro_grid__boundary"))
+    assert list(outside.values_list("code", flat=True)) == []
+
+
+@pytest.mark.django_db
+def test_it_does_not_duplicate_anything_when_run_again(demo, settings):
+    before = snapshot()
+    settings.DEBUG = False
+
+    output = seed(force=True, password="another-pass-1")
+
+    assert snapshot() == before
+    assert "0 grids created, 436 updated; 0 places created, 690 updated; 0 people added" in output
+    assert User.objects.get(username="admin").check_password("another-pass-1")
+    assert Person.objects.filter(user__isnull=False).count() == 3
+
+
+@pytest.mark.django_db
+def test_it_gives_every_role_a_demo_login(demo):
+    for role in Role:
+        assert User.objects.filter(groups__name=role.value).exists(), role
+    for login in DEMO_LOGINS:
+        user = User.objects.get(username=login.username)
+        assert user.check_password(DEMO_PASSWORD), login.username
+        assert CHINESE_NAME.match(user.first_name), login.username
+        assert list(user.groups.values_list("name", flat=True)) == ([login.role] if login.role else [])
+        assert user.is_superuser == user.is_staff == (login.username == "admin")
+        assert re.search(rf"^  {login.username} +{user.first_name} .* {DEMO_PASSWORD}$", demo, re.MULTILINE)
+
+
+@pytest.mark.django_db
+def test_it_links_the_chief_logins_to_the_chiefs_of_one_branch(demo):
+    grids = {}
+    for level in (Level.LARGE, Level.COMMUNITY, Level.MICRO):
+        user = User.objects.get(username=f"chief_{level}")
+        grid = Grid.objects.select_related("chief").get(chief=user.person)
+        assert grid.level == level
+        assert user.first_name == grid.chief.name
+        grids[level] = grid
+    assert grids[Level.MICRO].parent == grids[Level.COMMUNITY]
+    assert grids[Level.COMMUNITY].parent == grids[Level.LARGE]
+
+
+@pytest.mark.django_db
+def test_it_maps_a_point_inside_a_micro_grid_to_that_grid(demo):
+    micro = Grid.objects.get(chief__user__username="chief_micro")
+
+    location = grid_at_point(point=micro.boundary.point_on_surface)
+
+    assert location.micro == micro
+    assert location.community == micro.parent
+    assert location.district.code == "371329000000000"
+    for grid in Grid.objects.filter(level=Level.MICRO).order_by("code")[::37]:
+        assert grid_at_point(point=grid.boundary.centroid).micro == grid
+    assert not grid_at_point(point=Point(118.9, 34.92, srid=4326)).inside
+
+
+@pytest.mark.django_db
+def test_it_only_lists_the_logins_with_if_empty_when_grids_exist(demo, settings):
+    settings.DEBUG = True
+    Grid.objects.filter(code="371329001000000").update(name="改过的名字")
+
+    output = seed(if_empty=True)
+
+    assert Grid.objects.get(code="371329001000000").name == "改过的名字"
+    assert "not loaded again" in output
+    assert "chief_micro" in output
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_run_without_debug(settings):
+    settings.DEBUG = False
+    before = snapshot()
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        seed()
+
+    assert snapshot() == before
+
+
+def test_it_builds_the_same_county_from_the_same_seed():
+    first, again, other = build_demo_county(), build_demo_county(), build_demo_county(seed=7)
+
+    assert first == again
+    assert first.geojson != other.geojson
+    codes = [feature["properties"]["code"] for feature in first.geojson["features"]]
+    assert len(codes) == len(set(codes)) == 436 + 690
