@@ -293,7 +293,7 @@ def _check_tree(parsed: _Parsed) -> tuple[dict[str, Grid], dict[str, Grid]]:
     in_file = {row.code: row for row in parsed.grids}
     wanted = set(in_file) | {row.parent_code for row in parsed.grids if row.parent_code}
     wanted |= {row.grid_code for row in parsed.places}
-    existing = {grid.code: grid for grid in Grid.objects.filter(code__in=wanted)}
+    existing = {grid.code: grid for grid in _in_chunks(Grid.objects.all(), "code", wanted)}
     covers = _Covers()
 
     for row in parsed.grids:
@@ -393,6 +393,16 @@ def grid_import(*, data: str | bytes | dict, progress: Progress | None = None) -
     return summary
 
 
+def _in_chunks(queryset, field_name: str, values: Iterable[str], size: int = 2000) -> list:
+    """`queryset.filter(field__in=values)` in chunks: a stock SQLite build allows
+    only 32,766 bound parameters, and a city has more grids than that."""
+    values = sorted(set(values))
+    found: list = []
+    for start in range(0, len(values), size):
+        found.extend(queryset.filter(**{f"{field_name}__in": values[start : start + size]}))
+    return found
+
+
 def _batches(rows: list, size: int) -> Iterable[list]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
@@ -402,7 +412,7 @@ def _people(pairs: list[tuple[str, str]], summary: ImportSummary) -> dict[tuple[
     wanted = set(pairs)
     found: dict[tuple[str, str], Person] = {}
     names = {name for name, _phone in wanted}
-    for person in Person.objects.filter(name__in=names):
+    for person in _in_chunks(Person.objects.all(), "name", names):
         if (person.name, person.phone) in wanted:
             found[(person.name, person.phone)] = person
     missing = [Person(name=name, phone=phone) for name, phone in sorted(wanted - set(found))]
@@ -441,7 +451,7 @@ def _write_grids(rows, existing, ids, people, summary) -> None:
 
 
 def _write_places(rows, ids, people, summary) -> None:
-    existing = {place.code: place for place in Place.objects.filter(code__in=[row.code for row in rows])}
+    existing = {place.code: place for place in _in_chunks(Place.objects.all(), "code", [row.code for row in rows])}
     creates, updates = [], []
     for row in rows:
         values = {
