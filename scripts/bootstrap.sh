@@ -18,10 +18,11 @@ say() { printf '==> %s\n' "$*"; }
 
 have_system_libs() {
   # GDAL, GEOS and PROJ for GeoDjango; mod_spatialite for the embedded database.
-  ldconfig -p 2>/dev/null | grep -q 'libgdal\.so' &&
-    ldconfig -p 2>/dev/null | grep -q 'libgeos_c\.so' &&
-    ldconfig -p 2>/dev/null | grep -q 'libproj\.so' &&
-    { ldconfig -p 2>/dev/null | grep -q 'mod_spatialite\.so' || ls /usr/lib/*/mod_spatialite.so >/dev/null 2>&1; }
+  # (Read the cache once: `ldconfig -p | grep -q` dies of SIGPIPE under pipefail.)
+  local libs
+  libs=$( { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } ; ls /usr/lib/*/mod_spatialite.so* 2>/dev/null)
+  grep -q 'libgdal\.so' <<<"$libs" && grep -q 'libgeos_c\.so' <<<"$libs" &&
+    grep -q 'libproj\.so' <<<"$libs" && grep -q 'mod_spatialite\.so' <<<"$libs"
 }
 
 install_system_libs() {
