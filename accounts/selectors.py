@@ -18,7 +18,9 @@ class Link:
 
 
 def _grid_map() -> Link:
-    return Link(_("Grid map"), reverse("grids:map"), _("The grid hierarchy with chiefs, drill down large → community → micro."))
+    return Link(
+        _("Grid map"), reverse("grids:map"), _("The grid hierarchy with chiefs, drill down large → community → micro.")
+    )
 
 
 def _admin() -> Link:

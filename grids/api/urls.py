@@ -1,3 +1,10 @@
 from django.urls import path
 
-urlpatterns: list = []
+from grids.api import views
+
+app_name = "grids_api"
+urlpatterns = [
+    path("features/", views.GridFeaturesApi.as_view(), name="features"),
+    path("locate/", views.LocateApi.as_view(), name="locate"),
+    path("<int:grid_id>/", views.GridDetailApi.as_view(), name="detail"),
+]

@@ -1,0 +1,253 @@
+"""The territory over JSON: map features, one grid's details, point lookup.
+
+One view per action, each with its input and output serializers next to it.
+Everything here only reads, through grids.selectors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from grids.models import Grid
+from grids.selectors import ANCESTORS, grid_at_point, grid_children, responsible_at_point
+
+# A map is at most a few thousand pixels wide: vertices closer than this share of
+# the shown area's extent cannot be seen, so they are dropped before sending.
+SIMPLIFY_SHARE = 1 / 4000
+COORD_DIGITS = 6  # ~0.1 m, finer than any survey behind a grid boundary
+
+RESPONSIBLE_ROLES = {
+    "shop_chief": _("Shop chief"),
+    "lane_chief": _("Lane chief"),
+    "street_chief": _("Street chief"),
+    "micro_chief": _("Micro-grid chief"),
+    "community_chief": _("Community-grid chief"),
+    "large_chief": _("Large-grid chief"),
+    "district_chief": _("District chief"),
+}
+
+
+def _active(queryset: QuerySet[Grid]) -> QuerySet[Grid]:
+    return queryset.valid_on(timezone.localdate())
+
+
+def _rounded(coords: Any) -> Any:
+    if isinstance(coords[0], int | float):
+        return [round(value, COORD_DIGITS) for value in coords]
+    return [_rounded(part) for part in coords]
+
+
+def _multipolygon_coords(geom: GEOSGeometry) -> list:
+    if isinstance(geom, Polygon):
+        geom = MultiPolygon(geom)
+    return _rounded(geom.coords)
+
+
+def _simplified(geom: GEOSGeometry, tolerance: float) -> GEOSGeometry:
+    if tolerance <= 0:
+        return geom
+    simple = geom.simplify(tolerance, preserve_topology=True)
+    return simple if not simple.empty else geom
+
+
+class GridRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.CharField()
+    level_label = serializers.CharField(source="get_level_display")
+
+
+class ChiefSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class GridFeaturesApi(APIView):
+    """GET /api/grids/features/?parent=<id>: the children of a grid (no parent: the top
+    of the tree) as a GeoJSON FeatureCollection, boundaries simplified for display."""
+
+    class InputSerializer(serializers.Serializer):
+        parent = serializers.IntegerField(required=False, min_value=1)
+
+    def get(self, request: Request) -> Response:
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        parent = None
+        if "parent" in params.validated_data:
+            parent = get_object_or_404(Grid.objects.only("id"), pk=params.validated_data["parent"])
+        child_count = (
+            _active(Grid.objects.filter(parent=OuterRef("pk")))
+            .order_by()
+            .values("parent")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        grids = list(
+            _active(grid_children(grid=parent))
+            .select_related("chief")
+            .only("id", "code", "name", "level", "boundary", "area_m2", "parent_id", "chief__name")
+            .annotate(child_count=Coalesce(Subquery(child_count, output_field=IntegerField()), Value(0)))
+            .order_by("code")
+        )
+        tolerance = 0.0
+        if grids:
+            extents = [grid.boundary.extent for grid in grids]
+            width = max(e[2] for e in extents) - min(e[0] for e in extents)
+            height = max(e[3] for e in extents) - min(e[1] for e in extents)
+            tolerance = max(width, height) * SIMPLIFY_SHARE
+        return Response(
+            {
+                "type": "FeatureCollection",
+                "parent": parent.pk if parent else None,
+                "features": [self._feature(grid, tolerance) for grid in grids],
+            }
+        )
+
+    @staticmethod
+    def _feature(grid: Grid, tolerance: float) -> dict:
+        label = grid.boundary.point_on_surface
+        return {
+            "type": "Feature",
+            "id": grid.pk,
+            "geometry": {
+                "type": "MultiPolygon",
+                "coordinates": _multipolygon_coords(_simplified(grid.boundary, tolerance)),
+            },
+            "properties": {
+                "id": grid.pk,
+                "code": grid.code,
+                "name": grid.name,
+                "level": grid.level,
+                "level_label": str(grid.get_level_display()),
+                "chief": grid.chief.name if grid.chief else None,
+                "child_count": grid.child_count,
+                "area_m2": round(grid.area_m2, 1),
+                "label_point": _rounded([label.x, label.y]),
+            },
+        }
+
+
+class GridDetailApi(APIView):
+    """GET /api/grids/<id>/: one grid with its chief, parent, children and breadcrumb."""
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        code = serializers.CharField()
+        name = serializers.CharField()
+        level = serializers.CharField()
+        level_label = serializers.CharField(source="get_level_display")
+        area_m2 = serializers.FloatField()
+        valid_from = serializers.DateField()
+        valid_to = serializers.DateField()
+        chief = ChiefSerializer(allow_null=True)
+        parent = GridRefSerializer(allow_null=True)
+        children = GridRefSerializer(many=True, source="active_children")
+        ancestors = GridRefSerializer(many=True)
+
+    def get(self, request: Request, grid_id: int) -> Response:
+        grid = get_object_or_404(
+            Grid.objects.select_related("chief", ANCESTORS).defer(
+                "boundary", "parent__boundary", "parent__parent__boundary", "parent__parent__parent__boundary"
+            ),
+            pk=grid_id,
+        )
+        grid.active_children = list(_active(grid.children.defer("boundary")).order_by("code"))
+        ancestors, up = [], grid.parent
+        while up is not None:
+            ancestors.append(up)
+            up = up.parent
+        grid.ancestors = ancestors[::-1]  # root first, as a breadcrumb reads
+        return Response(self.OutputSerializer(grid).data)
+
+
+class LocateApi(APIView):
+    """GET /api/grids/locate/?lon=<x>&lat=<y> (WGS84): the micro grid holding the point,
+    its ancestors and who is responsible there; `inside: false` outside the jurisdiction."""
+
+    class InputSerializer(serializers.Serializer):
+        lon = serializers.FloatField(
+            min_value=-180,
+            max_value=180,
+            error_messages={
+                "required": _("Give the longitude as lon=<decimal degrees, WGS84>."),
+                "invalid": _("The longitude must be a number in decimal degrees."),
+                "min_value": _("The longitude must be between -180 and 180."),
+                "max_value": _("The longitude must be between -180 and 180."),
+            },
+        )
+        lat = serializers.FloatField(
+            min_value=-90,
+            max_value=90,
+            error_messages={
+                "required": _("Give the latitude as lat=<decimal degrees, WGS84>."),
+                "invalid": _("The latitude must be a number in decimal degrees."),
+                "min_value": _("The latitude must be between -90 and 90."),
+                "max_value": _("The latitude must be between -90 and 90."),
+            },
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        class ResponsibleSerializer(serializers.Serializer):
+            name = serializers.CharField(source="person.name")
+            phone = serializers.CharField(source="person.phone")
+            role = serializers.CharField()
+            role_label = serializers.SerializerMethodField()
+            place = serializers.SerializerMethodField()
+            grid = GridRefSerializer(allow_null=True)
+
+            def get_role_label(self, responsibility) -> str:
+                return str(RESPONSIBLE_ROLES.get(responsibility.role, responsibility.role))
+
+            def get_place(self, responsibility) -> dict | None:
+                place = responsibility.place
+                if place is None:
+                    return None
+                return {
+                    "code": place.code,
+                    "name": place.name,
+                    "kind": place.kind,
+                    "kind_label": str(place.get_kind_display()),
+                }
+
+        inside = serializers.BooleanField()
+        lon = serializers.FloatField(source="point.x")
+        lat = serializers.FloatField(source="point.y")
+        micro = GridRefSerializer(allow_null=True)
+        community = GridRefSerializer(allow_null=True)
+        large = GridRefSerializer(allow_null=True)
+        district = GridRefSerializer(allow_null=True)
+        ancestors = GridRefSerializer(many=True)
+        responsible = ResponsibleSerializer(allow_null=True)
+        message = serializers.CharField()
+
+    def get(self, request: Request) -> Response:
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        point = Point(params.validated_data["lon"], params.validated_data["lat"], srid=4326)
+        location = grid_at_point(point=point)
+        result = {
+            "inside": location.inside,
+            "point": location.point,
+            "micro": location.micro,
+            "community": location.community,
+            "large": location.large,
+            "district": location.district,
+            "ancestors": location.chain[1:][::-1],  # above the micro grid, root first
+            "responsible": responsible_at_point(point=point, location=location),
+            "message": _("Inside micro grid %(grid)s.") % {"grid": location.micro}
+            if location.inside
+            else _("This point is outside the jurisdiction: no grid covers it."),
+        }
+        return Response(self.OutputSerializer(result).data)
