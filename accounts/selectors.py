@@ -45,8 +45,30 @@ class Section:
     links: list[Link]
 
 
+def _my_grids(user) -> list[Link]:
+    """The grids a chief answers for, each opening the map on it."""
+    from grids.models import Grid
+
+    grids = Grid.objects.filter(chief__user=user).defer("boundary").order_by("code")
+    base = reverse("grids:map")
+    return [
+        Link(
+            _("My grid: %(name)s") % {"name": grid.name},
+            f"{base}?parent={grid.parent_id or ''}&grid={grid.pk}",
+            _("%(level)s %(code)s on the map, with its chief and lower grids.")
+            % {"level": grid.get_level_display(), "code": grid.code},
+        )
+        for grid in grids
+    ]
+
+
 def home_links(*, user) -> list[Section]:
-    sections = [Section(role, role.label, [make() for make in ROLE_LINKS[role]]) for role in user_roles(user)]
+    sections = []
+    for role in user_roles(user):
+        links = [make() for make in ROLE_LINKS[role]]
+        if role == Role.GRID_CHIEF:
+            links = _my_grids(user) + links
+        sections.append(Section(role, role.label, links))
     if user.is_staff:
         sections.append(Section(None, _("System administrator"), [_admin(), _grid_map()]))
     if not sections:

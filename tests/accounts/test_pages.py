@@ -122,3 +122,24 @@ def test_it_shows_the_home_page_in_english(english, make_user):
     body = english.get(reverse("home")).content.decode()
     assert "Intake clerk" in body
     assert "Grid map" in body
+
+
+def test_it_stays_chinese_for_an_english_browser_until_english_is_chosen(client):
+    body = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-Hans">' in body and "用户名" in body
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert '<html lang="en">' in body and "Username" in body
+
+
+def test_it_links_a_grid_chief_to_their_own_grid(client, make_user):
+    from tests.grids.factories import build_tree
+
+    tree = build_tree()
+    chief = make_user("chief", Role.GRID_CHIEF)
+    tree["a"].chief.user = chief
+    tree["a"].chief.save()
+    client.force_login(chief)
+    body = client.get(reverse("home")).content.decode()
+    assert f"?parent={tree['community'].pk}&amp;grid={tree['a'].pk}" in body
+    assert tree["a"].name in body
