@@ -86,9 +86,18 @@ class PlaceAdmin(LeafletGeoAdmin):
 class ImportJobAdmin(admin.ModelAdmin):
     list_display = ["filename", "status", "created_by", "created_at", "finished_at"]
     list_filter = ["status"]
-    fields = ["filename", "status", "created_by", "created_at", "finished_at", "summary", "errors"]
+    fields = ["filename", "status", "created_by", "created_at", "finished_at", "result"]
     readonly_fields = fields
     change_form_template = "admin/grids/importjob/change_form.html"
+
+    @admin.display(description=_("result"))
+    def result(self, job: ImportJob) -> str:
+        if job.status != ImportJob.Status.SUCCEEDED:
+            return "-"
+        return _(
+            "{grids_created} grids created, {grids_updated} updated; {places_created} places created, "
+            "{places_updated} updated; {people_created} people added."
+        ).format(**job.summary)
 
     def has_add_permission(self, request):
         return False  # jobs are made by uploading a file on the grids page
@@ -115,6 +124,11 @@ class ImportJobAdmin(admin.ModelAdmin):
             "progress_url": reverse("admin:grids_importjob_progress", args=[job.pk]),
             "finished": job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED),
             "job": job,
+            # a job is a record, not a form: no save or delete buttons
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
         }
         if job.status == ImportJob.Status.SUCCEEDED:
             messages.success(request, _("Import finished."))

@@ -37,8 +37,10 @@ def test_it_imports_an_uploaded_file_through_a_job(admin_client_en, django_captu
     assert Grid.objects.count() == 5 and Place.objects.count() == 2
     progress = admin_client_en.get(reverse("admin:grids_importjob_progress", args=[job.pk])).json()
     assert progress["status"] == "succeeded" and progress["percent"] == 100
-    page = admin_client_en.get(response.url)
-    assert page.status_code == 200 and b"100%" in page.content
+    page = admin_client_en.get(response.url).content.decode()
+    assert "100%" in page
+    assert "5 grids created, 0 updated; 2 places created" in page
+    assert 'name="_save"' not in page and "deletelink" not in page
 
 
 def test_it_shows_every_problem_of_a_bad_upload_and_imports_nothing(
