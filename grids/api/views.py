@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from grids.models import Grid
-from grids.selectors import ANCESTORS, grid_at_point, grid_children, responsible_at_point
+from grids.selectors import ANCESTORS, NO_BOUNDARIES, grid_at_point, grid_children, responsible_at_point
 
 # A map is at most a few thousand pixels wide: vertices closer than this share of
 # the shown area's extent cannot be seen, so they are dropped before sending.
@@ -158,9 +158,7 @@ class GridDetailApi(APIView):
 
     def get(self, request: Request, grid_id: int) -> Response:
         grid = get_object_or_404(
-            Grid.objects.select_related("chief", ANCESTORS).defer(
-                "boundary", "parent__boundary", "parent__parent__boundary", "parent__parent__parent__boundary"
-            ),
+            Grid.objects.select_related("chief", ANCESTORS).defer(*NO_BOUNDARIES),
             pk=grid_id,
         )
         grid.active_children = list(_active(grid.children.defer("boundary")).order_by("code"))
