@@ -40,6 +40,7 @@ class Worker:
         self._saved: dict = {}
 
     def start(self) -> Worker:
+        _check_redis()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.base",
@@ -82,6 +83,18 @@ class Worker:
 
     def output(self) -> str:
         return self.log.read_text() if self.log.exists() else ""
+
+
+def _check_redis() -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        raise RuntimeError(
+            f"The worker tests need Redis at {REDIS_URL} ({exc}). Start it (Debian: apt-get install -y "
+            "redis-server) or point TEST_REDIS_URL at one."
+        ) from None
 
 
 def _reset_connections() -> None:
