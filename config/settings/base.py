@@ -78,6 +78,13 @@ if DATABASES["default"]["ENGINE"].endswith("spatialite"):
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
     DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;")
+if DATABASES["default"]["ENGINE"].endswith("postgis"):
+    # grids.selectors.grid_at_point runs one statement on every located case:
+    # let psycopg prepare it (Django's default client-side binding never
+    # prepares anything else), and reuse its plan instead of replanning per call.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
+    DATABASES["default"]["OPTIONS"].setdefault("options", "-c plan_cache_mode=force_generic_plan")
 SPATIALITE_LIBRARY_PATH = env.str("SPATIALITE_LIBRARY_PATH", default="mod_spatialite")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # GDAL < 3.9 cannot block file/network access from spatial-reference strings.
