@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, LineString, MultiLineString, Point, Polygon
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -390,6 +390,11 @@ def grid_import(*, data: str | bytes | dict, progress: Progress | None = None) -
             _write_places(batch, ids, people, summary)
             done += len(batch)
             report(done, total, "write")
+    if connection.vendor == "postgresql" and summary.grids_created > 1000:
+        # Fresh statistics now, not when autovacuum gets round to it: without
+        # them the point lookup's (prepared, generic) plan is 10x slower.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(Grid._meta.db_table)}")
     return summary
 
 
