@@ -42,7 +42,8 @@ lint: setup-dev
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 messages: setup-dev
-	cd $(CURDIR) && DEBUG=1 $(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=bench
+	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=bench --ignore=tests
+	$(PY) scripts/po_fill.py $(TRANSLATIONS)
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
 bench-grids: setup-dev

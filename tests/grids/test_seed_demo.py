@@ -45,6 +45,12 @@ def demo(django_db_setup, django_db_blocker):
         with override_settings(DEBUG=True):
             output = seed()
         yield output
+        # Everything seed_demo writes, since this data outlives the test transactions.
+        from cases.models import Category, Department, MajorCategory
+
+        Category.objects.all().delete()
+        MajorCategory.objects.all().delete()
+        Department.objects.all().delete()
         Place.objects.all().delete()
         for level in reversed(LEVELS):
             Grid.objects.filter(level=level).delete()
@@ -185,3 +191,12 @@ def test_it_builds_the_same_county_from_the_same_seed():
     assert first.geojson != other.geojson
     codes = [feature["properties"]["code"] for feature in first.geojson["features"]]
     assert len(codes) == len(set(codes)) == 436 + 690
+
+
+@pytest.mark.django_db
+def test_it_loads_the_catalogue_and_puts_the_handler_in_a_department(demo):
+    from cases.models import Category, Department
+
+    assert Category.objects.count() == 50
+    sanitation = Department.objects.get(code="sanitation")
+    assert list(sanitation.members.values_list("username", flat=True)) == ["handler"]

@@ -11,10 +11,12 @@ from __future__ import annotations
 import time
 import unicodedata
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -65,6 +67,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 summary = grid_import(data=county.geojson, progress=self._progress())
                 self._save_logins(county, password)
+                self._load_catalogue()
         except GridImportError as exc:
             raise CommandError(f"The demo county could not be imported; nothing was changed.\n{exc}") from None
         self.stdout.write(
@@ -90,6 +93,15 @@ class Command(BaseCommand):
                 self.stdout.write(f"  written {done}/{total} ({percent}%)")
 
         return progress
+
+    def _load_catalogue(self) -> None:
+        """The case catalogue and the departments, once the cases app exists; the
+        demo handler works for the sanitation department (环卫)."""
+        if not apps.is_installed("cases"):
+            return
+        call_command("load_catalogue", stdout=self.stdout)
+        department = apps.get_model("cases", "Department").objects.get(code="sanitation")
+        department.members.add(User.objects.get(username="handler"))
 
     def _save_logins(self, county: DemoCounty, password: str) -> None:
         # One hash for all: the demo accounts share one password anyway, and hashing

@@ -1,0 +1,50 @@
+"""Fill Chinese translations into locale/zh_Hans/LC_MESSAGES/django.po from a JSON
+dictionary (msgid → msgstr) and drop the fuzzy guesses makemessages left.
+
+    .venv/bin/python scripts/po_fill.py translations.json
+
+Entries not in the dictionary are left as they are; the script lists what is
+still untranslated so that `make messages` users see what to add.
+"""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+PO = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+
+
+def quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def main() -> None:
+    wanted = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")) if len(sys.argv) > 1 else {}
+    blocks = PO.read_text(encoding="utf-8").split("\n\n")
+    missing = []
+    for n, block in enumerate(blocks):
+        match = re.search(r'^msgid ((?:".*"\n?)+)^msgstr ((?:".*"\n?)+)', block, re.M)
+        if not match:
+            continue
+        msgid = "".join(json.loads(part) for part in match.group(1).split("\n") if part)
+        msgstr = "".join(json.loads(part) for part in match.group(2).split("\n") if part)
+        if not msgid:
+            continue
+        fuzzy = "#, fuzzy" in block
+        if msgid in wanted:
+            msgstr, fuzzy = wanted[msgid], False
+        lines = [line for line in block.split("\n") if not line.startswith("#|")]
+        lines = [line.replace("#, fuzzy, ", "#, ").replace("#, fuzzy", "") if not fuzzy else line for line in lines]
+        lines = [line for line in lines if line != ""]
+        head = [line for line in lines if line.startswith("#")]
+        blocks[n] = "\n".join([*head, f"msgid {quote(msgid)}", f"msgstr {quote(msgstr)}"])
+        if fuzzy or not msgstr:
+            missing.append(msgid)
+    PO.write_text("\n\n".join(blocks), encoding="utf-8")
+    for msgid in missing:
+        print("untranslated:", msgid)
+
+
+if __name__ == "__main__":
+    main()
