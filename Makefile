@@ -43,7 +43,7 @@ lint: setup-dev
 
 messages: setup-dev
 	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=bench --ignore=tests
-	$(PY) scripts/po_fill.py $(TRANSLATIONS)
+	$(PY) scripts/po_fill.py locale/sources/*.json
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
 bench-grids: setup-dev

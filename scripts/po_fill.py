@@ -1,7 +1,7 @@
 """Fill Chinese translations into locale/zh_Hans/LC_MESSAGES/django.po from a JSON
 dictionary (msgid → msgstr) and drop the fuzzy guesses makemessages left.
 
-    .venv/bin/python scripts/po_fill.py translations.json
+    .venv/bin/python scripts/po_fill.py locale/sources/*.json   (what `make messages` runs)
 
 Entries not in the dictionary are left as they are; the script lists what is
 still untranslated so that `make messages` users see what to add.
@@ -20,7 +20,9 @@ def quote(text: str) -> str:
 
 
 def main() -> None:
-    wanted = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")) if len(sys.argv) > 1 else {}
+    wanted: dict[str, str] = {}
+    for path in sys.argv[1:]:
+        wanted.update(json.loads(Path(path).read_text(encoding="utf-8")))
     blocks = PO.read_text(encoding="utf-8").split("\n\n")
     missing = []
     for n, block in enumerate(blocks):

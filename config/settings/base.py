@@ -78,6 +78,9 @@ if DATABASES["default"]["ENGINE"].endswith("spatialite"):
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
     DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;")
+    # Writers take the lock when their transaction begins, so two requests acting
+    # on one case queue up instead of one failing with "database is locked".
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
 if DATABASES["default"]["ENGINE"].endswith("postgis"):
     # grids.selectors.grid_at_point runs one statement on every located case:
     # let psycopg prepare it (Django's default client-side binding never

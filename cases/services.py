@@ -1,0 +1,357 @@
+"""The one write path for cases: intake and every status change.
+
+Each change checks the transition table (cases.transitions), the actor's role
+and scope, locks the row, compares-and-sets the status, and writes an
+append-only CaseEvent in the same transaction. A repeated request (same
+request id) is not applied twice; an action on a case that has moved on meanwhile
+gets a clear error with the current status.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role, user_roles
+from cases.models import (
+    CalendarDay,
+    Case,
+    CaseEvent,
+    Category,
+    DailySequence,
+    LimitUnit,
+    Source,
+    Status,
+    Urgency,
+)
+from cases.selectors import department_for
+from cases.transitions import CENTRE, TRANSITIONS, Transition
+from cases.worktime import WorkCalendar, default_calendar
+from grids.models import Grid
+from grids.selectors import grid_at_point, responsible_at_point
+
+
+class CaseActionError(Exception):
+    """An action that cannot be applied; `status_code` is what the API answers."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, current_status: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.current_status = current_status
+
+
+class InvalidInput(CaseActionError):
+    status_code = 400
+
+
+class NotPermitted(CaseActionError):
+    status_code = 403
+
+
+class IllegalTransition(CaseActionError):
+    status_code = 409
+
+
+class StaleAction(CaseActionError):
+    status_code = 409
+
+
+def work_calendar() -> WorkCalendar:
+    """The office calendar with the administrators' overrides, read fresh each time."""
+    return default_calendar(overrides=dict(CalendarDay.objects.values_list("date", "is_workday")))
+
+
+def _next_tracking_number(day: datetime.date) -> str:
+    """Date + the day's sequence, e.g. 202611210007; safe under concurrent intake."""
+    if not DailySequence.objects.filter(day=day).update(last=F("last") + 1):
+        try:
+            with transaction.atomic():
+                DailySequence.objects.create(day=day, last=1)
+        except IntegrityError:  # another intake created the day's row first
+            DailySequence.objects.filter(day=day).update(last=F("last") + 1)
+    last = DailySequence.objects.get(day=day).last
+    return f"{day:%Y%m%d}{last:04d}"
+
+
+def _event(case: Case, *, actor, action: str, from_status: str, note: str = "", payload=None, request_id=None, now):
+    return CaseEvent.objects.create(
+        case=case,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        at=now,
+        action=action,
+        from_status=from_status,
+        to_status=case.status,
+        note=note,
+        payload=payload or {},
+        request_id=request_id,
+    )
+
+
+def case_report(
+    *,
+    source: str,
+    point: Point,
+    address: str = "",
+    category: Category | None = None,
+    urgency: str = Urgency.NORMAL,
+    description: str = "",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    actor=None,
+    request_id: str | None = None,
+    now: datetime.datetime | None = None,
+) -> Case:
+    """Take in a report: locate it, name who is responsible there, give it a tracking number.
+
+    A report outside the jurisdiction is refused and nothing is stored. The same
+    request id sent twice (a double click, a retried upload) gives the same case.
+    """
+    if request_id:
+        earlier = CaseEvent.objects.filter(request_id=request_id, action="report").select_related("case").first()
+        if earlier:
+            return earlier.case
+    if source not in Source.values:
+        raise InvalidInput(_("Unknown source %(source)r.") % {"source": source})
+    if urgency not in Urgency.values:
+        raise InvalidInput(_("Unknown urgency %(urgency)r.") % {"urgency": urgency})
+    if point is None:
+        raise InvalidInput(_("A report needs a location."))
+    location = grid_at_point(point=point)
+    if not location.inside:
+        raise InvalidInput(_("The location is outside the city's grids; check the point on the map."))
+    responsible = responsible_at_point(point=point, location=location)
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            case = Case.objects.create(
+                tracking_number=_next_tracking_number(timezone.localdate(now)),
+                source=source,
+                location=location.point,
+                address=address[:200],
+                micro_grid=location.micro,
+                community_grid=location.community,
+                large_grid=location.large,
+                district_grid=location.district,
+                responsible=responsible.person if responsible else None,
+                responsible_role=responsible.role if responsible else "",
+                category=category,
+                urgency=urgency,
+                description=description,
+                reporter_name=reporter_name[:50],
+                reporter_phone=reporter_phone[:30],
+                reported_at=now,
+            )
+            _event(case, actor=actor, action="report", from_status="", request_id=request_id, now=now)
+    except IntegrityError:
+        if request_id and (earlier := CaseEvent.objects.filter(request_id=request_id, action="report").first()):
+            return earlier.case  # the same request, sent twice at once: the other one won
+        raise
+    return case
+
+
+@dataclass
+class _Context:
+    case: Case
+    actor: Any
+    roles: set[str]
+    now: datetime.datetime
+    note: str
+    payload: dict
+    params: dict
+
+
+def _approver_for(case: Case):
+    """The chief who approves a dispatch: micro, else community, else large-grid chief."""
+    ids = [case.micro_grid_id, case.community_grid_id, case.large_grid_id]
+    chiefs = {g.pk: g.chief for g in Grid.objects.filter(pk__in=[i for i in ids if i]).select_related("chief")}
+    for grid_id in ids:
+        if grid_id and chiefs.get(grid_id):
+            return chiefs[grid_id]
+    return None
+
+
+def _in_scope(user, case: Case, roles: set[str]) -> bool:
+    if roles & CENTRE or Role.INSPECTOR in roles:
+        return True  # the command center and inspectors work city-wide
+    if Role.GRID_CHIEF in roles:
+        person = getattr(user, "person", None)
+        if person is None:
+            return False
+        if case.approver_id == person.pk:
+            return True
+        grids = [case.micro_grid_id, case.community_grid_id, case.large_grid_id, case.district_grid_id]
+        return Grid.objects.filter(chief=person, pk__in=[g for g in grids if g]).exists()
+    if Role.DEPARTMENT_HANDLER in roles:
+        return case.department_id is not None and user.departments.filter(pk=case.department_id).exists()
+    return False
+
+
+def _deadline(case: Case, start: datetime.datetime) -> datetime.datetime | None:
+    if case.category is None:
+        return None
+    amount, unit = case.category.time_limit(urgent=case.urgency == Urgency.URGENT)
+    return work_calendar().add(start, amount, unit)
+
+
+def _apply(ctx: _Context, transition: Transition) -> str:
+    """Set the fields an action changes; return the new status."""
+    case, now, params = ctx.case, ctx.now, ctx.params
+    action = transition.action
+    if action == "file":
+        category = params.get("category") or case.category
+        if category is None:
+            raise InvalidInput(_("Choose a category before filing the case."))
+        case.category, case.filed_at = category, now
+        if params.get("urgency"):
+            case.urgency = params["urgency"]
+        return Status.FILED
+    if action in ("verify", "reject", "cancel", "send_to_check"):
+        return next(iter(transition.targets))
+    if action == "dispatch":
+        department = params.get("department") or department_for(category=case.category, location=_location(case))
+        if case.category is None:
+            raise InvalidInput(_("The case has no category; file it first."))
+        if department is None:
+            raise InvalidInput(_("No department handles this category here; choose one."))
+        case.department = department
+        ctx.payload["department"] = {"id": department.pk, "name": department.name}
+        urgent_now = case.urgency == Urgency.URGENT and case.category.urgent_skips_approval
+        approver = _approver_for(case) if case.category.needs_approval and not urgent_now else None
+        if approver is not None:
+            case.approver = approver
+            ctx.payload["approver"] = {"id": approver.pk, "name": approver.name}
+            return Status.PENDING_APPROVAL
+        return _dispatched(ctx)
+    if action == "approve":
+        return _dispatched(ctx)
+    if action == "refuse":
+        ctx.payload["department"] = {"id": case.department_id}
+        case.approver, case.department = None, None
+        return Status.FILED
+    if action == "handle":
+        case.handled_at = now
+        return Status.HANDLED
+    if action == "send_back":
+        ctx.payload["department"] = {"id": case.department_id}
+        case.department, case.approver = None, None
+        case.send_back_count += 1
+        return Status.RETURNED
+    if action == "suspend":
+        case.suspended_at = now
+        return Status.SUSPENDED
+    if action == "resume":
+        if case.handling_deadline and case.suspended_at:
+            case.handling_deadline = _shift(case, case.handling_deadline, case.suspended_at, now)
+        ctx.payload["suspended_from"] = case.suspended_at.isoformat() if case.suspended_at else None
+        case.suspended_at = None
+        return Status.DISPATCHED
+    if action == "check_fail":
+        case.rework_count += 1
+        case.handled_at = None
+        case.handling_deadline = _deadline(case, now)  # the rework gets the full limit again
+        case.overdue = False
+        return Status.DISPATCHED
+    if action in ("check_pass", "close"):
+        case.closed_at = now
+        return Status.CLOSED
+    raise IllegalTransition(_("Unknown action %(action)r.") % {"action": action})  # pragma: no cover
+
+
+def _dispatched(ctx: _Context) -> str:
+    case = ctx.case
+    case.dispatched_at = ctx.now
+    case.handling_deadline = _deadline(case, ctx.now)
+    ctx.payload["deadline"] = case.handling_deadline.isoformat() if case.handling_deadline else None
+    return Status.DISPATCHED
+
+
+def _shift(case: Case, deadline, suspended_from, suspended_to):
+    """Move a deadline by the time a case spent suspended (挂账 time does not count)."""
+    amount, unit = case.category.time_limit(urgent=case.urgency == Urgency.URGENT)
+    calendar = work_calendar()
+    if unit == LimitUnit.HOURS:
+        return deadline + (suspended_to - suspended_from)
+    hours = calendar.working_hours_between(suspended_from, suspended_to)
+    return calendar.add(deadline, hours, LimitUnit.WORKING_HOURS)
+
+
+def _location(case: Case):
+    from grids.selectors import GridLocation
+
+    micro = (
+        Grid.objects.select_related("parent__parent__parent").get(pk=case.micro_grid_id) if case.micro_grid_id else None
+    )
+    return GridLocation(point=case.location, micro=micro)
+
+
+def case_transition(
+    *,
+    case_id: int,
+    action: str,
+    actor,
+    note: str = "",
+    request_id: str | None = None,
+    expected_status: str | None = None,
+    now: datetime.datetime | None = None,
+    **params: Any,
+) -> Case:
+    """Apply one action to a case. Raises a CaseActionError subclass when it cannot be applied.
+
+    params: category (file), urgency (file), department (dispatch: overrides routing).
+    """
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise InvalidInput(_("Unknown action %(action)r.") % {"action": action})
+    if request_id and CaseEvent.objects.filter(request_id=request_id, case_id=case_id, action=action).exists():
+        return Case.objects.get(pk=case_id)  # the same request again: already applied
+    roles = set(user_roles(actor)) & transition.roles
+    if not roles:
+        raise NotPermitted(_("Your role may not do this: %(action)s.") % {"action": transition.label})
+    note = (note or "").strip()
+    if transition.needs_note and not note:
+        raise InvalidInput(_("Give a reason or note for: %(action)s.") % {"action": transition.label})
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            case = Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case_id)
+            current = case.status
+            if expected_status and current != expected_status:
+                raise StaleAction(
+                    _("The case has changed meanwhile: it is now “%(status)s”. Reload it and try again.")
+                    % {"status": Status(current).label},
+                    current_status=current,
+                )
+            if current not in transition.sources:
+                raise IllegalTransition(
+                    _("“%(action)s” is not possible while the case is “%(status)s”.")
+                    % {"action": transition.label, "status": Status(current).label},
+                    current_status=current,
+                )
+            if not _in_scope(actor, case, roles):
+                raise NotPermitted(_("This case is outside your grid or department."), current_status=current)
+            ctx = _Context(case, actor, roles, now, note, {}, params)
+            case.status = _apply(ctx, transition)
+            fields = {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields if f.attname != "id"}
+            fields["updated_at"] = now
+            # Compare-and-set: on SQLite select_for_update locks nothing, so two
+            # concurrent actions could both have read `current`; only one may win.
+            if not Case.objects.filter(pk=case.pk, status=current).update(**fields):
+                raise StaleAction(
+                    _("Someone else acted on this case at the same moment. Reload it."), current_status=None
+                )
+            _event(case, actor=actor, action=action, from_status=current, note=note, payload=ctx.payload,
+                   request_id=request_id, now=now)  # fmt: skip
+    except IntegrityError:
+        if request_id and CaseEvent.objects.filter(request_id=request_id, case_id=case_id).exists():
+            return Case.objects.get(pk=case_id)
+        raise
+    return case

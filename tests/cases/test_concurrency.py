@@ -1,0 +1,50 @@
+"""Two people acting on one case at the same moment: exactly one wins, the other gets a clean error."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from cases.models import CaseEvent, Status
+from cases.services import CaseActionError, case_transition
+from tests.cases.conftest import NOW
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_exactly_one_of_two_simultaneous_actions_wins(city, report):
+    case = report()
+    for action, user, extra in [
+        ("file", "clerk", {"category": city["garbage"]}),
+        ("dispatch", "dispatcher", {}),
+        ("approve", "chief", {}),
+    ]:
+        case_transition(case_id=case.pk, action=action, actor=city[user], now=NOW, **extra)
+
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def attempt(action: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            case_transition(case_id=case.pk, action=action, actor=city["handler"], note=action, now=NOW)
+            outcomes[action] = "won"
+        except CaseActionError as exc:
+            outcomes[action] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(action,)) for action in ("handle", "send_back")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    winners = [action for action, outcome in outcomes.items() if outcome == "won"]
+    losers = [outcome for outcome in outcomes.values() if outcome != "won"]
+    assert len(winners) == 1, outcomes
+    assert len(losers) == 1 and losers[0].status_code == 409
+    assert losers[0].current_status in (Status.HANDLED, Status.RETURNED, None)
+    assert CaseEvent.objects.filter(case=case, action__in=["handle", "send_back"]).count() == 1
+    case.refresh_from_db()
+    assert case.status == (Status.HANDLED if winners == ["handle"] else Status.RETURNED)
