@@ -1,0 +1,31 @@
+"""The cases app's models, one module per concern; import them from here."""
+
+from cases.models.case import TERMINAL, Case, CaseEvent, DailySequence, Source, Status, Urgency
+from cases.models.catalogue import (
+    CalendarDay,
+    Category,
+    CategoryKind,
+    Department,
+    LimitUnit,
+    MajorCategory,
+    PublicCategory,
+    RoutingRule,
+)
+
+__all__ = [
+    "TERMINAL",
+    "CalendarDay",
+    "Case",
+    "CaseEvent",
+    "Category",
+    "CategoryKind",
+    "DailySequence",
+    "Department",
+    "LimitUnit",
+    "MajorCategory",
+    "PublicCategory",
+    "RoutingRule",
+    "Source",
+    "Status",
+    "Urgency",
+]

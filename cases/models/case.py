@@ -1,0 +1,167 @@
+"""Cases and their append-only history.
+
+Case status changes only in cases.services (one write path, see STYLE.md).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.db import models as gis_models
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cases.models.catalogue import Category, Department
+from grids.models import Grid
+
+
+class Status(models.TextChoices):
+    """The case state machine (DESIGN.md §3.2). Transitions live in cases.transitions."""
+
+    REPORTED = "reported", _("Reported")  # 已上报/待受理
+    VERIFYING = "verifying", _("Verifying")  # 核实中
+    FILED = "filed", _("Filed")  # 已立案/待派遣
+    PENDING_APPROVAL = "pending_approval", _("Awaiting grid-chief approval")  # 待网格长审批
+    DISPATCHED = "dispatched", _("Dispatched")  # 已派遣/处置中
+    RETURNED = "returned", _("Sent back")  # 已退单/待改派
+    SUSPENDED = "suspended", _("Suspended")  # 挂账
+    HANDLED = "handled", _("Handled")  # 已处置/待核查
+    CHECKING = "checking", _("Checking on site")  # 核查中
+    CLOSED = "closed", _("Closed")  # 已结案
+    REJECTED = "rejected", _("Not accepted")  # 不予受理
+    CANCELLED = "cancelled", _("Cancelled")  # 已作废
+
+
+TERMINAL = {Status.CLOSED, Status.REJECTED, Status.CANCELLED}
+
+
+class Source(models.TextChoices):
+    INSPECTOR = "inspector", _("Inspector")  # 监督员上报
+    CITIZEN = "citizen", _("Citizen")  # 随手拍
+    HOTLINE = "hotline", _("12345 hotline")
+    CAMERA = "camera", _("Video/AI camera")
+    CHIEF_PATROL = "chief_patrol", _("Chief patrol")
+    HIGHER_LEVEL = "higher_level", _("Higher-level assignment")  # 上级交办
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class DailySequence(models.Model):
+    """The last tracking number handed out on a day (Asia/Shanghai)."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class Case(models.Model):
+    tracking_number = models.CharField(_("tracking number"), max_length=20, unique=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.REPORTED, db_index=True
+    )
+    location = gis_models.PointField(_("location"), srid=4326)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    micro_grid = models.ForeignKey(
+        Grid, verbose_name=_("micro grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    community_grid = models.ForeignKey(
+        Grid, verbose_name=_("community grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    large_grid = models.ForeignKey(
+        Grid, verbose_name=_("large grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    district_grid = models.ForeignKey(
+        Grid, verbose_name=_("district"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    responsible = models.ForeignKey(
+        "grids.Person",
+        verbose_name=_("responsible chief"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responsible_for_cases",
+    )
+    responsible_role = models.CharField(_("responsible as"), max_length=20, blank=True)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    description = models.TextField(_("description"), blank=True)
+    reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("reporter's phone"), max_length=30, blank=True)
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    approver = models.ForeignKey(
+        "grids.Person",
+        verbose_name=_("approving grid chief"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases_to_approve",
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+    )
+    handling_deadline = models.DateTimeField(_("handling deadline"), null=True, blank=True)
+    overdue = models.BooleanField(_("overdue"), default=False)
+    rework_count = models.PositiveSmallIntegerField(_("reworks"), default=0)
+    extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
+    send_back_count = models.PositiveSmallIntegerField(_("send-backs"), default=0)
+    reported_at = models.DateTimeField(_("reported at"))
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-reported_at", "-id"]
+        indexes = [models.Index(fields=["status", "reported_at"], name="case_status_reported")]
+
+    def __str__(self) -> str:
+        return self.tracking_number
+
+
+class CaseEvent(models.Model):
+    """One step in a case's history; append-only, written with the change it records."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"))
+    action = models.CharField(_("action"), max_length=30)
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
+    note = models.TextField(_("note"), blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "id"]
+        # A client's request id (a UUID sent with the form or API call) is applied once.
+        constraints = [models.UniqueConstraint(fields=["request_id"], name="case_event_unique_request")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action} {self.from_status}→{self.to_status}"
