@@ -217,9 +217,9 @@ def _apply(ctx: _Context, transition: Transition) -> str:
     if action in ("verify", "reject", "cancel", "send_to_check"):
         return next(iter(transition.targets))
     if action == "dispatch":
-        department = params.get("department") or department_for(category=case.category, location=_location(case))
         if case.category is None:
             raise InvalidInput(_("The case has no category; file it first."))
+        department = params.get("department") or department_for(category=case.category, location=_location(case))
         if department is None:
             raise InvalidInput(_("No department handles this category here; choose one."))
         case.department = department
