@@ -1,6 +1,18 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from cases.models import CalendarDay, Category, Department, MajorCategory, RoutingRule
+from cases.models import (
+    CalendarDay,
+    Category,
+    DeliveryStatus,
+    Department,
+    MajorCategory,
+    Notification,
+    NotificationAttempt,
+    RoutingRule,
+)
+from cases.notifications import notification_resend
 
 
 @admin.register(Department)
@@ -40,3 +52,44 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_display = ["date", "is_workday", "note"]
     list_filter = ["is_workday"]
     date_hierarchy = "date"
+
+
+class NotificationAttemptInline(admin.TabularInline):
+    model = NotificationAttempt
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["at", "ok", "http_status", "duration_ms", "error"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Deliveries are written by cases.notifications only; here they are read, and failed ones sent again."""
+
+    list_display = ["case", "department", "channel", "status", "attempt_count", "next_attempt_at", "created_at"]
+    list_filter = ["status", "channel", "department"]
+    search_fields = ["case__tracking_number", "=delivery_id"]
+    list_select_related = ["case", "department"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "case", "event", "department", "channel", "delivery_id", "status", "attempt_count", "next_attempt_at",
+        "queued_at", "last_error", "created_at", "delivered_at", "payload",
+    ]  # fmt: skip
+    inlines = [NotificationAttemptInline]
+    actions = ["resend"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description=_("Send the selected failed notifications again"), permissions=["change"])
+    def resend(self, request, queryset):
+        ids = list(queryset.filter(status=DeliveryStatus.FAILED).values_list("pk", flat=True))
+        sent = sum(notification_resend(notification_id=pk) for pk in ids)
+        self.message_user(
+            request,
+            ngettext("%(count)d notification will be sent again.", "%(count)d notifications will be sent again.", sent)
+            % {"count": sent},
+            messages.SUCCESS if sent else messages.WARNING,
+        )

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from cases.models import Category, Department, RoutingRule
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.roles import Role, user_roles
+from cases.models import Case, CaseEvent, Category, Department, RoutingRule, Status, Urgency
+from cases.transitions import CENTRE
+from cases.worktime import Light, WorkCalendar, traffic_light
+from grids.models import Grid
 from grids.selectors import GridLocation
 
 
@@ -23,3 +34,165 @@ def department_for(*, category: Category, location: GridLocation | None) -> Depa
     if None in rules:
         return rules[None]
     return category.default_department
+
+
+# ---- what a user may see, and the case lists and pages built on it --------
+
+# Roles that see every case: the command center, inspectors (city-wide patrols), supervisors (read-only).
+SEES_ALL = CENTRE | {Role.INSPECTOR, Role.SUPERVISOR}
+# The actions after which the handling clock (re)starts: dispatch, approval, rework.
+_CLOCK_STARTS = {"dispatch", "approve", "check_fail"}
+_CLOCK_RUNS = {Status.DISPATCHED, Status.SUSPENDED}
+
+
+def cases_visible_to(*, user) -> QuerySet[Case]:
+    """The cases `user` may see.
+
+    The command center, inspectors and supervisors see all; a grid chief the cases
+    in the subtrees of the grids they chief plus those waiting for their approval;
+    a department handler the cases of their departments; anyone else nothing.
+    """
+    roles = set(user_roles(user))
+    if roles & SEES_ALL:
+        return Case.objects.all()
+    scope = Q()
+    if Role.GRID_CHIEF in roles:
+        # A case carries its whole chain of grids, so "in the subtree of G" is "G is one of them".
+        chiefed = Grid.objects.filter(chief__user=user).values("pk")
+        scope |= (
+            Q(micro_grid__in=chiefed)
+            | Q(community_grid__in=chiefed)
+            | Q(large_grid__in=chiefed)
+            | Q(district_grid__in=chiefed)
+            | Q(approver__user=user)
+        )
+    if Role.DEPARTMENT_HANDLER in roles:
+        scope |= Q(department__in=user.departments.values("pk"))
+    if not scope:
+        return Case.objects.none()
+    return Case.objects.filter(scope)
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
+
+
+def case_list(
+    *,
+    user,
+    statuses: Iterable[str] = (),
+    category_id: int | None = None,
+    grid_id: int | None = None,
+    urgency: str | None = None,
+    overdue: bool | None = None,
+    source: str | None = None,
+    reported_from: datetime.date | None = None,
+    reported_to: datetime.date | None = None,
+    department_id: int | None = None,
+) -> QuerySet[Case]:
+    """The cases `user` may see, filtered, newest first, ready for a list (one query per page).
+
+    `grid_id`: any grid; its whole subtree. `reported_from`/`reported_to`: local
+    (Asia/Shanghai) dates, both included.
+    """
+    cases = cases_visible_to(user=user)
+    if statuses:
+        cases = cases.filter(status__in=list(statuses))
+    if category_id is not None:
+        cases = cases.filter(category_id=category_id)
+    if grid_id is not None:
+        cases = cases.filter(
+            Q(micro_grid_id=grid_id)
+            | Q(community_grid_id=grid_id)
+            | Q(large_grid_id=grid_id)
+            | Q(district_grid_id=grid_id)
+        )
+    if urgency:
+        cases = cases.filter(urgency=urgency)
+    if overdue is not None:
+        cases = cases.filter(overdue=overdue)
+    if source:
+        cases = cases.filter(source=source)
+    if reported_from is not None:
+        cases = cases.filter(reported_at__gte=_local_midnight(reported_from))
+    if reported_to is not None:
+        cases = cases.filter(reported_at__lt=_local_midnight(reported_to + datetime.timedelta(days=1)))
+    if department_id is not None:
+        cases = cases.filter(department_id=department_id)
+    return cases.select_related("category__major", "department", "micro_grid").defer("micro_grid__boundary")
+
+
+def case_get(*, case_id: int, user=None) -> Case | None:
+    """One case with what its page shows (grids, people, the timeline with actors), in two queries.
+
+    With `user`, only if they may see it.
+    """
+    cases = cases_visible_to(user=user) if user is not None else Case.objects.all()
+    grids = ("micro_grid", "community_grid", "large_grid", "district_grid")
+    events = CaseEvent.objects.select_related("actor__person").order_by("at", "id")
+    return (
+        cases.select_related("category__major", "department", "responsible", "approver", *grids)
+        .defer(*(f"{grid}__boundary" for grid in grids))
+        .prefetch_related(Prefetch("events", queryset=events))
+        .filter(pk=case_id)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class CaseClock:
+    """The handling clock (处置时限) of a dispatched case: from dispatch (or rework) to handled."""
+
+    started_at: datetime.datetime
+    stopped_at: datetime.datetime | None  # handled, sent back …: the clock no longer runs
+    deadline: datetime.datetime
+    paused: bool  # suspended (挂账): that time does not count
+    elapsed_fraction: float | None  # of the limit; None when the deadline leaves no time at all
+    light: Light
+
+
+def case_clock(*, case: Case, events: Sequence[CaseEvent], calendar: WorkCalendar, now: datetime.datetime):
+    """The clock of `case` from its events (in order), or None before its first dispatch.
+
+    The limit measured against runs from the start to the deadline, so an
+    extension (which moves the deadline) gives more time; suspended spans
+    count neither in the time used nor in the limit.
+    """
+    if case.handling_deadline is None or case.category is None:
+        return None
+    started = [e for e in events if e.action in _CLOCK_STARTS and e.to_status == Status.DISPATCHED]
+    if not started:
+        return None
+    start = started[-1].at
+    suspensions: list[tuple[datetime.datetime, datetime.datetime]] = []
+    suspended_since = stopped_at = None
+    for event in events[events.index(started[-1]) + 1 :]:
+        if event.action == "suspend":
+            suspended_since = event.at
+        elif event.action == "resume" and suspended_since is not None:
+            suspensions.append((suspended_since, event.at))
+            suspended_since = None
+        if event.to_status not in _CLOCK_RUNS and stopped_at is None:
+            stopped_at = event.at
+    if stopped_at is None and case.status not in _CLOCK_RUNS:
+        stopped_at = case.updated_at  # left the handling states without an event we know of
+    end = stopped_at or now
+    paused = case.status == Status.SUSPENDED and stopped_at is None
+    _amount, unit = case.category.time_limit(urgent=case.urgency == Urgency.URGENT)
+    # The deadline was moved at resume by the suspended time: measure the limit without it.
+    limit = calendar.elapsed(start, case.handling_deadline, unit, suspensions)
+    if paused and suspended_since is not None:
+        suspensions.append((suspended_since, max(suspended_since, end)))
+    if limit > 0:
+        fraction = calendar.elapsed_fraction(start, end, limit, unit, suspensions)
+        light = traffic_light(fraction)
+    else:
+        fraction, light = None, ("red" if end > case.handling_deadline else "yellow")
+    return CaseClock(
+        started_at=start,
+        stopped_at=stopped_at,
+        deadline=case.handling_deadline,
+        paused=paused,
+        elapsed_fraction=fraction,
+        light=light,
+    )

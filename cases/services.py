@@ -31,6 +31,7 @@ from cases.models import (
     Status,
     Urgency,
 )
+from cases.notifications import notifications_create_for_dispatch
 from cases.selectors import department_for
 from cases.transitions import CENTRE, TRANSITIONS, Transition
 from cases.worktime import WorkCalendar, default_calendar
@@ -348,8 +349,11 @@ def case_transition(
                 raise StaleAction(
                     _("Someone else acted on this case at the same moment. Reload it."), current_status=None
                 )
-            _event(case, actor=actor, action=action, from_status=current, note=note, payload=ctx.payload,
-                   request_id=request_id, now=now)  # fmt: skip
+            event = _event(case, actor=actor, action=action, from_status=current, note=note, payload=ctx.payload,
+                           request_id=request_id, now=now)  # fmt: skip
+            if case.status == Status.DISPATCHED:
+                # The department is owed a message: a row now, in this transaction; sent after commit.
+                notifications_create_for_dispatch(case=case, event=event)
     except IntegrityError:
         if request_id and CaseEvent.objects.filter(request_id=request_id, case_id=case_id).exists():
             return Case.objects.get(pk=case_id)

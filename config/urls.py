@@ -5,6 +5,7 @@ from django.templatetags.static import static as static_url
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 admin.site.site_header = _("City Grid Management: administration")
 admin.site.site_title = _("City Grid Management")
@@ -14,6 +15,10 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("grids/", include("grids.urls")),
     path("api/grids/", include("grids.api.urls")),
+    path("api/", include("cases.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Swagger UI from drf_spectacular_sidecar's static files (SPECTACULAR_SETTINGS): works offline.
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).

@@ -11,6 +11,7 @@ from cases.models.catalogue import (
     PublicCategory,
     RoutingRule,
 )
+from cases.models.notifications import Channel, DeliveryStatus, Notification, NotificationAttempt
 
 __all__ = [
     "TERMINAL",
@@ -19,10 +20,14 @@ __all__ = [
     "CaseEvent",
     "Category",
     "CategoryKind",
+    "Channel",
     "DailySequence",
+    "DeliveryStatus",
     "Department",
     "LimitUnit",
     "MajorCategory",
+    "Notification",
+    "NotificationAttempt",
     "PublicCategory",
     "RoutingRule",
     "Source",

@@ -78,6 +78,14 @@ class Department(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.webhook_url and len(self.webhook_secret) < 16:
+            raise ValidationError(
+                {"webhook_secret": _("A webhook needs a shared secret of at least 16 characters to sign its messages.")}
+            )
+
     @property
     def email_list(self) -> list[str]:
         return [address.strip() for address in self.emails.split(",") if address.strip()]

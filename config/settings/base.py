@@ -7,7 +7,8 @@ CELERY_BROKER_URL=redis://…, SECRET_KEY and ALLOWED_HOSTS.
 
 from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from config.env import Env
@@ -30,6 +31,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files: no CDN on an intranet
     "leaflet",
     "accounts",
     "grids",
@@ -157,11 +161,72 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic jobs, run by the one Celery beat (deploy/systemd/citydispatch-beat.service).
+CELERY_BEAT_SCHEDULE = {
+    # Notifications whose task never reached the broker, or whose worker died: hand them over again.
+    "sweep-notifications": {
+        "task": "cases.tasks.sweep_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 55},  # sweeps missed while no worker ran are not worth running late
+    },
+}
+
+# E-mail (departments' dispatch notices): SMTP in production, the console in development.
+_MAIL = "django.core.mail.backends"
+EMAIL_BACKEND = env.choice(
+    "EMAIL_BACKEND",
+    {f"{_MAIL}.smtp.EmailBackend", f"{_MAIL}.console.EmailBackend", f"{_MAIL}.dummy.EmailBackend"},
+    default=f"{_MAIL}.console.EmailBackend" if DEBUG else f"{_MAIL}.smtp.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="citydispatch@localhost")
+try:  # one address, bare or as "城管派遣 <dispatch@example.gov.cn>"
+    validate_email(DEFAULT_FROM_EMAIL.rpartition("<")[2].removesuffix(">"))
+except ValidationError:
+    raise ImproperlyConfigured(f"DEFAULT_FROM_EMAIL must be one e-mail address, got {DEFAULT_FROM_EMAIL!r}.") from None
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25, minimum=1)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on; pick the one your server speaks.")
+EMAIL_TIMEOUT = 10
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Session for the browser, "Authorization: Token <key>" for apps. Session first:
+    # an anonymous request gets 403 (a 401 would need a WWW-Authenticate scheme).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "config.api.AutoSchema",
+    # One error format for the whole API: {"error": {"code", "message", "fields"}}.
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "City case dispatch API",
+    "DESCRIPTION": (
+        "Cases (report, read, act on), the catalogue and departments. Every error answers "
+        '`{"error": {"code", "message", "fields"}}`; errors of case actions add `current_status`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.models.Status",
+        "CaseSourceEnum": "cases.models.Source",
+        "CaseUrgencyEnum": "cases.models.Urgency",
+    },
+    # Swagger UI and Redoc from drf_spectacular_sidecar's static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # validatorUrl: Swagger UI would otherwise send the schema's address to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # Map: the base layer. "none" (default: works on an intranet with nothing

@@ -48,7 +48,7 @@ def locate(client, **params):
 def test_it_refuses_anonymous_users(client, tree, url):
     response = client.get(url)
     assert response.status_code == 403
-    assert "detail" in response.json()
+    assert response.json()["error"]["code"] == "not_authenticated"
 
 
 # ---- features ------------------------------------------------------------
@@ -143,7 +143,7 @@ def test_it_answers_404_for_an_unknown_parent(api, tree):
 def test_it_answers_400_for_a_malformed_parent(api, tree):
     response = features(api, "abc")
     assert response.status_code == 400
-    assert "parent" in response.json()
+    assert "parent" in response.json()["error"]["fields"]
 
 
 def test_it_returns_an_empty_collection_under_a_micro_grid(api, tree):
@@ -275,6 +275,6 @@ def test_it_says_clearly_when_a_point_is_outside(api, tree):
 def test_it_refuses_bad_coordinates(api, tree, params, field, message):
     response = locate(api, **params)
     assert response.status_code == 400
-    errors = response.json()
+    errors = response.json()["error"]["fields"]
     assert list(errors) == [field]
     assert message in errors[field][0]

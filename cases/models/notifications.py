@@ -1,0 +1,87 @@
+"""Notifications of a department about a dispatched case, and every attempt to deliver them.
+
+A Notification row is written in the same transaction as the transition that
+dispatches the case, so nothing is lost when the broker or the workers are down;
+cases.notifications delivers it (see there and docs/WEBHOOKS.md).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cases.models.case import Case, CaseEvent
+from cases.models.catalogue import Department
+
+
+class Channel(models.TextChoices):
+    WEBHOOK = "webhook", _("Webhook")
+    EMAIL = "email", _("E-mail")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")  # written, not tried yet
+    SENDING = "sending", _("Sending")  # claimed by a worker right now
+    RETRYING = "retrying", _("Retrying")  # a transient failure; tried again at next_attempt_at
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")  # permanent: a refusal, or out of attempts
+
+
+class Notification(models.Model):
+    """One message to one of a department's channels about one dispatch event."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notifications")
+    event = models.ForeignKey(
+        CaseEvent, verbose_name=_("case event"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="notifications"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # Sent with every attempt (X-Delivery-Id and in the body): the receiver drops repeats by it.
+    delivery_id = models.UUIDField(_("delivery id"), default=uuid.uuid4, unique=True, editable=False)
+    payload = models.JSONField(_("payload"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempt_count = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # When the next attempt is due; while sending, when the claim expires. Empty once settled.
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    # When the task last handed to the queue is due to run; empty: no task is known to be queued.
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["event", "channel"], name="notification_unique_event_channel")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="notification_due")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.channel} {self.status}"
+
+
+class NotificationAttempt(models.Model):
+    """One try at delivering a notification, kept for the case's history."""
+
+    notification = models.ForeignKey(
+        Notification, verbose_name=_("notification"), on_delete=models.CASCADE, related_name="attempts"
+    )
+    at = models.DateTimeField(_("at"))
+    ok = models.BooleanField(_("delivered"))
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+
+    class Meta:
+        verbose_name = _("notification attempt")
+        verbose_name_plural = _("notification attempts")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} {'ok' if self.ok else 'failed'} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,439 @@
+"""Telling a department that a case has been dispatched to it (DESIGN.md §3.3).
+
+The flow, and why:
+
+1. cases.services.case_transition calls `notifications_create_for_dispatch` inside the
+   transaction of every transition that ends in `dispatched` (dispatch without approval,
+   approve, resume, check_fail). It writes one pending Notification per configured channel
+   (webhook, e-mail) and asks for a Celery task once the transaction commits. The row is
+   the record that a message is owed: if the broker or every worker is down, the case still
+   commits and nothing is lost.
+2. If the task cannot be handed to the broker, that is logged and the row stays pending;
+   `notifications_sweep` (every minute from Celery beat) hands it over again later.
+3. The task (cases.tasks.deliver_notification) calls `notification_deliver`, which claims
+   the row with a conditional UPDATE (two workers never send one row at the same time, a
+   task delivered twice by the broker sends nothing the second time), sends with no
+   transaction or lock open, and records the attempt.
+4. 2xx: delivered. A transient failure (408, 429, 5xx, refused connection, timeout, SMTP
+   4xx): retried after 30 s, 2 min, 8 min, 32 min, 2 h 8 min; after the 6th attempt, failed.
+   Any other refusal (other 4xx, a redirect, a missing secret or address): failed at once.
+   The task queues the next attempt as a countdown when it is due within 15 minutes; later
+   ones (and every retry in embedded mode, where a countdown would run at once) are queued by
+   the sweep when due (it runs every minute), so those can start up to a minute late.
+
+A department with neither a webhook URL nor an e-mail address gets no rows: it is told
+by other means (the handler's work list, the phone), and there is nothing to deliver.
+
+The webhook signature scheme is in `webhook_signature` and docs/WEBHOOKS.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import http.client
+import json
+import logging
+import smtplib
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone, translation
+
+from cases.models import (
+    Case,
+    CaseEvent,
+    Channel,
+    DeliveryStatus,
+    Department,
+    Notification,
+    NotificationAttempt,
+    Status,
+    Urgency,
+)
+from cases.transitions import TRANSITIONS
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_TIMEOUT = 5  # seconds, for connecting and for each read
+EMAIL_TIMEOUT = 10  # seconds, for the SMTP connection
+MAX_ATTEMPTS = 6
+FIRST_RETRY = datetime.timedelta(seconds=30)
+BACKOFF_FACTOR = 4  # 30 s, 2 min, 8 min, 32 min, 2 h 8 min
+# A claim outlives any send (5 s webhook, 10 s SMTP) by far; a row still "sending" after
+# this long belongs to a worker that died, and the sweep takes it back.
+SENDING_LEASE = datetime.timedelta(minutes=10)
+# The sweep leaves a row alone this long after a task was due to pick it up.
+REQUEUE_AFTER = datetime.timedelta(minutes=2)
+# Retries due later than this are left to the sweep rather than held by the broker as a countdown.
+LONGEST_COUNTDOWN = datetime.timedelta(minutes=15)
+SWEEP_BATCH = 500
+CASE_LINK = "/cases/{id}/"  # the case page's path; receivers prepend the site's address
+
+UNSETTLED = [DeliveryStatus.PENDING, DeliveryStatus.RETRYING]
+TRANSIENT_HTTP = {408, 429}
+
+
+# Creating ---------------------------------------------------------------------------------
+
+
+def notifications_create_for_dispatch(*, case: Case, event: CaseEvent) -> list[Notification]:
+    """Write the notifications a dispatch owes the case's department, and enqueue them after commit.
+
+    Call inside the transition's transaction: the rows commit (or roll back) with it.
+    """
+    department = case.department
+    if department is None:  # pragma: no cover - a dispatched case always has one
+        return []
+    channels = []
+    if department.webhook_url:
+        channels.append(Channel.WEBHOOK)
+    if department.email_list:
+        channels.append(Channel.EMAIL)
+    if not channels:
+        logger.info("case %s dispatched to %s, which has no notification channel", case.tracking_number, department)
+        return []
+    now = timezone.now()
+    notifications = []
+    for channel in channels:
+        delivery_id = uuid.uuid4()
+        notification = Notification.objects.create(
+            case=case,
+            event=event,
+            department=department,
+            channel=channel,
+            delivery_id=delivery_id,
+            payload=notification_payload(case=case, event=event, department=department, delivery_id=delivery_id),
+            created_at=now,
+            next_attempt_at=now,
+            queued_at=now,  # handed to the queue on commit; reset if that fails
+        )
+        transaction.on_commit(lambda pk=notification.pk: notification_enqueue(notification_id=pk))
+        notifications.append(notification)
+    return notifications
+
+
+def notification_payload(*, case: Case, event: CaseEvent, department: Department, delivery_id: uuid.UUID) -> dict:
+    """What is sent (the webhook's JSON body, and what the e-mail is written from)."""
+
+    def local(moment: datetime.datetime | None) -> str | None:
+        return timezone.localtime(moment).isoformat() if moment else None
+
+    category = case.category
+    return {
+        "type": "case.dispatched",
+        "delivery_id": str(delivery_id),
+        "case": {
+            "id": case.pk,
+            "tracking_number": case.tracking_number,
+            "status": case.status,
+            "category": {"code": category.full_code, "name": category.name} if category else None,
+            "urgency": case.urgency,
+            "address": case.address,
+            "location": {"lon": case.location.x, "lat": case.location.y},
+            "deadline": local(case.handling_deadline),
+            "rework_count": case.rework_count,
+            "link": CASE_LINK.format(id=case.pk),
+        },
+        "department": {"id": department.pk, "code": department.code, "name": department.name},
+        "event": {"id": event.pk, "action": event.action, "at": local(event.at), "note": event.note},
+    }
+
+
+# Queueing ---------------------------------------------------------------------------------
+
+
+def notification_enqueue(*, notification_id: int, eta: datetime.datetime | None = None) -> bool:
+    """Hand a notification to the task queue, now or at `eta`. True if it was handed over.
+
+    Otherwise the sweep queues it once it is due. A broker failure is logged and never
+    reaches the caller (after a commit, the case has changed whatever happens to the message).
+    """
+    from cases.tasks import deliver_notification
+
+    if eta is not None:
+        if deliver_notification.app.conf.task_always_eager or eta - timezone.now() > LONGEST_COUNTDOWN:
+            # Embedded mode would run a countdown at once, in this request; and a broker keeps a
+            # long one badly (Redis hands an unacknowledged message out again after an hour).
+            # The sweep queues these once they are due.
+            Notification.objects.filter(pk=notification_id).update(queued_at=None)
+            return False
+        Notification.objects.filter(pk=notification_id).update(queued_at=eta)
+    try:
+        if eta is None:
+            deliver_notification.delay(notification_id)
+        else:
+            deliver_notification.apply_async((notification_id,), eta=eta)
+    except Exception:  # the broker is unreachable (or, in embedded mode, the task failed)
+        logger.exception("notification %s: could not hand it to the task queue; the sweep will", notification_id)
+        Notification.objects.filter(pk=notification_id).update(queued_at=None)
+        return False
+    return True
+
+
+def notifications_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Hand over again what is due and not (or no longer) queued; take back abandoned claims.
+
+    Returns how many notifications were handed to the queue.
+    """
+    now = now or timezone.now()
+    abandoned = Notification.objects.filter(status=DeliveryStatus.SENDING, next_attempt_at__lte=now)
+    lost = "The worker stopped while sending; no answer was recorded."
+    abandoned.filter(attempt_count__gte=MAX_ATTEMPTS).update(
+        status=DeliveryStatus.FAILED, next_attempt_at=None, queued_at=None, last_error=lost
+    )
+    abandoned.update(status=DeliveryStatus.RETRYING, next_attempt_at=now, queued_at=None, last_error=lost)
+
+    due = (
+        Notification.objects.filter(status__in=UNSETTLED, next_attempt_at__lte=now)
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lte=now - REQUEUE_AFTER))
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", "queued_at")[:SWEEP_BATCH]
+    )
+    handed = 0
+    for pk, queued_at in list(due):
+        # Compare-and-set, so that two sweeps running at once queue a row once.
+        if Notification.objects.filter(pk=pk, queued_at=queued_at).update(queued_at=now):
+            handed += notification_enqueue(notification_id=pk)
+    if handed:
+        logger.info("sweep: %d notification(s) handed to the queue again", handed)
+    return handed
+
+
+def notification_resend(*, notification_id: int) -> bool:
+    """Try a failed notification again from the start (after its department's channel was fixed)."""
+    now = timezone.now()
+    reset = Notification.objects.filter(pk=notification_id, status=DeliveryStatus.FAILED).update(
+        status=DeliveryStatus.PENDING, attempt_count=0, next_attempt_at=now, queued_at=now, last_error=""
+    )
+    if reset:
+        transaction.on_commit(lambda: notification_enqueue(notification_id=notification_id))
+    return bool(reset)
+
+
+# Delivering -------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    transient: bool = False
+    http_status: int | None = None
+    error: str = ""
+
+
+def notification_deliver(*, notification_id: int, now: datetime.datetime | None = None) -> Notification | None:
+    """Make one attempt at a notification that is due. None if it is not (anymore) ours to send.
+
+    Safe to call twice or from two workers at once: only the caller whose UPDATE claims
+    the row sends. Sends with no transaction open and no lock held.
+    """
+    now = now or timezone.now()
+    claimed = Notification.objects.filter(pk=notification_id, status__in=UNSETTLED, next_attempt_at__lte=now).update(
+        status=DeliveryStatus.SENDING, next_attempt_at=now + SENDING_LEASE, attempt_count=F("attempt_count") + 1
+    )
+    if not claimed:
+        return None
+    notification = Notification.objects.select_related("department").get(pk=notification_id)
+    started = time.monotonic()
+    send = _send_webhook if notification.channel == Channel.WEBHOOK else _send_email
+    outcome = send(notification)
+    duration_ms = round((time.monotonic() - started) * 1000)
+    return _record(notification, outcome, now=now, duration_ms=duration_ms)
+
+
+def retry_delay(attempt_count: int) -> datetime.timedelta:
+    """How long to wait after the `attempt_count`-th failed attempt."""
+    return FIRST_RETRY * BACKOFF_FACTOR ** (attempt_count - 1)
+
+
+def _record(notification: Notification, outcome: Outcome, *, now: datetime.datetime, duration_ms: int) -> Notification:
+    fields: dict = {"last_error": outcome.error[:2000], "queued_at": None}
+    if outcome.ok:
+        fields.update(status=DeliveryStatus.DELIVERED, delivered_at=now, next_attempt_at=None)
+    elif outcome.transient and notification.attempt_count < MAX_ATTEMPTS:
+        fields.update(status=DeliveryStatus.RETRYING, next_attempt_at=now + retry_delay(notification.attempt_count))
+    else:
+        fields.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
+    with transaction.atomic():
+        NotificationAttempt.objects.create(
+            notification=notification,
+            at=now,
+            ok=outcome.ok,
+            http_status=outcome.http_status,
+            error=outcome.error[:2000],
+            duration_ms=duration_ms,
+        )
+        # Only if the claim is still ours (the sweep takes back claims older than SENDING_LEASE).
+        Notification.objects.filter(
+            pk=notification.pk, status=DeliveryStatus.SENDING, attempt_count=notification.attempt_count
+        ).update(**fields)
+    for name, value in fields.items():
+        setattr(notification, name, value)
+    log = logger.info if outcome.ok else logger.warning
+    log(
+        "notification %s (%s, case %s) attempt %d: %s",
+        notification.pk, notification.channel, notification.case_id, notification.attempt_count,
+        fields["status"] if outcome.ok else f"{fields['status']}: {outcome.error}",
+    )  # fmt: skip
+    return notification
+
+
+def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
+    """The X-Signature header: "sha256=" + hex HMAC-SHA256 of b"<timestamp>." + body, keyed with the secret.
+
+    The timestamp (X-Timestamp, Unix seconds) is signed with the body so that a captured
+    request cannot be replayed later: receivers reject timestamps more than 5 minutes off.
+    The body carries the delivery id too, so it is covered by the signature.
+    """
+    digest = hmac.new(secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body, hashlib.sha256)
+    return "sha256=" + digest.hexdigest()
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib would follow a 301/302/303 with a GET and no body, and call that a success."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # → HTTPError with the 3xx status
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def _send_webhook(notification: Notification) -> Outcome:
+    department = notification.department
+    url, secret = department.webhook_url, department.webhook_secret
+    if not url:
+        return Outcome(ok=False, error="The department no longer has a webhook URL.")
+    if urlsplit(url).scheme not in ("http", "https"):
+        return Outcome(ok=False, error=f"The webhook URL must start with http:// or https://, got {url!r}.")
+    if not secret:
+        return Outcome(ok=False, error="The department's webhook has no secret; set one to sign the messages.")
+    body = json.dumps(notification.payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    timestamp = str(int(time.time()))
+    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "citydispatch-webhook/1",
+            "X-Delivery-Id": str(notification.delivery_id),
+            "X-Timestamp": timestamp,
+            "X-Signature": webhook_signature(secret=secret, timestamp=timestamp, body=body),
+        },
+    )
+    try:
+        with _opener.open(request, timeout=WEBHOOK_TIMEOUT) as response:
+            response.read(64 * 1024)
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        return _http_outcome(exc.code, _snippet(exc))
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:  # refused, DNS, timeout, reset
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        return Outcome(ok=False, transient=True, error=f"{type(exc).__name__}: {reason}"[:500])
+    return _http_outcome(status, "")
+
+
+def _http_outcome(status: int, detail: str) -> Outcome:
+    if 200 <= status < 300:
+        return Outcome(ok=True, http_status=status)
+    transient = status in TRANSIENT_HTTP or status >= 500
+    error = f"HTTP {status}" + (f": {detail}" if detail else "")
+    if 300 <= status < 400:
+        error += " (redirects are not followed; set the final address as the webhook URL)"
+    return Outcome(ok=False, transient=transient, http_status=status, error=error)
+
+
+def _snippet(exc: urllib.error.HTTPError) -> str:
+    try:
+        return exc.read(300).decode("utf-8", "replace").strip()
+    except Exception:  # the body is only a hint for whoever reads the log
+        return ""
+    finally:
+        exc.close()
+
+
+def email_message(payload: dict) -> tuple[str, str]:
+    """(subject, plain-text body) of the dispatch e-mail, in Chinese."""
+    case, event = payload["case"], payload["event"]
+    category = case["category"] or {"code": "", "name": ""}
+    with translation.override("zh-hans"):
+        urgency = str(Urgency(case["urgency"]).label) if case["urgency"] in Urgency.values else case["urgency"]
+        transition = TRANSITIONS.get(event["action"])
+        step = str(transition.label) if transition else event["action"]
+        status = str(Status(case["status"]).label) if case["status"] in Status.values else case["status"]
+    subject = f"【案件派遣】{case['tracking_number']} {category['name']}"
+    lines = [
+        f"{payload['department']['name']}：",
+        "",
+        f"案件 {case['tracking_number']} 已派遣至贵单位，请按时限处置。",
+        "",
+        f"案件编号：{case['tracking_number']}",
+        f"案件状态：{status}",
+        f"派遣环节：{step}",
+        f"类别：{category['code']} {category['name']}",
+        f"紧急程度：{urgency}",
+        f"地址：{case['address'] or '（无）'}",
+        f"坐标：经度 {case['location']['lon']:.6f}，纬度 {case['location']['lat']:.6f}",
+        f"处置时限：{_minutes(case['deadline']) or '（未设）'}",
+        f"派遣时间：{_minutes(event['at'])}",
+    ]
+    if event.get("note"):
+        lines.append(f"说明：{event['note']}")
+    lines += [
+        f"查看案件：{case['link']}",
+        "",
+        f"投递编号：{payload['delivery_id']}",
+        "本邮件由数字城管系统自动发送，请勿直接回复。",
+    ]
+    return subject, "\n".join(lines) + "\n"
+
+
+def _minutes(iso: str | None) -> str:
+    return datetime.datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M") if iso else ""
+
+
+def _send_email(notification: Notification) -> Outcome:
+    recipients = notification.department.email_list
+    if not recipients:
+        return Outcome(ok=False, error="The department no longer has an e-mail address.")
+    subject, body = email_message(notification.payload)
+    message = EmailMessage(
+        subject,
+        body,
+        to=recipients,
+        headers={"X-Delivery-Id": str(notification.delivery_id)},
+        connection=get_connection(timeout=EMAIL_TIMEOUT),
+    )
+    try:
+        message.send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        return Outcome(ok=False, error=f"All recipients refused: {exc.recipients}"[:500])
+    except smtplib.SMTPResponseException as exc:  # 4xx: try again later; 5xx: refused
+        error = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"[:500]
+        return Outcome(ok=False, transient=exc.smtp_code < 500, error=error)
+    except OSError as exc:  # smtplib.SMTPException, refused connection, timeout
+        return Outcome(ok=False, transient=True, error=f"{type(exc).__name__}: {exc}"[:500])
+    return Outcome(ok=True)
+
+
+# Reading ----------------------------------------------------------------------------------
+
+
+def case_notifications(*, case: Case) -> QuerySet[Notification]:
+    """A case's notifications with their attempts, oldest first, in two queries (for the case page)."""
+    return (
+        Notification.objects.filter(case=case)
+        .select_related("department", "event")
+        .prefetch_related("attempts")
+        .order_by("created_at", "id")
+    )
