@@ -30,7 +30,7 @@ run: setup
 	@DEBUG=1 $(PY) manage.py migrate --noinput
 	@DEBUG=1 $(PY) manage.py seed_demo --if-empty
 	@echo "==> Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	@DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	@DEBUG=1 $(PY) manage.py serve $(HOST):$(PORT)
 
 test: setup-dev
 	@$(TEST_PREP)
