@@ -1,9 +1,11 @@
 from django.contrib import admin, messages
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cases.models import (
     CalendarDay,
+    CasePhoto,
     Category,
     DeliveryStatus,
     Department,
@@ -93,3 +95,34 @@ class NotificationAdmin(admin.ModelAdmin):
             % {"count": sent},
             messages.SUCCESS if sent else messages.WARNING,
         )
+
+
+@admin.register(CasePhoto)
+class CasePhotoAdmin(admin.ModelAdmin):
+    """Photos are written by cases.photos only; here they are read. The preview is the thumbnail,
+    never the original (which may carry the reporter's GPS position)."""
+
+    list_display = ["preview", "case", "kind", "status", "width", "height", "size_bytes", "created_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["case__tracking_number", "=sha256"]
+    list_select_related = ["case"]
+    date_hierarchy = "created_at"
+    fields = readonly_fields = [
+        "preview", "case", "kind", "status", "event", "uploaded_by", "display", "thumbnail", "original", "width",
+        "height", "content_type", "size_bytes", "sha256", "created_at",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("thumbnail"))
+    def preview(self, photo: CasePhoto) -> str:
+        if not photo.thumbnail:
+            return photo.get_status_display()
+        return format_html('<img src="{}" alt="" style="max-width:160px;max-height:160px">', photo.thumbnail.url)

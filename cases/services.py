@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role, user_roles
 from cases.models import (
@@ -35,7 +37,7 @@ from cases.notifications import notifications_create_for_dispatch
 from cases.selectors import department_for
 from cases.transitions import CENTRE, TRANSITIONS, Transition
 from cases.worktime import WorkCalendar, default_calendar
-from grids.models import Grid
+from grids.models import Grid, Person
 from grids.selectors import grid_at_point, responsible_at_point
 
 
@@ -246,7 +248,31 @@ def _apply(ctx: _Context, transition: Transition) -> str:
         case.department, case.approver = None, None
         case.send_back_count += 1
         return Status.RETURNED
+    if action in ("request_extension", "request_suspension"):
+        kind = _REQUEST_KINDS[action]
+        if case_open_request(case=case, kind=kind) is not None:
+            raise IllegalTransition(str(_OPEN_REQUEST_EXISTS[kind]), current_status=case.status)
+        if action == "request_extension":
+            ctx.payload.update(_extension_asked(case, params))
+        return Status.DISPATCHED
+    if action in ("approve_extension", "refuse_extension", "refuse_suspension"):
+        kind = _REQUEST_KINDS[action]
+        request = case_open_request(case=case, kind=kind)
+        if request is None:
+            raise IllegalTransition(str(_NO_OPEN_REQUEST[kind]), current_status=case.status)
+        ctx.payload["request"] = request.pk
+        if action == "approve_extension":
+            deadline = _extended_deadline(case, request.payload)
+            ctx.payload.update(request.payload)
+            ctx.payload["from"] = case.handling_deadline.isoformat()
+            ctx.payload["deadline"] = deadline.isoformat()
+            case.handling_deadline = deadline
+            case.extension_count += 1
+        return Status.DISPATCHED
     if action == "suspend":
+        # The shift leader's approval of a suspension; with or without the department's request.
+        request = case_open_request(case=case, kind="suspension")
+        ctx.payload["request"] = request.pk if request else None
         case.suspended_at = now
         return Status.SUSPENDED
     if action == "resume":
@@ -271,6 +297,7 @@ def _dispatched(ctx: _Context) -> str:
     case = ctx.case
     case.dispatched_at = ctx.now
     case.handling_deadline = _deadline(case, ctx.now)
+    case.overdue = False  # a new round (e.g. another department after a send-back) starts on time
     ctx.payload["deadline"] = case.handling_deadline.isoformat() if case.handling_deadline else None
     return Status.DISPATCHED
 
@@ -283,6 +310,75 @@ def _shift(case: Case, deadline, suspended_from, suspended_to):
         return deadline + (suspended_to - suspended_from)
     hours = calendar.working_hours_between(suspended_from, suspended_to)
     return calendar.add(deadline, hours, LimitUnit.WORKING_HOURS)
+
+
+# Requests on a dispatched case (延期 extension, 挂账 suspension): the action that asks, the ones that decide.
+_REQUESTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "extension": ("request_extension", ("approve_extension", "refuse_extension")),
+    "suspension": ("request_suspension", ("suspend", "refuse_suspension")),
+}
+_REQUEST_KINDS = {action: kind for kind, (ask, decide) in _REQUESTS.items() for action in (ask, *decide)}
+_OPEN_REQUEST_EXISTS = {
+    "extension": gettext_lazy("An extension request is already waiting for a decision."),
+    "suspension": gettext_lazy("A suspension request is already waiting for a decision."),
+}
+_NO_OPEN_REQUEST = {
+    "extension": gettext_lazy("There is no extension request waiting for a decision."),
+    "suspension": gettext_lazy("There is no suspension request waiting for a decision."),
+}
+
+
+def case_open_request(*, case: Case, kind: str) -> CaseEvent | None:
+    """The request of `kind` ("extension" or "suspension") waiting for a decision on `case`, or None.
+
+    Open: the latest such request, not yet approved or refused, and the case has not
+    left handling since (reported handled, sent back): then the request lapses, so a
+    rework starts without an old request in the way. Suspension and resumption do not
+    close an extension request.
+    """
+    ask, decisions = _REQUESTS[kind]
+    request = CaseEvent.objects.filter(case_id=case.pk, action=ask).order_by("-pk").first()
+    if request is None:
+        return None
+    later = CaseEvent.objects.filter(case_id=case.pk, pk__gt=request.pk)
+    closed = later.filter(Q(action__in=decisions) | ~Q(to_status__in=[Status.DISPATCHED, Status.SUSPENDED]))
+    return None if closed.exists() else request
+
+
+def _extension_asked(case: Case, params: dict) -> dict:
+    """What a department asks for: more time (amount + unit of LimitUnit) or a new deadline."""
+    amount, unit, deadline = params.get("amount"), params.get("unit"), params.get("deadline")
+    if case.handling_deadline is None:
+        raise InvalidInput(_("This case has no deadline to extend."))
+    if deadline is not None:
+        if amount is not None or unit:
+            raise InvalidInput(_("Ask either for more time or for a new deadline, not both."))
+        if not isinstance(deadline, datetime.datetime) or timezone.is_naive(deadline):
+            raise InvalidInput(_("The new deadline must be a date and time with a time zone."))
+        if deadline <= case.handling_deadline:
+            raise InvalidInput(_("The new deadline must be later than the current one."))
+        return {"deadline": deadline.isoformat()}
+    if amount is None or not unit:
+        raise InvalidInput(_("Say how much more time is needed (an amount and a unit), or give a new deadline."))
+    if unit not in LimitUnit.values:
+        raise InvalidInput(_("Unknown time unit %(unit)r.") % {"unit": unit})
+    try:
+        amount = Decimal(str(amount))
+    except InvalidOperation:
+        raise InvalidInput(_("The extra time must be a number.")) from None
+    if not amount.is_finite() or amount <= 0:
+        raise InvalidInput(_("The extra time must be more than zero."))
+    return {"amount": str(amount), "unit": unit}
+
+
+def _extended_deadline(case: Case, asked: dict) -> datetime.datetime:
+    """The deadline after approving `asked`: the extra time counts from the current deadline."""
+    if "deadline" in asked:
+        deadline = datetime.datetime.fromisoformat(asked["deadline"])
+        if deadline <= case.handling_deadline:  # the deadline moved meanwhile (a suspension): ask again
+            raise InvalidInput(_("The deadline asked for is no longer later than the current one; refuse the request."))
+        return deadline
+    return work_calendar().add(case.handling_deadline, Decimal(asked["amount"]), asked["unit"])
 
 
 def _location(case: Case):
@@ -307,7 +403,10 @@ def case_transition(
 ) -> Case:
     """Apply one action to a case. Raises a CaseActionError subclass when it cannot be applied.
 
-    params: category (file), urgency (file), department (dispatch: overrides routing).
+    params: category (file), urgency (file), department (dispatch: overrides routing);
+    request_extension: amount (a number) and unit (a LimitUnit value) of extra time, or
+    deadline (an aware datetime). Approving an extension moves the deadline by the time asked,
+    counted from the current deadline; at most one request of each kind is open at a time.
     """
     transition = TRANSITIONS.get(action)
     if transition is None:
@@ -351,11 +450,84 @@ def case_transition(
                 )
             event = _event(case, actor=actor, action=action, from_status=current, note=note, payload=ctx.payload,
                            request_id=request_id, now=now)  # fmt: skip
-            if case.status == Status.DISPATCHED:
+            if case.status == Status.DISPATCHED and current != Status.DISPATCHED:
                 # The department is owed a message: a row now, in this transaction; sent after commit.
+                # (Not for requests and decisions on a case it already has: extension, suspension.)
                 notifications_create_for_dispatch(case=case, event=event)
     except IntegrityError:
         if request_id and CaseEvent.objects.filter(request_id=request_id, case_id=case_id).exists():
             return Case.objects.get(pk=case_id)
         raise
     return case
+
+
+# ---- the clocks' marks (cases.sla decides when; these write, under the row lock) ----
+
+SLA_THRESHOLDS = {0.8: "sla_warning", 1.0: "sla_overdue"}
+
+
+def case_record_sla_threshold(
+    *,
+    case_id: int,
+    threshold: float,
+    round_start_id: int,
+    deadline: datetime.datetime,
+    now: datetime.datetime,
+    payload: dict | None = None,
+) -> CaseEvent | None:
+    """Record that a dispatched case's handling clock passed `threshold`: 0.8 (sla_warning)
+    or 1.0 (sla_overdue, which also sets Case.overdue). Once per clock round.
+
+    The caller measured the clock on a snapshot: `round_start_id` is the event that
+    started the round (dispatch, approval, rework), `deadline` the deadline measured
+    against. Under the row lock this checks the snapshot still holds (still dispatched,
+    same deadline: no extension or resumption since) and that no event for this threshold
+    exists after `round_start_id` (a later round only has later events), so two sweeps
+    at once write it once. Status does not change. Returns the event, or None.
+    """
+    action = SLA_THRESHOLDS[threshold]
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).filter(pk=case_id).first()
+        if case is None or case.status != Status.DISPATCHED or case.handling_deadline != deadline:
+            return None
+        if CaseEvent.objects.filter(case_id=case_id, action=action, pk__gt=round_start_id).exists():
+            return None
+        if action == "sla_overdue":
+            case.overdue = True
+            Case.objects.filter(pk=case_id).update(overdue=True, updated_at=now)
+        payload = {"threshold": threshold, **(payload or {})}
+        return _event(case, actor=None, action=action, from_status=case.status, payload=payload, now=now)
+
+
+def case_escalate_approval(
+    *,
+    case_id: int,
+    from_approver_id: int,
+    to_approver: Person,
+    waiting_since_id: int,
+    now: datetime.datetime,
+    payload: dict | None = None,
+) -> CaseEvent | None:
+    """Hand a dispatch waiting for approval to the chief one level up (DESIGN §3.3): event
+    approval_escalated, payload from/to person. Once per level.
+
+    `waiting_since_id`: the event that started this wait (the dispatch, or the last
+    escalation). Under the row lock: the case must still wait for `from_approver_id` with
+    no dispatch or escalation since, so two sweeps at once move it one level, not two.
+    """
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).filter(pk=case_id).first()
+        if case is None or case.status != Status.PENDING_APPROVAL or case.approver_id != from_approver_id:
+            return None
+        since = CaseEvent.objects.filter(case_id=case_id, pk__gt=waiting_since_id)
+        if since.filter(action__in=["dispatch", "approval_escalated"]).exists():
+            return None
+        before = case.approver
+        case.approver = to_approver
+        Case.objects.filter(pk=case_id).update(approver=to_approver, updated_at=now)
+        payload = {
+            "from": {"id": before.pk, "name": before.name} if before else None,
+            "to": {"id": to_approver.pk, "name": to_approver.name},
+            **(payload or {}),
+        }
+        return _event(case, actor=None, action="approval_escalated", from_status=case.status, payload=payload, now=now)

@@ -4,6 +4,8 @@ from celery import shared_task
 
 from cases.models import DeliveryStatus
 from cases.notifications import notification_deliver, notification_enqueue, notifications_sweep
+from cases.photos import photo_make_derivatives
+from cases.sla import sla_sweep_approvals, sla_sweep_handling
 
 
 @shared_task(acks_late=True)
@@ -25,3 +27,27 @@ def deliver_notification(notification_id: int) -> str | None:
 def sweep_notifications() -> int:
     """Every minute (CELERY_BEAT_SCHEDULE): queue again what is due and not queued."""
     return notifications_sweep()
+
+
+@shared_task(acks_late=True)
+def make_photo_derivatives(photo_id: int) -> str | None:
+    """Write a case photo's display image and thumbnail (cases.photos).
+
+    Idempotent: a photo that is ready or failed is left alone. An original that cannot be
+    decoded makes the photo failed (and is logged), it is not retried.
+    """
+    photo = photo_make_derivatives(photo_id=photo_id)
+    return photo.status if photo else None
+
+
+@shared_task
+def sla_sweep() -> dict[str, int]:
+    """Every minute (CELERY_BEAT_SCHEDULE): warn at 80 % of a handling limit, mark and escalate overdue cases."""
+    result = sla_sweep_handling()
+    return {"measured": len(result.lights), "warned": len(result.warned), "overdue": len(result.overdue)}
+
+
+@shared_task
+def approval_escalation_sweep() -> int:
+    """Every minute (CELERY_BEAT_SCHEDULE): pass approvals waiting too long one level up."""
+    return len(sla_sweep_approvals())

@@ -48,6 +48,20 @@ TRANSITIONS: dict[str, Transition] = {
            needs_note=True),
         _t("send_back", _("Send back (wrong department)"), [Status.DISPATCHED], [Status.RETURNED],
            {Role.DEPARTMENT_HANDLER}, needs_note=True),
+        # 延期 and 挂账 are asked for by the department and decided by the centre. A request is an
+        # event on a dispatched case, not a state: at most one of each kind is open at a time
+        # (cases.services checks that under the row lock). `suspend` is the shift leader's
+        # approval; it closes an open suspension request, and may also be done without one.
+        _t("request_extension", _("Request more time (extension)"), [Status.DISPATCHED], [Status.DISPATCHED],
+           {Role.DEPARTMENT_HANDLER}, needs_note=True),
+        _t("approve_extension", _("Approve the extension"), [Status.DISPATCHED], [Status.DISPATCHED],
+           {Role.SHIFT_LEADER, Role.GRID_CHIEF}),
+        _t("refuse_extension", _("Refuse the extension"), [Status.DISPATCHED], [Status.DISPATCHED],
+           {Role.SHIFT_LEADER, Role.GRID_CHIEF}, needs_note=True),
+        _t("request_suspension", _("Request suspension (long-term)"), [Status.DISPATCHED], [Status.DISPATCHED],
+           {Role.DEPARTMENT_HANDLER}, needs_note=True),
+        _t("refuse_suspension", _("Refuse the suspension"), [Status.DISPATCHED], [Status.DISPATCHED],
+           {Role.SHIFT_LEADER}, needs_note=True),
         _t("suspend", _("Suspend (long-term)"), [Status.DISPATCHED], [Status.SUSPENDED], {Role.SHIFT_LEADER},
            needs_note=True),
         _t("resume", _("Resume"), [Status.SUSPENDED], [Status.DISPATCHED], {Role.SHIFT_LEADER}),

@@ -12,12 +12,14 @@ from cases.models.catalogue import (
     RoutingRule,
 )
 from cases.models.notifications import Channel, DeliveryStatus, Notification, NotificationAttempt
+from cases.models.photos import CasePhoto, PhotoKind, PhotoStatus
 
 __all__ = [
     "TERMINAL",
     "CalendarDay",
     "Case",
     "CaseEvent",
+    "CasePhoto",
     "Category",
     "CategoryKind",
     "Channel",
@@ -28,6 +30,8 @@ __all__ = [
     "MajorCategory",
     "Notification",
     "NotificationAttempt",
+    "PhotoKind",
+    "PhotoStatus",
     "PublicCategory",
     "RoutingRule",
     "Source",

@@ -137,6 +137,9 @@ STORAGES = {
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024  # a city's GeoJSON grid file can be large
+# Case photos (cases.photos): larger files, or images of more pixels (decompression bombs), are refused.
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024, minimum=1)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000, minimum=1)
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
@@ -168,6 +171,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.sweep_notifications",
         "schedule": 60.0,
         "options": {"expires": 55},  # sweeps missed while no worker ran are not worth running late
+    },
+    # Handling clocks: a warning at 80 % of the limit, overdue (and escalated) above 100 %; once each per round.
+    "sla-sweep": {
+        "task": "cases.tasks.sla_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Dispatches waiting for a grid chief's approval past APPROVAL_LIMIT_MINUTES pass one level up.
+    "approval-escalation-sweep": {
+        "task": "cases.tasks.approval_escalation_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
 }
 
