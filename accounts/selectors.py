@@ -27,14 +27,38 @@ def _admin() -> Link:
     return Link(_("Administration"), reverse("admin:index"), _("Grids, places, chiefs, users; GeoJSON import."))
 
 
+def _case_new() -> Link:
+    return Link(
+        _("New report"), reverse("cases:new"), _("Take in a report: point on the map, grid and chief found at once.")
+    )
+
+
+def _case_queue() -> Link:
+    return Link(_("Cases"), reverse("cases:queue"), _("The case queue with counts per status and filters."))
+
+
+def _case_approvals() -> Link:
+    return Link(
+        _("Dispatches to approve"), reverse("cases:approvals"), _("Approve or refuse dispatches in your grids.")
+    )
+
+
+def _case_work() -> Link:
+    return Link(_("Work queue"), reverse("cases:work"), _("Cases dispatched to your department: handle or send back."))
+
+
+def _case_tasks() -> Link:
+    return Link(_("My tasks"), reverse("cases:tasks"), _("Reports to verify and handled cases to check on site."))
+
+
 ROLE_LINKS = {
-    Role.INTAKE_CLERK: [_grid_map],
-    Role.SHIFT_LEADER: [_grid_map],
-    Role.DISPATCHER: [_grid_map],
-    Role.GRID_CHIEF: [_grid_map],
-    Role.DEPARTMENT_HANDLER: [_grid_map],
-    Role.INSPECTOR: [_grid_map],
-    Role.SUPERVISOR: [_grid_map],
+    Role.INTAKE_CLERK: [_case_new, _case_queue, _grid_map],
+    Role.SHIFT_LEADER: [_case_queue, _case_new, _grid_map],
+    Role.DISPATCHER: [_case_queue, _case_new, _grid_map],
+    Role.GRID_CHIEF: [_case_approvals, _case_queue, _grid_map],
+    Role.DEPARTMENT_HANDLER: [_case_work, _case_queue, _grid_map],
+    Role.INSPECTOR: [_case_tasks, _case_new, _case_queue, _grid_map],
+    Role.SUPERVISOR: [_case_queue, _grid_map],
 }
 
 

@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.roles import Role, user_roles
@@ -195,4 +195,44 @@ def case_clock(*, case: Case, events: Sequence[CaseEvent], calendar: WorkCalenda
         paused=paused,
         elapsed_fraction=fraction,
         light=light,
+    )
+
+
+# ---- the work lists of the pages (cases.views) ------------------------------
+
+
+def cases_awaiting_approval(*, user) -> QuerySet[Case]:
+    """Dispatch proposals `user` may decide as a grid chief, longest waiting first.
+
+    Those naming them as approver and those in the subtree of a grid they chief (the
+    service lets either approve). Only their grid-chief scope counts, even if another
+    role of theirs sees every case.
+    """
+    if Role.GRID_CHIEF not in user_roles(user):
+        return Case.objects.none()
+    chiefed = Grid.objects.filter(chief__user=user).values("pk")
+    scope = (
+        Q(approver__user=user)
+        | Q(micro_grid__in=chiefed)
+        | Q(community_grid__in=chiefed)
+        | Q(large_grid__in=chiefed)
+        | Q(district_grid__in=chiefed)
+    )
+    return (
+        Case.objects.filter(scope, status=Status.PENDING_APPROVAL)
+        .select_related("category__major", "department", "micro_grid", "community_grid", "approver")
+        .defer("community_grid__boundary")
+        .order_by("updated_at", "id")
+    )
+
+
+def cases_at_work(*, user) -> QuerySet[Case]:
+    """Dispatched cases of `user`'s departments, the nearest deadline first."""
+    if Role.DEPARTMENT_HANDLER not in user_roles(user):
+        return Case.objects.none()
+    return (
+        Case.objects.filter(status=Status.DISPATCHED, department__in=user.departments.values("pk"))
+        .select_related("category__major", "department", "micro_grid", "community_grid")
+        .defer("community_grid__boundary")
+        .order_by(F("handling_deadline").asc(nulls_last=True), "dispatched_at", "id")
     )

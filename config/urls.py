@@ -14,6 +14,7 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("", include("accounts.urls")),
     path("grids/", include("grids.urls")),
+    path("cases/", include("cases.urls")),
     path("api/grids/", include("grids.api.urls")),
     path("api/", include("cases.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,261 @@
+"""Forms of the case pages: intake, the queue's filters, and one small form per action.
+
+They only read and check input; cases.services does every write.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role
+from cases.models import Category, Department, LimitUnit, Source, Status, Urgency
+from cases.transitions import Transition
+from grids.models import Grid, Level
+
+NOTE_MAX = 2000
+
+
+def category_choices(categories: Iterable[Category], *, blank: str) -> list:
+    """<optgroup> per major category (大类), 小类 inside: what an operator scans for."""
+    groups: dict[int, tuple[str, list]] = {}
+    for category in categories:
+        major = category.major
+        label = f"{major.get_kind_display()} · {major.code} {major.name}"
+        groups.setdefault(major.pk, (label, []))[1].append((category.pk, f"{category.code} {category.name}"))
+    return [("", blank), *groups.values()]
+
+
+def active_categories():
+    return Category.objects.filter(active=True).select_related("major").order_by("major__kind", "major__code", "code")
+
+
+class GroupedCategoryField(forms.ModelChoiceField):
+    """A category select grouped by major category, built from one query."""
+
+    def __init__(self, *, blank: str, **kwargs) -> None:
+        super().__init__(queryset=active_categories(), **kwargs)
+        self.blank = blank
+
+    def grouped(self) -> None:
+        self.choices = category_choices(self.queryset, blank=self.blank)
+
+
+class IntakeForm(forms.Form):
+    """A report taken in by the command center or an inspector (上报)."""
+
+    lon = forms.FloatField(
+        label=_("Longitude"),
+        min_value=-180,
+        max_value=180,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={"required": _("Set the location: click the map or type the longitude and latitude.")},
+    )
+    lat = forms.FloatField(
+        label=_("Latitude"),
+        min_value=-90,
+        max_value=90,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={"required": _("Set the location: click the map or type the longitude and latitude.")},
+    )
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    category = GroupedCategoryField(
+        label=_("Category"),
+        required=False,
+        blank=_("— choose later, when filing —"),
+        help_text=_("May be left for filing (立案)."),
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL, widget=forms.RadioSelect
+    )
+    source = forms.ChoiceField(label=_("Source"), choices=Source.choices)
+    description = forms.CharField(
+        label=_("Description"), max_length=NOTE_MAX, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    reporter_name = forms.CharField(label=_("Reporter's name"), max_length=50, required=False)
+    reporter_phone = forms.RegexField(
+        label=_("Reporter's phone"),
+        regex=r"^[0-9+\-() ]*$",
+        max_length=30,
+        required=False,
+        error_messages={"invalid": _("A phone number has digits only (and spaces, +, - or brackets).")},
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    # Made when the page is rendered: a double click or a resent form takes in one case.
+    request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def __init__(self, *args, roles: Iterable[str] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].grouped()
+        self.fields["source"].initial = Source.INSPECTOR if Role.INSPECTOR in set(roles) else Source.HOTLINE
+
+
+def _grid_choices() -> list:
+    """Large grids, each followed by its community grids, as one <optgroup> per large grid."""
+    grids = list(
+        Grid.objects.filter(level__in=[Level.LARGE, Level.COMMUNITY])
+        .only("id", "code", "name", "level", "parent_id")
+        .order_by("code")
+    )
+    groups: dict[int, tuple[str, list]] = {}
+    for grid in grids:
+        if grid.level == Level.LARGE:
+            groups[grid.pk] = (grid.name, [(grid.pk, _("%(name)s (whole large grid)") % {"name": grid.name})])
+    orphans = []
+    for grid in grids:
+        if grid.level == Level.COMMUNITY:
+            group = groups.get(grid.parent_id)
+            (group[1] if group else orphans).append((grid.pk, grid.name))
+    choices = [("", _("All grids")), *groups.values()]
+    if orphans:
+        choices.append((_("Community grids"), orphans))
+    return choices
+
+
+class CaseFilterForm(forms.Form):
+    """The queue's filters (GET). Status is chosen with the tabs above the list."""
+
+    OVERDUE_CHOICES = [("", _("Any")), ("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    status = forms.ChoiceField(choices=[("", _("All")), *Status.choices], required=False, widget=forms.HiddenInput)
+    q = forms.CharField(
+        label=_("Tracking number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "2026…"}),
+    )
+    category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False, empty_value=None)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=[("", _("Any")), *Urgency.choices], required=False)
+    overdue = forms.ChoiceField(label=_("Deadline"), choices=OVERDUE_CHOICES, required=False)
+    source = forms.ChoiceField(label=_("Source"), choices=[("", _("Any")), *Source.choices], required=False)
+    grid = forms.TypedChoiceField(label=_("Grid"), coerce=int, required=False, empty_value=None)
+    reported_from = forms.DateField(
+        label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reported_to = forms.DateField(
+        label=_("Reported until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices(active_categories(), blank=_("All categories"))
+        self.fields["grid"].choices = _grid_choices()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("reported_from"), data.get("reported_to")
+        if start and end and start > end:
+            self.add_error("reported_to", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> dict:
+        """The keyword arguments of cases.selectors.case_list, status left out (the tabs count by it).
+
+        A field with an error is left out; the others still filter.
+        """
+        self.is_valid()
+        data = self.cleaned_data
+        overdue = {"yes": True, "no": False}.get(data.get("overdue") or "")
+        return {
+            "category_id": data.get("category"),
+            "grid_id": data.get("grid"),
+            "urgency": data.get("urgency") or None,
+            "overdue": overdue,
+            "source": data.get("source") or None,
+            "reported_from": data.get("reported_from"),
+            "reported_to": data.get("reported_to"),
+        }
+
+    @property
+    def chosen_status(self) -> str:
+        self.is_valid()
+        return self.cleaned_data.get("status") or ""
+
+    @property
+    def tracking_number(self) -> str:
+        self.is_valid()
+        return (self.cleaned_data.get("q") or "").strip()
+
+
+class ActionForm(forms.Form):
+    """One action on one case, as the case page, the queues and the task list offer it.
+
+    `expected_status` is the status the page showed: if the case has moved on since,
+    the service refuses and nothing changes. `request_id` makes a double click harmless.
+    """
+
+    expected_status = forms.ChoiceField(choices=Status.choices, widget=forms.HiddenInput)
+    request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, transition: Transition, *args, categories=None, departments=None, **kwargs) -> None:
+        self.transition = transition
+        super().__init__(*args, **kwargs)
+        action = transition.action
+        if transition.needs_note or action in NOTE_OPTIONAL:
+            self.fields["note"] = forms.CharField(
+                label=NOTE_LABELS.get(action, _("Note")),
+                max_length=NOTE_MAX,
+                required=transition.needs_note,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                error_messages={"required": _("Give a reason or note for: %(action)s.") % {"action": transition.label}},
+            )
+        if action == "file":
+            field = GroupedCategoryField(label=_("Category"), blank=_("— choose a category —"))
+            field.error_messages["required"] = _("Choose a category before filing the case.")
+            if categories is not None:  # grouped choices the page built once for all its forms
+                field.choices = categories
+            self.fields["category"] = field
+        if action == "request_extension":
+            self.fields["amount"] = forms.DecimalField(
+                label=_("More time"), min_value=Decimal("0.01"), max_digits=6, decimal_places=2
+            )
+            self.fields["unit"] = forms.ChoiceField(
+                label=_("Unit"), choices=LimitUnit.choices, initial=LimitUnit.WORKING_DAYS
+            )
+        if action == "dispatch":
+            self.fields["department"] = forms.ModelChoiceField(
+                label=_("Department"),
+                queryset=Department.objects.filter(active=True),
+                required=False,
+                empty_label=_("As the routing rules say"),
+            )
+            if departments is not None:
+                self.fields["department"].choices = departments
+
+    def params(self) -> dict:
+        """Keyword arguments of cases.services.case_transition (besides case, actor, action)."""
+        data = self.cleaned_data
+        params = {
+            "note": data.get("note", ""),
+            "expected_status": data["expected_status"],
+            "request_id": str(data["request_id"]),
+        }
+        if data.get("category") is not None:
+            params["category"] = data["category"]
+        if data.get("department") is not None:
+            params["department"] = data["department"]
+        if data.get("amount") is not None:
+            params["amount"], params["unit"] = data["amount"], data["unit"]
+        return params
+
+
+# Actions where a note helps but is not required.
+NOTE_OPTIONAL = {"verify", "dispatch", "send_to_check", "close"}
+NOTE_LABELS = {
+    "reject": _("Reason"),
+    "refuse": _("Reason for refusing"),
+    "cancel": _("Reason"),
+    "handle": _("What was done"),
+    "send_back": _("Why it is the wrong department"),
+    "suspend": _("Reason"),
+    "check_fail": _("What is still wrong"),
+    "request_extension": _("Why more time is needed"),
+    "request_suspension": _("Why it cannot be handled now"),
+    "refuse_extension": _("Reason"),
+    "refuse_suspension": _("Reason"),
+}

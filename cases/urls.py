@@ -1,0 +1,14 @@
+from django.urls import path
+
+from cases import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.case_queue, name="queue"),
+    path("new/", views.case_new, name="new"),
+    path("approvals/", views.case_approvals, name="approvals"),
+    path("work/", views.case_work, name="work"),
+    path("tasks/", views.case_tasks, name="tasks"),
+    path("<int:case_id>/", views.case_detail, name="detail"),
+    path("<int:case_id>/act/<str:action>/", views.case_act, name="act"),
+]

@@ -1,0 +1,166 @@
+/* The intake page: set the case's point on the map (click, or Enter for the map's centre)
+ * or type it; as soon as it is set, /api/grids/locate/ names the micro grid, its community
+ * and large grid and who is responsible there, and the map shows the micro grid.
+ */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("map-config").textContent);
+  var t = JSON.parse(document.getElementById("map-strings").textContent);
+  var lonInput = document.getElementById("id_lon");
+  var latInput = document.getElementById("id_lat");
+  var panel = document.getElementById("located");
+  var element = document.getElementById("intake-map");
+
+  var map = CaseMap.create(element, config);
+  var overview = L.featureGroup().addTo(map);
+  var grids = L.featureGroup().addTo(map);
+  var marker = null;
+  var ticket = 0; // answers to an older point are ignored
+
+  function h(tag, attrs) {
+    var el = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === "text") el.textContent = attrs[key];
+      else el.setAttribute(key, attrs[key]);
+    });
+    for (var i = 2; i < arguments.length; i++) {
+      var child = arguments[i];
+      if (child === null || child === undefined) continue;
+      el.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return el;
+  }
+
+  function show() {
+    panel.textContent = "";
+    for (var i = 0; i < arguments.length; i++) if (arguments[i]) panel.appendChild(arguments[i]);
+  }
+
+  function gridLine(label, grid, strong) {
+    if (!grid) return null;
+    return h(
+      "div",
+      { class: "located-row" },
+      h("dt", { text: label }),
+      h("dd", {}, strong ? h("strong", { text: grid.name }) : grid.name, " ", h("span", { class: "grid-code", text: grid.code }))
+    );
+  }
+
+  function render(answer) {
+    if (!answer.inside) {
+      panel.classList.add("is-outside");
+      show(h("p", { class: "located-outside", text: answer.message || t.outside }));
+      // Show the county again, so that the right place is one click away.
+      overviewReady.then(function () {
+        if (overview.getLayers().length) map.fitBounds(overview.getBounds(), { padding: [12, 12] });
+      });
+      return;
+    }
+    panel.classList.remove("is-outside");
+    var who = answer.responsible;
+    var responsible = who
+      ? h(
+          "div",
+          { class: "located-row" },
+          h("dt", { text: t.responsible }),
+          h(
+            "dd",
+            {},
+            h("strong", { text: who.name }),
+            " ",
+            h("span", { class: "muted", text: "(" + who.role_label + (who.place ? " · " + who.place.name : "") + ")" }),
+            who.phone ? " " : null,
+            who.phone ? h("a", { class: "phone", href: "tel:" + who.phone, text: who.phone }) : null
+          )
+        )
+      : h("div", { class: "located-row" }, h("dt", { text: t.responsible }), h("dd", { class: "muted", text: t.noResponsible }));
+    show(
+      h(
+        "dl",
+        { class: "located-facts" },
+        gridLine(t.micro, answer.micro, true),
+        gridLine(t.community, answer.community),
+        gridLine(t.large, answer.large),
+        responsible
+      )
+    );
+  }
+
+  function locate(lon, lat) {
+    var mine = ++ticket;
+    panel.classList.remove("is-outside");
+    show(h("p", { class: "muted small", text: t.locating }));
+    var url = config.locateUrl + "?lon=" + encodeURIComponent(lon) + "&lat=" + encodeURIComponent(lat);
+    CaseMap.api(url)
+      .then(function (answer) {
+        if (mine !== ticket) return;
+        render(answer);
+        var community = answer.community ? answer.community.id : null;
+        var micro = answer.micro ? answer.micro.id : null;
+        return CaseMap.drawMicroGrids(config, grids, community, micro);
+      })
+      .catch(function () {
+        if (mine === ticket) show(h("p", { class: "located-outside", text: t.locateFailed }));
+      });
+  }
+
+  function place(latlng, pan) {
+    if (marker) marker.setLatLng(latlng);
+    else marker = L.marker(latlng, { icon: CaseMap.pin(), keyboard: false, interactive: false }).addTo(map);
+    if (pan) map.panTo(latlng);
+  }
+
+  function setPoint(latlng) {
+    lonInput.value = latlng.lng.toFixed(6);
+    latInput.value = latlng.lat.toFixed(6);
+    var error = document.getElementById("location-error");
+    if (error) error.remove();
+    place(latlng, false);
+    locate(lonInput.value, latInput.value);
+  }
+
+  function typedPoint() {
+    var lon = parseFloat(lonInput.value);
+    var lat = parseFloat(latInput.value);
+    if (!isFinite(lon) || !isFinite(lat) || Math.abs(lon) > 180 || Math.abs(lat) > 90) return null;
+    return L.latLng(lat, lon);
+  }
+
+  map.on("click", function (event) {
+    setPoint(event.latlng);
+  });
+
+  // Keyboard: arrows move the map (Leaflet), Enter puts the point at the centre.
+  element.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target === element) {
+      event.preventDefault();
+      setPoint(map.getCenter());
+    }
+  });
+
+  function onTyped() {
+    var latlng = typedPoint();
+    if (!latlng) return;
+    place(latlng, true);
+    locate(lonInput.value, latInput.value);
+  }
+  lonInput.addEventListener("change", onTyped);
+  latInput.addEventListener("change", onTyped);
+
+  var overviewReady = CaseMap.drawOverview(config, overview)
+    .then(function () {
+      if (!typedPoint() && overview.getLayers().length) map.fitBounds(overview.getBounds(), { padding: [12, 12] });
+    })
+    .catch(function () {
+      /* the map still takes clicks without the outlines */
+    });
+
+  // Back with errors: show the point that was sent.
+  var start = typedPoint();
+  if (start) {
+    place(start, false);
+    map.setView(start, 16);
+    locate(lonInput.value, latInput.value);
+  }
+})();
