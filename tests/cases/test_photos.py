@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import ExifTags, Image
 
 from cases.models import CasePhoto, PhotoKind, PhotoStatus
@@ -21,6 +22,13 @@ from tests.cases.test_notifications import broker_unreachable
 from tests.worker import wait_for
 
 BLUE, RED = (0, 0, 255), (255, 0, 0)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English (the interface defaults to Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
