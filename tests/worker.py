@@ -7,6 +7,7 @@ of its own on Redis, so parallel test runs on one machine do not meet.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -102,6 +103,25 @@ def _reset_connections() -> None:
     (what Celery itself does after a fork)."""
     pools.reset()
     app._after_fork()
+
+
+@contextlib.contextmanager
+def broker_unreachable():
+    """The producer points at a port where nothing listens: every enqueue fails at once."""
+    keys = ("task_always_eager", "broker_url", "task_publish_retry", "broker_connection_timeout")
+    saved = {key: app.conf[key] for key in keys}
+    app.conf.update(
+        task_always_eager=False,
+        broker_url="redis://127.0.0.1:9/0",  # port 9 (discard): connection refused at once
+        task_publish_retry=False,
+        broker_connection_timeout=1,
+    )
+    _reset_connections()
+    try:
+        yield
+    finally:
+        app.conf.update(saved)
+        _reset_connections()
 
 
 def wait_for(predicate, timeout: float = 30, interval: float = 0.2):

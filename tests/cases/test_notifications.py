@@ -7,7 +7,6 @@ does the same through a real worker.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import hmac
@@ -38,6 +37,7 @@ from cases.notifications import (
 from cases.services import case_transition
 from cases.tasks import deliver_notification
 from tests.cases.conftest import IN_M1, NOW
+from tests.worker import broker_unreachable
 
 pytestmark = pytest.mark.django_db
 
@@ -105,28 +105,6 @@ def signature_ok(secret: str, request: Received) -> bool:
     signed = request.headers["X-Timestamp"].encode() + b"." + request.body
     expected = "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, request.headers["X-Signature"])
-
-
-@contextlib.contextmanager
-def broker_unreachable():
-    """The producer points at a port where nothing listens: every enqueue fails at once."""
-    from config.celery_app import app
-    from tests.worker import _reset_connections
-
-    keys = ("task_always_eager", "broker_url", "task_publish_retry", "broker_connection_timeout")
-    saved = {key: app.conf[key] for key in keys}
-    app.conf.update(
-        task_always_eager=False,
-        broker_url="redis://127.0.0.1:9/0",
-        task_publish_retry=False,
-        broker_connection_timeout=1,
-    )
-    _reset_connections()
-    try:
-        yield
-    finally:
-        app.conf.update(saved)
-        _reset_connections()
 
 
 @pytest.fixture

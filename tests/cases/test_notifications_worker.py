@@ -9,8 +9,8 @@ from cases.models import DeliveryStatus, Department, Notification, Status, Urgen
 from cases.services import case_transition
 from cases.tasks import deliver_notification, sweep_notifications
 from tests.cases.conftest import NOW
-from tests.cases.test_notifications import SECRET, Receiver, broker_unreachable, signature_ok
-from tests.worker import Worker, wait_for
+from tests.cases.test_notifications import SECRET, Receiver, signature_ok
+from tests.worker import Worker, broker_unreachable, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -18,8 +18,7 @@ from PIL import ExifTags, Image
 from cases.models import CasePhoto, PhotoKind, PhotoStatus
 from cases.photos import PhotoError, case_photo_add, photo_make_derivatives
 from cases.tasks import make_photo_derivatives
-from tests.cases.test_notifications import broker_unreachable
-from tests.worker import wait_for
+from tests.worker import broker_unreachable, wait_for
 
 BLUE, RED = (0, 0, 255), (255, 0, 0)
 

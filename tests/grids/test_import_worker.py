@@ -8,7 +8,7 @@ from django.utils import translation
 from grids.models import Grid, ImportJob
 from grids.services import import_job_create
 from tests.grids.test_import import county
-from tests.worker import wait_for
+from tests.worker import broker_unreachable, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -40,22 +40,8 @@ def test_it_reports_a_bad_file_from_the_worker(celery_worker_process):
 
 @pytest.fixture
 def broker_down():
-    from config.celery_app import app
-    from tests.worker import _reset_connections
-
-    keys = ("task_always_eager", "broker_url", "task_publish_retry", "broker_connection_timeout")
-    saved = {key: app.conf[key] for key in keys}
-    # Port 9 (discard) on loopback: nothing listens there, the connection is refused at once.
-    app.conf.update(
-        task_always_eager=False,
-        broker_url="redis://127.0.0.1:9/0",
-        task_publish_retry=False,
-        broker_connection_timeout=1,
-    )
-    _reset_connections()
-    yield
-    app.conf.update(saved)
-    _reset_connections()
+    with broker_unreachable():
+        yield
 
 
 def test_it_says_so_when_the_queue_cannot_be_reached(broker_down):
