@@ -236,3 +236,11 @@ def cases_at_work(*, user) -> QuerySet[Case]:
         .defer("community_grid__boundary")
         .order_by(F("handling_deadline").asc(nulls_last=True), "dispatched_at", "id")
     )
+
+
+def case_chief_chain(*, case: Case) -> list:
+    """The chiefs of the case's micro, community, large grid and district, in that order
+    (None where a level has no grid or no chief); one query."""
+    ids = [case.micro_grid_id, case.community_grid_id, case.large_grid_id, case.district_grid_id]
+    chiefs = {g.pk: g.chief for g in Grid.objects.filter(pk__in=[i for i in ids if i]).select_related("chief")}
+    return [chiefs.get(grid_id) if grid_id else None for grid_id in ids]

@@ -34,7 +34,7 @@ from cases.models import (
     Urgency,
 )
 from cases.notifications import notifications_create_for_dispatch
-from cases.selectors import department_for
+from cases.selectors import case_chief_chain, department_for
 from cases.transitions import CENTRE, TRANSITIONS, Transition
 from cases.worktime import WorkCalendar, default_calendar
 from grids.models import Grid, Person
@@ -174,12 +174,7 @@ class _Context:
 
 def _approver_for(case: Case):
     """The chief who approves a dispatch: micro, else community, else large-grid chief."""
-    ids = [case.micro_grid_id, case.community_grid_id, case.large_grid_id]
-    chiefs = {g.pk: g.chief for g in Grid.objects.filter(pk__in=[i for i in ids if i]).select_related("chief")}
-    for grid_id in ids:
-        if grid_id and chiefs.get(grid_id):
-            return chiefs[grid_id]
-    return None
+    return next((chief for chief in case_chief_chain(case=case)[:3] if chief is not None), None)
 
 
 def _in_scope(user, case: Case, roles: set[str]) -> bool:

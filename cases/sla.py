@@ -37,10 +37,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseEvent, Status
-from cases.selectors import _CLOCK_STARTS, case_clock
+from cases.selectors import _CLOCK_STARTS, case_chief_chain, case_clock
 from cases.services import SLA_THRESHOLDS, case_escalate_approval, case_record_sla_threshold, work_calendar
 from cases.worktime import Light
-from grids.models import Grid, Person
+from grids.models import Person
 
 WARNING, OVERDUE = 0.8, 1.0
 _THRESHOLD_OF_LIGHT = {"yellow": WARNING, "red": OVERDUE}
@@ -162,16 +162,9 @@ def _round_start(events: list[CaseEvent]) -> CaseEvent | None:
     return starts[-1] if starts else None
 
 
-def _chain(case: Case) -> list[Person | None]:
-    """The chiefs of the case's micro, community, large grid and district, in that order (None: no chief)."""
-    ids = [case.micro_grid_id, case.community_grid_id, case.large_grid_id, case.district_grid_id]
-    chiefs = {g.pk: g.chief for g in Grid.objects.filter(pk__in=[i for i in ids if i]).select_related("chief")}
-    return [chiefs.get(grid_id) if grid_id else None for grid_id in ids]
-
-
 def _chief_above_micro(case: Case) -> Person | None:
     """Whom an overdue case escalates to: the community chief, else the next chief up."""
-    return next((chief for chief in _chain(case)[1:] if chief is not None), None)
+    return next((chief for chief in case_chief_chain(case=case)[1:] if chief is not None), None)
 
 
 def _approver_above(case: Case) -> Person | None:
@@ -180,7 +173,7 @@ def _approver_above(case: Case) -> Person | None:
     One person chiefing two levels is passed over, so the case reaches someone new. An
     approver who is no longer in the chain (the chief was replaced) counts as the micro level.
     """
-    chain = _chain(case)[:3]
+    chain = case_chief_chain(case=case)[:3]
     level = max((i for i, chief in enumerate(chain) if chief is not None and chief.pk == case.approver_id), default=0)
     return next(
         (chief for chief in chain[level + 1 :] if chief is not None and chief.pk != case.approver_id),
