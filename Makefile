@@ -2,6 +2,7 @@
 #   make run          set up everything on the embedded default, load the demo county, serve on :8000
 #   make test         the whole test suite on SpatiaLite
 #   make test DB=postgis   the same suite on PostgreSQL + PostGIS (see README)
+#   make e2e          the journeys in a real browser (Chromium; screenshots in e2e-artifacts/)
 
 SHELL := /bin/bash
 PY := .venv/bin/python
@@ -18,7 +19,7 @@ TEST_ENV :=
 TEST_PREP := :
 endif
 
-.PHONY: run setup setup-dev test lint bench-grids messages clean
+.PHONY: run setup setup-dev test e2e lint bench-grids messages clean
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -36,6 +37,10 @@ test: setup-dev
 	@$(TEST_PREP)
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
+e2e:
+	@bash scripts/e2e.sh
+	E2E=1 $(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
 lint: setup-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -50,4 +55,4 @@ bench-grids: setup-dev
 	$(PY) bench/grid_lookup.py
 
 clean:
-	rm -rf .venv db.sqlite3 .test-db*.sqlite3 media staticfiles
+	rm -rf .venv db.sqlite3 .test-db*.sqlite3 media staticfiles e2e-artifacts

@@ -1,0 +1,167 @@
+"""What the journeys do again and again: prepare a case in the application, act on a case page
+or a work card, and set a point on a Leaflet map with the mouse."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.site import Site
+
+# The subcategory of the journeys: 暴露垃圾 (exposed rubbish), routed to 环卫 sanitation, the demo
+# handler's department; its dispatch needs the grid chief's approval.
+GARBAGE = ("event", "0102")
+
+# Leaflet keeps its maps to itself: note each one as it is made, so that a test can turn a
+# longitude/latitude into the pixel to click (window.L is set once leaflet.js has run).
+MAP_HOOK = """
+(() => {
+  let leaflet;
+  Object.defineProperty(window, "L", {
+    configurable: true,
+    get() { return leaflet; },
+    set(value) {
+      leaflet = value;
+      if (value && value.Map && !value.__e2e) {
+        value.__e2e = true;
+        value.Map.addInitHook(function () { (window.__e2eMaps = window.__e2eMaps || []).push(this); });
+      }
+    },
+  });
+})();
+"""
+
+
+def county(site: Site) -> dict:
+    """The demo micro grid of chief_micro, points well inside it and who answers for them."""
+    return site.shell(
+        """
+from django.contrib.gis.geos import Point
+from grids.models import Grid
+from grids.selectors import responsible_at_point
+
+grid = Grid.objects.select_related("parent").get(chief__user__username="chief_micro", level="micro")
+xmin, ymin, xmax, ymax = grid.boundary.extent
+points = []
+for fy in (0.3, 0.4, 0.5, 0.6, 0.7):
+    for fx in (0.3, 0.4, 0.5, 0.6, 0.7):
+        point = Point(xmin + fx * (xmax - xmin), ymin + fy * (ymax - ymin), srid=4326)
+        # A margin of a tenth of the cell on every side: a click a pixel off stays inside.
+        if grid.boundary.contains(point.buffer((xmax - xmin) / 10)):
+            who = responsible_at_point(point=point)
+            points.append({"lon": round(point.x, 6), "lat": round(point.y, 6), "responsible": who.person.name})
+result = {"micro": {"id": grid.pk, "name": grid.name, "code": grid.code},
+          "community": {"id": grid.parent_id, "name": grid.parent.name}, "points": points}
+"""
+    )
+
+
+def seed_case(site: Site, *, point: dict, upto: str = "filed", description: str = "", address: str = "") -> dict:
+    """A case of GARBAGE at `point`, taken in by the intake clerk and moved on by the services
+    as the centre and the chief would: `upto` "reported", "filed" or "dispatched"."""
+    return site.shell(
+        """
+from django.contrib.auth import get_user_model
+from django.contrib.gis.geos import Point
+from cases.models import Category
+from cases.services import case_report, case_transition
+
+users = {u.username: u for u in get_user_model().objects.filter(username__in=["intake", "dispatcher", "chief_micro"])}
+category = Category.objects.get(major__kind=kind, code=code)
+case = case_report(source="hotline", point=Point(point["lon"], point["lat"], srid=4326), address=address,
+                   description=description, category=category, actor=users["intake"], request_id=request_id)
+steps = {"reported": [], "filed": [("file", "intake")],
+         "dispatched": [("file", "intake"), ("dispatch", "dispatcher"), ("approve", "chief_micro")]}[upto]
+for action, who in steps:
+    case = case_transition(case_id=case.pk, action=action, actor=users[who])
+result = {"id": case.pk, "tracking_number": case.tracking_number, "status": case.status}
+""",
+        kind=GARBAGE[0],
+        code=GARBAGE[1],
+        point=point,
+        upto=upto,
+        description=description,
+        address=address,
+        request_id=str(uuid.uuid4()),
+    )
+
+
+def case_status(site: Site, case_id: int) -> dict:
+    return site.shell(
+        "from cases.models import Case\n"
+        "case = Case.objects.select_related('department').get(pk=case_id)\n"
+        "result = {'status': case.status, 'department': case.department.code if case.department else None}",
+        case_id=case_id,
+    )
+
+
+# ---- pages ---------------------------------------------------------------------
+
+
+def action_form(scope: Page | Locator, action: str) -> Locator:
+    return scope.locator(f"form.action-{action}")
+
+
+def act(scope: Page | Locator, action: str, *, note: str | None = None, select: dict | None = None) -> None:
+    """Fill and send the form of `action` (on a case page, or inside one work card)."""
+    form = action_form(scope, action)
+    expect(form).to_have_count(1)
+    if note is not None:
+        form.locator("textarea[name=note]").fill(note)
+    for name, label in (select or {}).items():
+        form.locator(f"select[name={name}]").select_option(label=label)
+    page = form.page
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+
+
+def expect_status(page: Page, label: str) -> None:
+    expect(page.locator("h1.case-title .status")).to_have_text(label)
+
+
+def expect_flash(page: Page, text: str | re.Pattern) -> None:
+    expect(page.locator(".messages .message-success")).to_contain_text(text)
+
+
+def click_on_map(page: Page, map_id: str, *, lon: float, lat: float, zoom_steps: int = 2) -> None:
+    """Zoom in on (lon, lat) with the mouse wheel as a person would, then click exactly there."""
+    container = page.locator(f"#{map_id}")
+    expect(container).to_be_visible()
+
+    def pixel() -> dict:
+        return page.evaluate(
+            """([id, lat, lon]) => {
+                 const map = (window.__e2eMaps || []).find(m => m.getContainer().id === id);
+                 const point = map.latLngToContainerPoint([lat, lon]);
+                 const box = map.getContainer().getBoundingClientRect();
+                 return {x: box.left + point.x, y: box.top + point.y, zoom: map.getZoom()};
+               }""",
+            [map_id, lat, lon],
+        )
+
+    def settled() -> None:  # no zoom or pan animation running (the page's own fitBounds, a wheel step)
+        page.wait_for_function(
+            """id => {
+                 const map = (window.__e2eMaps || []).find(m => m.getContainer().id === id);
+                 return map && !map._animatingZoom && !(map._panAnim && map._panAnim._inProgress);
+               }""",
+            arg=map_id,
+        )
+
+    for _ in range(zoom_steps):
+        settled()
+        before = pixel()
+        page.mouse.move(before["x"], before["y"])
+        page.mouse.wheel(0, -120)
+        page.wait_for_function(
+            """([id, zoom]) => {
+                 const map = (window.__e2eMaps || []).find(m => m.getContainer().id === id);
+                 return map.getZoom() > zoom;
+               }""",
+            arg=[map_id, before["zoom"]],
+        )
+    settled()
+    target = pixel()
+    page.mouse.click(target["x"], target["y"])
