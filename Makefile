@@ -10,6 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 POSTGIS_URL ?= postgis://postgres@127.0.0.1:5432/citydispatch
 PYTEST_ARGS ?=
+E2E_TESTS ?= tests/e2e
 
 ifeq ($(DB),postgis)
 TEST_ENV := DATABASE_URL=$(POSTGIS_URL)
@@ -39,7 +40,7 @@ test: setup-dev
 
 e2e:
 	@bash scripts/e2e.sh
-	E2E=1 $(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+	E2E=1 $(PY) -m pytest $(E2E_TESTS) $(PYTEST_ARGS)
 
 lint: setup-dev
 	$(PY) -m ruff check .

@@ -131,14 +131,14 @@ class Site:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
 
-    def shell(self, code: str, **values):
-        """Run `code` in the application (Django set up, same database and broker) and return
+    def shell(self, source: str, /, **values):
+        """Run `source` in the application (Django set up, same database and broker) and return
         what it assigned to `result`, through JSON. `values` arrive as variables of that name."""
         prologue = "import json\n" + "".join(
             f"{name} = json.loads({json.dumps(json.dumps(v))})\n" for name, v in values.items()
         )
         epilogue = f"\nprint({MARK!r} + json.dumps(result, ensure_ascii=False, default=str))\n"
-        output = self.manage("shell", "--no-imports", "-c", prologue + code + epilogue)
+        output = self.manage("shell", "--no-imports", "-c", prologue + source + epilogue)
         for line in reversed(output.splitlines()):
             if line.startswith(MARK):
                 return json.loads(line[len(MARK) :])
