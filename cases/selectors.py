@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.contrib.gis.geos import Polygon
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.roles import Role, user_roles
-from cases.models import Case, CaseEvent, Category, Department, RoutingRule, Status, Urgency
+from cases.models import TERMINAL, Case, CaseEvent, Category, Department, RoutingRule, Status, Urgency
 from cases.transitions import CENTRE
 from cases.worktime import Light, WorkCalendar, traffic_light
 from grids.models import Grid
@@ -244,3 +246,59 @@ def case_chief_chain(*, case: Case) -> list:
     ids = [case.micro_grid_id, case.community_grid_id, case.large_grid_id, case.district_grid_id]
     chiefs = {g.pk: g.chief for g in Grid.objects.filter(pk__in=[i for i in ids if i]).select_related("chief")}
     return [chiefs.get(grid_id) if grid_id else None for grid_id in ids]
+
+
+# ---- duplicates (DESIGN.md §3.5) ------------------------------------------------
+
+DUPLICATE_RADIUS_M = 50
+DUPLICATE_DAYS = 7
+_EARTH_RADIUS_M = 6_371_008.8
+
+
+def distance_m(a, b) -> float:
+    """Great-circle distance in metres between two WGS84 points (haversine; ample at 50 m)."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (a.x, a.y, b.x, b.y))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def case_duplicates_near(
+    *,
+    point,
+    category_id: int | None,
+    exclude_id: int | None = None,
+    now: datetime.datetime | None = None,
+    radius_m: float = DUPLICATE_RADIUS_M,
+    days: int = DUPLICATE_DAYS,
+    limit: int = 10,
+) -> list[Case]:
+    """Open cases of the same subcategory reported within `radius_m` of `point` in the last
+    `days` days, nearest first, each with `.distance_m`: what intake suggests merging into.
+
+    A box in degrees narrows the rows in the database (indexed by status and time); the exact
+    distance is measured here, the same on SpatiaLite and PostGIS.
+    """
+    if point is None or not category_id:
+        return []
+    now = now or timezone.now()
+    dlat = radius_m / 111_000
+    dlon = radius_m / (111_000 * max(math.cos(math.radians(point.y)), 0.01))
+    rows = (
+        Case.objects.filter(
+            category_id=category_id,
+            reported_at__gte=now - datetime.timedelta(days=days),
+            location__within=Polygon.from_bbox((point.x - dlon, point.y - dlat, point.x + dlon, point.y + dlat)),
+        )
+        .exclude(status__in=TERMINAL)
+        .select_related("category", "micro_grid")
+        .defer("micro_grid__boundary")
+    )
+    if exclude_id:
+        rows = rows.exclude(pk=exclude_id)
+    found = []
+    for case in rows[:200]:
+        case.distance_m = distance_m(point, case.location)
+        if case.distance_m <= radius_m:
+            found.append(case)
+    found.sort(key=lambda case: (case.distance_m, case.pk))
+    return found[:limit]

@@ -371,9 +371,10 @@ def test_it_shows_a_case_with_its_timeline_clock_and_actions(as_user, city, repo
 def test_it_offers_the_actions_of_the_users_roles(as_user, city, report):
     case = filed(city, report)
     leader = as_user(city["leader"]).get(detail_url(case)).json()["actions"]
-    assert [(a["action"], a["needs_note"]) for a in leader] == [("dispatch", False), ("cancel", True)]
+    assert [(a["action"], a["needs_note"]) for a in leader] == [("dispatch", False), ("cancel", True), ("merge", False)]
     assert leader[0]["url"] == action_url(case, "dispatch")
-    assert [a["action"] for a in as_user(city["dispatcher"]).get(detail_url(case)).json()["actions"]] == ["dispatch"]
+    dispatcher = as_user(city["dispatcher"]).get(detail_url(case)).json()["actions"]
+    assert [a["action"] for a in dispatcher] == ["dispatch", "merge"]
     move(case, ("dispatch", "dispatcher"), city=city)
     chief = as_user(city["chief"]).get(detail_url(case)).json()["actions"]
     assert [a["action"] for a in chief] == ["approve", "refuse"]
@@ -636,7 +637,8 @@ def test_it_runs_the_whole_loop_through_the_api(client, city):
         ("inspector", "check_fail", {"note": "仍有残留"}, "dispatched"),
         ("handler", "handle", {"note": "再次清运"}, "handled"),
         ("dispatcher", "send_to_check", {}, "checking"),
-        ("inspector", "check_pass", {}, "closed"),
+        ("inspector", "check_pass", {}, "checked"),
+        ("leader", "close", {}, "closed"),
     ]
     for who, action, data, expected in steps:
         response = act(as_(who), case_id, action, **data)
@@ -650,7 +652,7 @@ def test_it_runs_the_whole_loop_through_the_api(client, city):
     assert events[0] == ("report", "inspector", "")
     assert events[1:] == [(action, city[who].username, data.get("note", "")) for who, action, data, _ in steps]
     final = as_("supervisor").get(detail_url(case_id)).json()
-    assert final["status"] == "closed" and final["actions"] == [] and len(final["events"]) == 10
+    assert final["status"] == "closed" and final["actions"] == [] and len(final["events"]) == 11
 
 
 def test_it_answers_the_case_after_an_action(as_user, city, report):

@@ -79,10 +79,14 @@ def test_it_runs_the_whole_loop_with_approval_and_rework(city, report):
     act(case, "handle", city["handler"], note="再次清运")
     act(case, "send_to_check", city["dispatcher"])
     case = act(case, "check_pass", city["inspector"])
+    assert case.status == Status.CHECKED and case.closed_at is None  # 核查通过: the centre closes (结案)
+    with pytest.raises(NotPermitted):
+        act(case, "close", city["inspector"])
+    case = act(case, "close", city["leader"])
     assert case.status == Status.CLOSED and case.closed_at == NOW
     assert [step[0] for step in history(case)] == [
         "report", "file", "dispatch", "approve", "handle", "send_to_check", "check_fail", "handle",
-        "send_to_check", "check_pass",
+        "send_to_check", "check_pass", "close",
     ]  # fmt: skip
     events = CaseEvent.objects.filter(case=case)
     assert events.get(action="approve").actor == city["chief"]
@@ -143,6 +147,8 @@ def test_it_excludes_suspended_time_from_the_deadline(city, report):
 
 
 def test_it_closes_without_a_check_only_by_the_shift_leader(city, report):
+    city["garbage"].needs_onsite_check = False
+    city["garbage"].save()
     case = report()
     act(case, "file", city["clerk"], category=city["garbage"])
     act(case, "dispatch", city["dispatcher"])
@@ -151,6 +157,19 @@ def test_it_closes_without_a_check_only_by_the_shift_leader(city, report):
     with pytest.raises(NotPermitted):
         act(case, "close", city["dispatcher"])
     assert act(case, "close", city["leader"]).status == Status.CLOSED
+
+
+def test_it_refuses_to_close_without_a_check_when_the_category_needs_one(city, report):
+    assert city["garbage"].needs_onsite_check
+    case = report()
+    act(case, "file", city["clerk"], category=city["garbage"])
+    act(case, "dispatch", city["dispatcher"])
+    act(case, "approve", city["chief"])
+    act(case, "handle", city["handler"], note="ok")
+    with translation.override("en"), pytest.raises(IllegalTransition, match="needs an on-site check"):
+        act(case, "close", city["leader"])
+    case.refresh_from_db()
+    assert case.status == Status.HANDLED and case.closed_at is None
 
 
 def test_it_rejects_and_cancels_with_a_reason(city, report):

@@ -18,6 +18,7 @@ from PIL import ExifTags, Image
 from cases.models import CasePhoto, PhotoKind, PhotoStatus
 from cases.photos import PhotoError, case_photo_add, photo_make_derivatives
 from cases.tasks import make_photo_derivatives
+from tests.cases.conftest import noise_jpeg
 from tests.worker import broker_unreachable, wait_for
 
 BLUE, RED = (0, 0, 255), (255, 0, 0)
@@ -28,13 +29,6 @@ def english():
     """Messages are asserted in English (the interface defaults to Chinese)."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def media(settings, tmp_path, monkeypatch) -> Path:
-    settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setenv("MEDIA_ROOT", str(tmp_path))  # for a real worker started after this
-    return tmp_path
 
 
 @pytest.fixture
@@ -66,10 +60,6 @@ def phone_jpeg(size=(400, 300), *, orientation=6) -> bytes:
         ExifTags.GPS.GPSLongitude: (118.0, 36.0, 18.0),
     }
     return image_bytes(image, "JPEG", exif=exif, comment=b"serial 0123456789")
-
-
-def noise_jpeg(size=(64, 48)) -> bytes:
-    return image_bytes(Image.effect_noise(size, 64).convert("RGB"), "JPEG", quality=95)
 
 
 def png_of_zeros(width: int, height: int) -> bytes:
