@@ -3,9 +3,11 @@ or a work card, and set a point on a Leaflet map with the mouse."""
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 
+from PIL import Image, ImageDraw
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.site import Site
@@ -97,6 +99,17 @@ def case_status(site: Site, case_id: int) -> dict:
     )
 
 
+def photo(name: str = "photo.jpg", colour: str = "#2f855a") -> dict:
+    """A small JPEG as a phone would send it, for a file input."""
+    image = Image.new("RGB", (640, 480), "#d9d4c7")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((120, 260, 520, 420), fill=colour)
+    draw.ellipse((260, 60, 380, 180), fill="#f6c343")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return {"name": name, "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
+
+
 # ---- pages ---------------------------------------------------------------------
 
 
@@ -104,7 +117,14 @@ def action_form(scope: Page | Locator, action: str) -> Locator:
     return scope.locator(f"form.action-{action}")
 
 
-def act(scope: Page | Locator, action: str, *, note: str | None = None, select: dict | None = None) -> None:
+def act(
+    scope: Page | Locator,
+    action: str,
+    *,
+    note: str | None = None,
+    select: dict | None = None,
+    files: dict | None = None,
+) -> None:
     """Fill and send the form of `action` (on a case page, or inside one work card)."""
     form = action_form(scope, action)
     expect(form).to_have_count(1)
@@ -112,6 +132,8 @@ def act(scope: Page | Locator, action: str, *, note: str | None = None, select: 
         form.locator("textarea[name=note]").fill(note)
     for name, label in (select or {}).items():
         form.locator(f"select[name={name}]").select_option(label=label)
+    for name, payloads in (files or {}).items():
+        form.locator(f"input[type=file][name={name}]").set_input_files(payloads)
     page = form.page
     with page.expect_navigation():
         form.locator("button[type=submit]").click()

@@ -1,9 +1,10 @@
-"""Journey 3: the department reports the case handled, the inspector (on a phone) fails the
-check, the case goes back for rework, the second check passes and the case is closed."""
+"""Journey 3: the department uploads an after-photo and reports the case handled; the
+inspector (on a phone) looks at it on site and fails the check; the case goes back for rework;
+the second check passes and the shift leader closes the case."""
 
 from playwright.sync_api import expect
 
-from tests.e2e.steps import act, expect_flash, expect_status, seed_case
+from tests.e2e.steps import act, expect_flash, expect_status, photo, seed_case
 
 STILL_WRONG = "路边仍有两袋垃圾未清运。"
 
@@ -14,7 +15,7 @@ def test_it_sends_a_failed_check_back_for_rework_and_closes_after_the_second(cas
 
     handler = cast.login("handler")
     handler.get_by_role("link", name="待处置案件").first.click()
-    act(handler.locator(card_id), "handle", note="已清运，现场已清扫。")
+    act(handler.locator(card_id), "handle", note="已清运，现场已清扫。", files={"photos": [photo("after.jpg")]})
     expect_flash(handler, "已处置")
 
     shiftlead = cast.login("shiftlead")
@@ -28,6 +29,18 @@ def test_it_sends_a_failed_check_back_for_rework_and_closes_after_the_second(cas
     inspector.get_by_role("link", name="我的任务").first.click()
     card = inspector.locator(card_id)
     expect(card).to_contain_text("已清除干净")  # the closing condition to check against
+    # The department's photo, made small by the worker, on the case page.
+    card.get_by_role("link", name=case["tracking_number"]).click()
+    after = inspector.locator(".photos li").filter(has_text="处置后")
+    for _attempt in range(20):  # the thumbnail is the worker's: until then the page says it is on its way
+        if after.locator("img").count():
+            break
+        inspector.wait_for_timeout(500)
+        inspector.reload()
+    expect(after.locator("img")).to_be_visible()
+    assert after.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    inspector.go_back()
+    card = inspector.locator(card_id)
     act(card, "check_fail", note=STILL_WRONG)
     expect_flash(inspector, "已派遣")
     expect(inspector.locator(card_id)).to_have_count(0)
@@ -35,7 +48,7 @@ def test_it_sends_a_failed_check_back_for_rework_and_closes_after_the_second(cas
     handler.reload()
     card = handler.locator(card_id)
     expect(card).to_contain_text(case["tracking_number"])
-    act(card, "handle", note="剩余两袋已清运。")
+    act(card, "handle", note="剩余两袋已清运。", files={"photos": [photo("after-2.jpg", colour="#276749")]})
 
     shiftlead.reload()
     expect(shiftlead.locator(".timeline-item").filter(has_text="核查不通过")).to_contain_text(STILL_WRONG)
@@ -44,8 +57,11 @@ def test_it_sends_a_failed_check_back_for_rework_and_closes_after_the_second(cas
 
     inspector.reload()
     act(inspector.locator(card_id), "check_pass")
-    expect_flash(inspector, "已结案")
+    expect_flash(inspector, "核查通过/待结案")
 
     shiftlead.reload()
+    expect_status(shiftlead, "核查通过/待结案")
+    act(shiftlead, "close")
     expect_status(shiftlead, "已结案")
+    expect(shiftlead.locator(".photos li").filter(has_text="处置后")).to_have_count(2)
     cast.screenshot(shiftlead)
