@@ -130,12 +130,17 @@ class Cast:
 
     def login(self, username: str, *, phone: bool = False) -> Page:
         page = self.open(username, phone=phone)
+        self.sign_in(page, username)
+        return page
+
+    @staticmethod
+    def sign_in(page: Page, username: str) -> None:
+        """Log in on the login page, in the browser `page` belongs to."""
         page.goto("/login/")
         page.locator("#id_username").fill(username)
         page.locator("#id_password").fill(PASSWORD)
         page.locator("main form button[type=submit]").click()
         expect(page).to_have_url(re.compile(r"/$"))
-        return page
 
     def allow(self, status: int, url_part: str) -> None:
         """The journey expects an answer `status` from a URL containing `url_part`."""

@@ -60,9 +60,38 @@ result = {"micro": {"id": grid.pk, "name": grid.name, "code": grid.code},
     )
 
 
+# How seed_case moves a case on, as the people of the demo county would: action, by whom, status after.
+SEED_STEPS = [
+    ("file", "intake", "filed"),
+    ("dispatch", "dispatcher", "pending_approval"),
+    ("approve", "chief_micro", "dispatched"),
+    ("handle", "handler", "handled"),
+    ("send_to_check", "dispatcher", "checking"),
+]
+
+
+def _steps_to(status: str) -> int:
+    return 0 if status == "reported" else 1 + [step[2] for step in SEED_STEPS].index(status)
+
+
 def seed_case(site: Site, *, point: dict, upto: str = "filed", description: str = "", address: str = "") -> dict:
     """A case of GARBAGE at `point`, taken in by the intake clerk and moved on by the services
-    as the centre and the chief would: `upto` "reported", "filed" or "dispatched"."""
+    up to the status `upto` ("reported" or a status of SEED_STEPS)."""
+    return seed_cases(site, [{"point": point, "upto": upto, "description": description, "address": address}])[0]
+
+
+def seed_cases(site: Site, specs: list[dict]) -> list[dict]:
+    """seed_case for several cases at once (one start of the application)."""
+    specs = [
+        {
+            "point": spec["point"],
+            "description": spec.get("description", ""),
+            "address": spec.get("address", ""),
+            "steps": [(action, who) for action, who, _ in SEED_STEPS[: _steps_to(spec.get("upto", "filed"))]],
+            "request_id": str(uuid.uuid4()),
+        }
+        for spec in specs
+    ]
     return site.shell(
         """
 from django.contrib.auth import get_user_model
@@ -70,23 +99,21 @@ from django.contrib.gis.geos import Point
 from cases.models import Category
 from cases.services import case_report, case_transition
 
-users = {u.username: u for u in get_user_model().objects.filter(username__in=["intake", "dispatcher", "chief_micro"])}
+users = {u.username: u for u in get_user_model().objects.all()}
 category = Category.objects.get(major__kind=kind, code=code)
-case = case_report(source="hotline", point=Point(point["lon"], point["lat"], srid=4326), address=address,
-                   description=description, category=category, actor=users["intake"], request_id=request_id)
-steps = {"reported": [], "filed": [("file", "intake")],
-         "dispatched": [("file", "intake"), ("dispatch", "dispatcher"), ("approve", "chief_micro")]}[upto]
-for action, who in steps:
-    case = case_transition(case_id=case.pk, action=action, actor=users[who])
-result = {"id": case.pk, "tracking_number": case.tracking_number, "status": case.status}
+result = []
+for spec in specs:
+    point = Point(spec["point"]["lon"], spec["point"]["lat"], srid=4326)
+    case = case_report(source="hotline", point=point, address=spec["address"], description=spec["description"],
+                       category=category, actor=users["intake"], request_id=spec["request_id"])
+    for action, who in spec["steps"]:
+        note = "已清运。" if action == "handle" else ""
+        case = case_transition(case_id=case.pk, action=action, actor=users[who], note=note)
+    result.append({"id": case.pk, "tracking_number": case.tracking_number, "status": case.status})
 """,
+        specs=specs,
         kind=GARBAGE[0],
         code=GARBAGE[1],
-        point=point,
-        upto=upto,
-        description=description,
-        address=address,
-        request_id=str(uuid.uuid4()),
     )
 
 
