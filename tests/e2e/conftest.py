@@ -50,9 +50,9 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session", autouse=True)
 def artifacts() -> Path:
-    """The screenshots of this run only."""
+    """The screenshots and logs of this run only."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("*.png"):
+    for old in [*ARTIFACTS.glob("*.png"), *ARTIFACTS.glob("*.log")]:
         old.unlink()
     return ARTIFACTS
 
@@ -65,7 +65,7 @@ def webhook():
 
 
 @pytest.fixture(scope="session")
-def site(webhook) -> Site:
+def site(webhook, artifacts) -> Site:
     site = Site()
     try:
         site.start()
@@ -78,6 +78,8 @@ def site(webhook) -> Site:
         )
         yield site
     finally:
+        for name in ("server", "worker"):  # for whoever reads a failed CI run
+            (artifacts / f"{name}.log").write_text(site.log(name))
         site.stop()
 
 

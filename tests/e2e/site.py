@@ -41,6 +41,7 @@ class Site:
         self.url = f"http://127.0.0.1:{self.port}"
         self.queue = f"e2e-{uuid.uuid4().hex[:12]}"
         self.processes: dict[str, subprocess.Popen] = {}
+        self._logs: list = []
         # Only what the product reads: the test process's own settings (config.settings.test)
         # must not leak into the server.
         self.env = {
@@ -82,6 +83,7 @@ class Site:
         return self
 
     def stop(self) -> None:
+        """Stop the processes and remove the run's folder (unless E2E_KEEP): read the logs before."""
         for process in self.processes.values():
             if process.poll() is None:
                 process.terminate()
@@ -90,11 +92,16 @@ class Site:
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
-        if not os.environ.get("E2E_KEEP"):
+        for log in self._logs:
+            log.close()
+        if os.environ.get("E2E_KEEP"):
+            print(f"\nE2E_KEEP: the database, media and logs of this run are in {self.dir}")
+        else:
             shutil.rmtree(self.dir, ignore_errors=True)
 
     def _spawn(self, name: str, command: list[str]) -> None:
         log = (self.dir / f"{name}.log").open("w")
+        self._logs.append(log)
         self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def log(self, name: str) -> str:
