@@ -51,8 +51,10 @@ def cases_visible_to(*, user) -> QuerySet[Case]:
     """The cases `user` may see.
 
     The command center, inspectors and supervisors see all; a grid chief the cases
-    in the subtrees of the grids they chief plus those waiting for their approval;
-    a department handler the cases of their departments; anyone else nothing.
+    in the subtrees of the grids they chief plus those waiting for their approval,
+    and a street, shop or lane chief (三长, with the grid-chief role) the cases they
+    were named responsible for; a department handler the cases of their departments;
+    anyone else nothing.
     """
     roles = set(user_roles(user))
     if roles & SEES_ALL:
@@ -67,6 +69,7 @@ def cases_visible_to(*, user) -> QuerySet[Case]:
             | Q(large_grid__in=chiefed)
             | Q(district_grid__in=chiefed)
             | Q(approver__user=user)
+            | Q(responsible__user=user)
         )
     if Role.DEPARTMENT_HANDLER in roles:
         scope |= Q(department__in=user.departments.values("pk"))
