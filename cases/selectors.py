@@ -6,13 +6,16 @@ import datetime
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role, user_roles
-from cases.models import TERMINAL, Case, CaseEvent, Category, Department, RoutingRule, Status, Urgency
+from cases.models import TERMINAL, Case, CaseEvent, Category, Department, LimitUnit, RoutingRule, Status, Urgency
 from cases.transitions import CENTRE
 from cases.worktime import Light, WorkCalendar, traffic_light
 from grids.models import Grid
@@ -51,8 +54,10 @@ def cases_visible_to(*, user) -> QuerySet[Case]:
     """The cases `user` may see.
 
     The command center, inspectors and supervisors see all; a grid chief the cases
-    in the subtrees of the grids they chief plus those waiting for their approval;
-    a department handler the cases of their departments; anyone else nothing.
+    in the subtrees of the grids they chief plus those waiting for their approval,
+    and a street, shop or lane chief (三长, with the grid-chief role) the cases they
+    were named responsible for; a department handler the cases of their departments;
+    anyone else nothing.
     """
     roles = set(user_roles(user))
     if roles & SEES_ALL:
@@ -67,6 +72,7 @@ def cases_visible_to(*, user) -> QuerySet[Case]:
             | Q(large_grid__in=chiefed)
             | Q(district_grid__in=chiefed)
             | Q(approver__user=user)
+            | Q(responsible__user=user)
         )
     if Role.DEPARTMENT_HANDLER in roles:
         scope |= Q(department__in=user.departments.values("pk"))
@@ -198,6 +204,94 @@ def case_clock(*, case: Case, events: Sequence[CaseEvent], calendar: WorkCalenda
         elapsed_fraction=fraction,
         light=light,
     )
+
+
+# ---- the command center's own clocks (DESIGN.md §3.4) ---------------------------
+
+# Step → (limit, urgent limit, unit). Filing + dispatch 30 min (urgent 10), verification 30 min,
+# on-site check 2 h, in office hours; the approval's own limit is APPROVAL_LIMIT_MINUTES.
+STEP_LIMITS = {
+    "dispatch": (Decimal("0.5"), Decimal(10) / 60, LimitUnit.WORKING_HOURS),
+    "verify": (Decimal("0.5"), Decimal("0.5"), LimitUnit.WORKING_HOURS),
+    "check": (Decimal(2), Decimal(2), LimitUnit.WORKING_HOURS),
+}
+STEP_LABELS = {
+    "dispatch": _("Filing and dispatch"),
+    "verify": _("Verification"),
+    "approval": _("Grid-chief approval"),
+    "check": _("On-site check"),
+}
+
+
+@dataclass(frozen=True)
+class StepClock:
+    """One of the command center's step clocks: when it started, stopped, is due, and its colour."""
+
+    step: str
+    label: str
+    started_at: datetime.datetime
+    stopped_at: datetime.datetime | None
+    deadline: datetime.datetime
+    elapsed_fraction: float
+    light: Light
+
+
+def case_step_clocks(
+    *, case: Case, events: Sequence[CaseEvent], calendar: WorkCalendar, now: datetime.datetime
+) -> list[StepClock]:
+    """The clocks of the steps the center answers for, latest round of each, from the events:
+
+    - filing and dispatch: from the report to the first dispatch (or the report's end: refused,
+      merged, cancelled), time spent verifying left out (verification has its own clock);
+    - verification: from sending an inspector to verify to filing or refusing;
+    - grid-chief approval: from proposing a dispatch to the chief's decision;
+    - on-site check: from sending an inspector to check to the check's result.
+    """
+    urgent = case.urgency == Urgency.URGENT
+    clocks: list[StepClock] = []
+
+    def span(start_actions: set[str], waiting: str) -> tuple[CaseEvent, datetime.datetime | None] | None:
+        starts = [e for e in events if e.action in start_actions and e.to_status == waiting]
+        if not starts:
+            return None
+        start = starts[-1]
+        later = events[events.index(start) + 1 :]
+        stop = next((e.at for e in later if e.to_status != waiting), None)
+        return start, stop
+
+    def clock(step: str, start: datetime.datetime, stop, amount, unit, excluded=()) -> StepClock:
+        end = stop or now
+        fraction = calendar.elapsed_fraction(start, end, amount, unit, excluded)
+        deadline = calendar.add(start, amount, unit, excluded)
+        return StepClock(step, str(STEP_LABELS[step]), start, stop, deadline, fraction, traffic_light(fraction))
+
+    verifying = [(e.at, _leaves(events, e, Status.VERIFYING) or now) for e in events if e.action == "verify"]
+    report = next((e for e in events if e.action == "report"), None)
+    if report is not None:
+        ends = {"dispatch", "reject", "merge", "cancel"}
+        stop = next((e.at for e in events if e.action in ends), None)
+        amount, urgent_amount, unit = STEP_LIMITS["dispatch"]
+        clocks.append(clock("dispatch", report.at, stop, urgent_amount if urgent else amount, unit, verifying))
+    for step, actions, waiting in (
+        ("verify", {"verify"}, Status.VERIFYING),
+        ("approval", {"dispatch", "approval_escalated"}, Status.PENDING_APPROVAL),
+        ("check", {"send_to_check"}, Status.CHECKING),
+    ):
+        found = span(actions, waiting)
+        if found is None:
+            continue
+        start, stop = found
+        if step == "approval":
+            minutes = Decimal(settings.APPROVAL_LIMIT_MINUTES)
+            clocks.append(clock(step, start.at, stop, minutes / 60, LimitUnit.HOURS))
+        else:
+            amount, urgent_amount, unit = STEP_LIMITS[step]
+            clocks.append(clock(step, start.at, stop, urgent_amount if urgent else amount, unit))
+    return clocks
+
+
+def _leaves(events: Sequence[CaseEvent], start: CaseEvent, status: str) -> datetime.datetime | None:
+    return next((e.at for e in events[events.index(start) + 1 :] if e.to_status != status), None)
 
 
 # ---- the work lists of the pages (cases.views) ------------------------------

@@ -36,7 +36,7 @@ from cases.models import (
 )
 from cases.models.case import TERMINAL
 from cases.models.photos import PhotoKind
-from cases.notifications import notifications_create_for_dispatch
+from cases.notifications import notifications_create_for_dispatch, notifications_create_for_overdue
 from cases.photos import PhotoError, case_photo_add, photo_check
 from cases.selectors import case_chief_chain, department_for
 from cases.transitions import CENTRE, TRANSITIONS, Transition
@@ -608,7 +608,24 @@ def case_record_sla_threshold(
             case.overdue = True
             Case.objects.filter(pk=case_id).update(overdue=True, updated_at=now)
         payload = {"threshold": threshold, **(payload or {})}
-        return _event(case, actor=None, action=action, from_status=case.status, payload=payload, now=now)
+        event = _event(case, actor=None, action=action, from_status=case.status, payload=payload, now=now)
+        if action == "sla_overdue":
+            # Escalation: the department is told on its channels, the head and the chief above by e-mail.
+            notifications_create_for_overdue(case=case, event=event, also_email=_escalation_emails(payload))
+        return event
+
+
+def _escalation_emails(payload: dict) -> list[str]:
+    """The e-mail addresses of the people an overdue event escalates to (see cases.sla)."""
+    from django.contrib.auth import get_user_model
+
+    escalated = payload.get("escalated_to") or {}
+    user_ids = [(escalated.get("department_head") or {}).get("user_id")]
+    chief = escalated.get("grid_chief") or {}
+    if chief.get("id"):
+        user_ids.append(Person.objects.filter(pk=chief["id"]).values_list("user_id", flat=True).first())
+    users = get_user_model().objects.filter(pk__in=[pk for pk in user_ids if pk], is_active=True).exclude(email="")
+    return sorted(users.values_list("email", flat=True))
 
 
 def case_escalate_approval(

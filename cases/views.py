@@ -43,6 +43,7 @@ from cases.selectors import (
     case_duplicates_near,
     case_get,
     case_list,
+    case_step_clocks,
     cases_at_work,
     cases_awaiting_approval,
     cases_visible_to,
@@ -415,9 +416,14 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     user = request.user
     roles = set(user_roles(user))
     events = list(case.events.all())
+    calendar, now = work_calendar(), timezone.now()
     clock = None
     if case.handling_deadline is not None:
-        clock = case_clock(case=case, events=events, calendar=work_calendar(), now=timezone.now())
+        clock = case_clock(case=case, events=events, calendar=calendar, now=now)
+    step_clocks = [
+        {"clock": step, "label": LIGHT_LABELS[step.light], "percent": round(step.elapsed_fraction * 100)}
+        for step in case_step_clocks(case=case, events=events, calendar=calendar, now=now)
+    ]
     timeline = []
     for event in events:
         payload = event.payload or {}
@@ -488,6 +494,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "tone": STATUS_TONES.get(case.status, "new"),
         "timeline": timeline,
         "clock": clock,
+        "step_clocks": step_clocks,
         "clock_label": LIGHT_LABELS.get("paused" if clock and clock.paused else clock.light, "") if clock else "",
         "clock_percent": round(clock.elapsed_fraction * 100) if clock and clock.elapsed_fraction is not None else None,
         "reporter": reporter,

@@ -140,6 +140,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024  # a city's GeoJSON grid file can
 # Case photos (cases.photos): larger files, or images of more pixels (decompression bombs), are refused.
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024, minimum=1)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000, minimum=1)
+# A dispatch waiting longer than this for its grid chief's approval passes one level up (cases.sla).
+APPROVAL_LIMIT_MINUTES = env.int("APPROVAL_LIMIT_MINUTES", default=30, minimum=1)
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True

@@ -919,3 +919,47 @@ def test_it_keeps_time_in_shanghai(as_user, city, report):
     data = as_user(city["clerk"]).get(detail_url(case)).json()
     assert datetime.datetime.fromisoformat(data["reported_at"]) == NOW
     assert timezone.is_aware(datetime.datetime.fromisoformat(data["reported_at"]))
+
+
+def test_it_runs_every_branch_through_the_api(client, city):
+    """Rejection, approval refusal, send-back and re-dispatch, extension, suspension, rework, close."""
+
+    def step(who, case_id, action, expected, **data):
+        client.force_login(city[who])
+        response = act(client, case_id, action, **data)
+        assert response.status_code == 200, (action, response.json())
+        assert response.json()["status"] == expected, action
+        return response.json()
+
+    client.force_login(city["clerk"])
+    refused = post(client, LIST, intake()).json()["id"]
+    step("clerk", refused, "reject", "rejected", note="不属于城管范围")
+
+    client.force_login(city["clerk"])
+    case_id = post(client, LIST, intake()).json()["id"]
+    step("clerk", case_id, "file", "filed", category=city["garbage"].pk)
+    step("dispatcher", case_id, "dispatch", "pending_approval")
+    step("chief", case_id, "refuse", "filed", note="应由执法处理")
+    enforcement = Department.objects.get(code="enforcement")
+    step("dispatcher", case_id, "dispatch", "pending_approval", department=enforcement.pk)
+    step("chief", case_id, "approve", "dispatched")
+    step("other_handler", case_id, "send_back", "returned", note="不是我局职责")
+    step("dispatcher", case_id, "dispatch", "pending_approval")  # the routing rules: sanitation
+    step("chief", case_id, "approve", "dispatched")
+    before = Case.objects.get(pk=case_id).handling_deadline
+    step("handler", case_id, "request_extension", "dispatched", note="车辆检修", amount="1", unit="working_days")
+    step("leader", case_id, "approve_extension", "dispatched")
+    assert Case.objects.get(pk=case_id).handling_deadline > before
+    step("handler", case_id, "request_suspension", "dispatched", note="需协调产权单位")
+    step("leader", case_id, "suspend", "suspended", note="同意挂账")
+    step("leader", case_id, "resume", "dispatched")
+    step("handler", case_id, "handle", "handled", note="已清运")
+    step("dispatcher", case_id, "send_to_check", "checking")
+    step("inspector", case_id, "check_fail", "dispatched", note="仍有残留")
+    step("handler", case_id, "handle", "handled", note="再次清运")
+    step("dispatcher", case_id, "send_to_check", "checking")
+    step("inspector", case_id, "check_pass", "checked")
+    final = step("leader", case_id, "close", "closed")
+    case = Case.objects.get(pk=case_id)
+    assert (case.rework_count, case.extension_count, case.send_back_count) == (1, 1, 1)
+    assert case.department.code == "sanitation" and final["actions"] == []

@@ -15,7 +15,7 @@ from cases.services import (
     case_report,
     case_transition,
 )
-from tests.cases.conftest import NOW, SHANGHAI
+from tests.cases.conftest import IN_M1, NOW, SHANGHAI
 
 pytestmark = pytest.mark.django_db
 
@@ -258,3 +258,17 @@ def test_it_refuses_a_stale_action(city, report):
 def test_it_needs_a_category_to_file(city, report):
     with pytest.raises(InvalidInput, match="Choose a category"):
         act(report(), "file", city["clerk"])
+
+
+def test_a_shop_chief_sees_the_cases_they_answer_for_and_no_others(city, report, make_user):
+    from accounts.roles import Role
+    from cases.selectors import cases_visible_to
+    from tests.grids.factories import PersonFactory, PlaceFactory
+
+    shop_chief = make_user("shop_chief", Role.GRID_CHIEF)
+    PlaceFactory(geometry=IN_M1, micro_grid=city["a"], chief=PersonFactory(name="门店长", user=shop_chief))
+    theirs = report()
+    assert theirs.responsible.user == shop_chief
+    elsewhere = case_report(source="hotline", point=Point(118.615, 34.905, srid=4326), now=NOW)
+    assert list(cases_visible_to(user=shop_chief)) == [theirs]
+    assert elsewhere not in cases_visible_to(user=shop_chief)
