@@ -12,7 +12,9 @@ REASON = "地点不在本网格主干道，请先与社区核实后再派。"
 def test_it_takes_a_refused_dispatch_to_approval_and_tells_the_department(cast, site, demo, webhook):
     case = seed_case(site, point=demo["points"][3], upto="filed", address="兴隆路 12 号", description="垃圾堆放")
     number = case["tracking_number"]
-    mine = lambda delivery: delivery.message["case"]["tracking_number"] == number  # noqa: E731
+
+    def mine(delivery) -> bool:
+        return delivery.message["type"] == "case.dispatched" and delivery.message["case"]["tracking_number"] == number
 
     # The dispatcher proposes the dispatch: the routing rules pick 环卫, the chief must approve.
     dispatcher = cast.login("dispatcher")
