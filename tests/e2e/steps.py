@@ -166,6 +166,22 @@ def act(
         form.locator("button[type=submit]").click()
 
 
+def find_card(page: Page, case_id: int, *, pages: int = 20) -> Locator:
+    """The case's card on a work list (approvals, work queue, tasks), turning its pages as
+    someone looking for it would, from the page shown now."""
+    card = page.locator(f"#case-{case_id}")
+    for _ in range(pages):
+        if card.count():
+            break
+        following = page.locator("nav.pagination a[rel=next]")
+        if not following.count():
+            break
+        with page.expect_navigation():
+            following.click()
+    expect(card).to_be_visible()
+    return card
+
+
 def expect_status(page: Page, label: str) -> None:
     expect(page.locator("h1.case-title .status")).to_have_text(label)
 

@@ -4,7 +4,7 @@ approved; the department's webhook is told, through the Celery worker."""
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import WEBHOOK_SECRET
-from tests.e2e.steps import act, expect_flash, expect_status, seed_case
+from tests.e2e.steps import act, expect_flash, expect_status, find_card, seed_case
 
 REASON = "地点不在本网格主干道，请先与社区核实后再派。"
 
@@ -26,7 +26,7 @@ def test_it_takes_a_refused_dispatch_to_approval_and_tells_the_department(cast, 
     # The micro grid's chief finds it among the dispatches to approve and refuses it.
     chief = cast.login("chief_micro")
     chief.get_by_role("link", name="待审批派遣").first.click()
-    card = chief.locator(f"#case-{case['id']}")
+    card = find_card(chief, case["id"])
     expect(card).to_contain_text(number)
     expect(card).to_contain_text("县环卫服务中心")
     act(card, "refuse", note=REASON)
@@ -43,8 +43,8 @@ def test_it_takes_a_refused_dispatch_to_approval_and_tells_the_department(cast, 
     assert webhook.wait_for(mine, timeout=0) == [], "nothing is sent before the chief approves"
 
     # The chief approves: the case is dispatched and the department's system is told.
-    chief.reload()
-    act(chief.locator(f"#case-{case['id']}"), "approve")
+    chief.goto("/cases/approvals/")
+    act(find_card(chief, case["id"]), "approve")
     expect_flash(chief, "已派遣")
 
     deliveries = webhook.wait_for(mine)

@@ -4,7 +4,7 @@ the second check passes and the shift leader closes the case."""
 
 from playwright.sync_api import expect
 
-from tests.e2e.steps import act, expect_flash, expect_status, photo, seed_case
+from tests.e2e.steps import act, expect_flash, expect_status, find_card, photo, seed_case
 
 STILL_WRONG = "路边仍有两袋垃圾未清运。"
 
@@ -15,7 +15,7 @@ def test_it_sends_a_failed_check_back_for_rework_and_closes_after_the_second(cas
 
     handler = cast.login("handler")
     handler.get_by_role("link", name="待处置案件").first.click()
-    act(handler.locator(card_id), "handle", note="已清运，现场已清扫。", files={"photos": [photo("after.jpg")]})
+    act(find_card(handler, case["id"]), "handle", note="已清运，现场已清扫。", files={"photos": [photo("after.jpg")]})
     expect_flash(handler, "已处置")
 
     shiftlead = cast.login("shiftlead")
@@ -27,7 +27,7 @@ def test_it_sends_a_failed_check_back_for_rework_and_closes_after_the_second(cas
     # The inspector, on a phone, fails the check: the case goes back to the department.
     inspector = cast.login("inspector", phone=True)
     inspector.get_by_role("link", name="我的任务").first.click()
-    card = inspector.locator(card_id)
+    card = find_card(inspector, case["id"])
     expect(card).to_contain_text("已清除干净")  # the closing condition to check against
     # The department's photo, made small by the worker, on the case page.
     card.get_by_role("link", name=case["tracking_number"]).click()
@@ -40,13 +40,12 @@ def test_it_sends_a_failed_check_back_for_rework_and_closes_after_the_second(cas
     expect(after.locator("img")).to_be_visible()
     assert after.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
     inspector.go_back()
-    card = inspector.locator(card_id)
-    act(card, "check_fail", note=STILL_WRONG)
+    act(inspector.locator(card_id), "check_fail", note=STILL_WRONG)
     expect_flash(inspector, "已派遣")
     expect(inspector.locator(card_id)).to_have_count(0)
 
-    handler.reload()
-    card = handler.locator(card_id)
+    handler.goto("/cases/work/")
+    card = find_card(handler, case["id"])
     expect(card).to_contain_text(case["tracking_number"])
     act(card, "handle", note="剩余两袋已清运。", files={"photos": [photo("after-2.jpg", colour="#276749")]})
 
@@ -55,8 +54,8 @@ def test_it_sends_a_failed_check_back_for_rework_and_closes_after_the_second(cas
     expect(shiftlead.locator(".case-facts")).to_contain_text("返工 1")
     act(shiftlead, "send_to_check")
 
-    inspector.reload()
-    act(inspector.locator(card_id), "check_pass")
+    inspector.goto("/cases/tasks/")
+    act(find_card(inspector, case["id"]), "check_pass")
     expect_flash(inspector, "核查通过/待结案")
 
     shiftlead.reload()

@@ -3,7 +3,7 @@ another department."""
 
 from playwright.sync_api import expect
 
-from tests.e2e.steps import act, case_status, expect_flash, expect_status, seed_case
+from tests.e2e.steps import act, case_status, expect_flash, expect_status, find_card, seed_case
 
 REASON = "占道堆放建材，属执法范围，非环卫职责。"
 
@@ -15,7 +15,7 @@ def test_it_reroutes_a_case_the_department_sent_back(cast, site, demo):
     # The sanitation handler finds it in the work queue and sends it back.
     handler = cast.login("handler")
     handler.get_by_role("link", name="待处置案件").first.click()
-    card = handler.locator(f"#case-{case['id']}")
+    card = find_card(handler, case["id"])
     expect(card).to_contain_text(number)
     act(card, "send_back", note=REASON)
     expect_flash(handler, "已退单")
@@ -25,7 +25,9 @@ def test_it_reroutes_a_case_the_department_sent_back(cast, site, demo):
     dispatcher = cast.login("dispatcher")
     dispatcher.get_by_role("link", name="案件").first.click()
     dispatcher.locator("nav.tabs").get_by_role("link", name="已退单").click()
-    dispatcher.get_by_role("link", name=number).click()
+    dispatcher.get_by_label("案件编号").fill(number)
+    dispatcher.get_by_role("button", name="筛选").click()
+    dispatcher.locator("table.cases-table").get_by_role("link", name=number).click()
     expect_status(dispatcher, "已退单")
     expect(dispatcher.locator(".timeline-item").filter(has_text="退单")).to_contain_text(REASON)
     expect(dispatcher.locator("form.action-dispatch select[name=department]")).to_contain_text(
@@ -38,7 +40,7 @@ def test_it_reroutes_a_case_the_department_sent_back(cast, site, demo):
     # The chief approves the new department; sanitation no longer has the case.
     chief = cast.login("chief_micro")
     chief.goto("/cases/approvals/")
-    act(chief.locator(f"#case-{case['id']}"), "approve")
+    act(find_card(chief, case["id"]), "approve")
     assert case_status(site, case["id"]) == {"status": "dispatched", "department": "enforcement"}
     handler.reload()
     expect(handler.locator(f"#case-{case['id']}")).to_have_count(0)
