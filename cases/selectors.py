@@ -322,6 +322,22 @@ def cases_awaiting_approval(*, user) -> QuerySet[Case]:
     )
 
 
+def urgent_dispatches_told_to(*, user, since: datetime.datetime) -> QuerySet[CaseEvent]:
+    """Urgent dispatches sent without waiting for `user`'s approval (they are told), newest first."""
+    person = getattr(user, "person", None)
+    if person is None or Role.GRID_CHIEF not in user_roles(user):
+        return CaseEvent.objects.none()
+    return (
+        CaseEvent.objects.filter(action="dispatch", payload__informed__id=person.pk, at__gte=since)
+        .select_related("case__category", "case__department")
+        .only(
+            "id", "at", "payload", "case__id", "case__tracking_number", "case__status", "case__address",
+            "case__category__name", "case__department__name",
+        )
+        .order_by("-at", "-id")
+    )  # fmt: skip
+
+
 def cases_at_work(*, user) -> QuerySet[Case]:
     """Dispatched cases of `user`'s departments, the nearest deadline first."""
     if Role.DEPARTMENT_HANDLER not in user_roles(user):

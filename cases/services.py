@@ -271,6 +271,9 @@ def _apply(ctx: _Context, transition: Transition) -> str:
             case.approver = approver
             ctx.payload["approver"] = {"id": approver.pk, "name": approver.name}
             return Status.PENDING_APPROVAL
+        if urgent_now and case.category.needs_approval and (chief := _approver_for(case)) is not None:
+            # Urgent: sent at once, and the chief who would have approved is told (their approvals page).
+            ctx.payload["informed"] = {"id": chief.pk, "name": chief.name}
         return _dispatched(ctx)
     if action == "approve":
         return _dispatched(ctx)

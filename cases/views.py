@@ -48,6 +48,7 @@ from cases.selectors import (
     cases_awaiting_approval,
     cases_visible_to,
     department_for,
+    urgent_dispatches_told_to,
 )
 from cases.services import CaseActionError, InvalidInput, case_report, case_transition, work_calendar
 from cases.transitions import CENTRE, TRANSITIONS, Transition, transitions_from
@@ -60,6 +61,7 @@ except ImportError:  # pragma: no cover
     SWEEP_LABELS = {}
 
 PAGE_SIZE = 25
+URGENT_TOLD_DAYS = 7  # how far back a chief's approvals page lists the urgent dispatches they were told of
 # Who takes in reports on the intake page: the command center and inspectors.
 INTAKE_ROLES = CENTRE | {Role.INSPECTOR}
 # Where each status sits on the page: a colour family for its badge.
@@ -624,7 +626,12 @@ def _work_page(
 @roles_required(Role.GRID_CHIEF)
 def case_approvals(request: HttpRequest) -> HttpResponse:
     cases = cases_awaiting_approval(user=request.user)
-    return _work_page(request, cases, template="cases/approvals.html", offered={"approve", "refuse"})
+    since = timezone.now() - datetime.timedelta(days=URGENT_TOLD_DAYS)
+    told = list(urgent_dispatches_told_to(user=request.user, since=since)[:20])
+    return _work_page(
+        request, cases, template="cases/approvals.html", offered={"approve", "refuse"},
+        extra={"told": told, "told_days": URGENT_TOLD_DAYS},
+    )  # fmt: skip
 
 
 @roles_required(Role.DEPARTMENT_HANDLER)

@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 
 from accounts.roles import Role, user_roles
 from cases.models import Case, CaseEvent, Category, Department, LimitUnit, Source, Status, Urgency
-from cases.selectors import case_clock, case_duplicates_near, case_get, case_list
+from cases.selectors import case_clock, case_duplicates_near, case_get, case_list, case_step_clocks
 from cases.services import PHOTO_ACTIONS, NotPermitted, case_report, case_transition, work_calendar
 from cases.transitions import CENTRE, TRANSITIONS, Transition, transitions_from
 from config.api import error_responses
@@ -123,6 +123,15 @@ class CaseDetailSerializer(serializers.Serializer):
             choices=["green", "yellow", "red"], help_text="green < 80 % of the limit, yellow 80–100 %, red > 100 %"
         )
 
+    class StepClockSerializer(serializers.Serializer):
+        step = serializers.ChoiceField(choices=["dispatch", "verify", "approval", "check"])
+        label = serializers.CharField()
+        started_at = serializers.DateTimeField()
+        stopped_at = serializers.DateTimeField(allow_null=True)
+        deadline = serializers.DateTimeField()
+        elapsed_fraction = serializers.FloatField()
+        light = serializers.ChoiceField(choices=["green", "yellow", "red"])
+
     class EventSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         at = serializers.DateTimeField()
@@ -171,6 +180,9 @@ class CaseDetailSerializer(serializers.Serializer):
     approver = serializers.CharField(source="approver.name", allow_null=True, default=None)
     reporter = ReporterSerializer()
     clock = ClockSerializer(allow_null=True)
+    step_clocks = StepClockSerializer(
+        many=True, help_text="The command center's steps: filing + dispatch, verification, approval, on-site check"
+    )
     overdue = serializers.BooleanField()
     rework_count = serializers.IntegerField()
     extension_count = serializers.IntegerField()
@@ -191,8 +203,10 @@ def case_detail_data(case: Case, *, user) -> dict:
     roles = set(user_roles(user))
     case.timeline = list(case.events.all())
     case.clock = None
+    calendar, now = work_calendar(), timezone.now()
     if case.handling_deadline is not None:
-        case.clock = case_clock(case=case, events=case.timeline, calendar=work_calendar(), now=timezone.now())
+        case.clock = case_clock(case=case, events=case.timeline, calendar=calendar, now=now)
+    case.step_clocks = case_step_clocks(case=case, events=case.timeline, calendar=calendar, now=now)
     case.responsible_info = None
     if case.responsible is not None:
         label = RESPONSIBLE_ROLES.get(case.responsible_role, case.responsible_role)

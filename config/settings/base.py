@@ -174,6 +174,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},  # sweeps missed while no worker ran are not worth running late
     },
+    # Photos whose thumbnail task never reached the broker, or whose worker died: hand them over again.
+    "sweep-photos": {
+        "task": "cases.tasks.sweep_photos",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     # Handling clocks: a warning at 80 % of the limit, overdue (and escalated) above 100 %; once each per round.
     "sla-sweep": {
         "task": "cases.tasks.sla_sweep",

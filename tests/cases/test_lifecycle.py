@@ -130,7 +130,24 @@ def test_it_dispatches_an_urgent_case_without_waiting(city, report):
     act(case, "file", city["clerk"], category=city["garbage"])
     case = act(case, "dispatch", city["dispatcher"])
     assert case.status == Status.DISPATCHED and case.approver is None
-    assert CaseEvent.objects.get(case=case, action="dispatch").to_status == Status.DISPATCHED
+    dispatch = CaseEvent.objects.get(case=case, action="dispatch")
+    assert dispatch.to_status == Status.DISPATCHED
+    chief = city["a"].chief
+    assert dispatch.payload["informed"] == {"id": chief.pk, "name": chief.name}  # the chief is told
+
+
+def test_the_chief_sees_the_urgent_dispatches_they_were_told_of(client, city, report):
+    from django.utils import timezone
+
+    case = case_report(source="inspector", point=IN_M1, urgency=Urgency.URGENT)  # now: within the page's 7 days
+    act(case, "file", city["clerk"], category=city["garbage"], now=timezone.now())
+    act(case, "dispatch", city["dispatcher"], now=timezone.now())
+    client.force_login(city["chief"])
+    page = client.get("/cases/approvals/")
+    assert [event.case_id for event in page.context["told"]] == [case.pk]
+    assert 'id="urgent-told"' in page.content.decode()
+    client.force_login(city["neighbour"])
+    assert list(client.get("/cases/approvals/").context["told"]) == []
 
 
 def test_it_excludes_suspended_time_from_the_deadline(city, report):

@@ -323,6 +323,20 @@ def test_it_keeps_the_photo_pending_when_the_broker_is_down(case, media, django_
     assert "could not hand it to the task queue" in caplog.text
 
 
+def test_the_sweep_hands_over_photos_left_pending_once_the_broker_is_back(
+    case, media, django_capture_on_commit_callbacks
+):
+    from cases.photos import PENDING_GRACE, photos_sweep
+
+    with broker_unreachable(), django_capture_on_commit_callbacks(execute=True):
+        photo = add(case, noise_jpeg())
+    assert photos_sweep(now=photo.created_at + PENDING_GRACE / 2) == 0  # too recent: its task may be on its way
+    assert photos_sweep(now=photo.created_at + PENDING_GRACE) == 1  # eager here: made at once
+    photo.refresh_from_db()
+    assert photo.status == PhotoStatus.READY and photo.thumbnail
+    assert photos_sweep(now=photo.created_at + PENDING_GRACE * 3) == 0
+
+
 # Admin --------------------------------------------------------------------------------------
 
 

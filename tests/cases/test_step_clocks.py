@@ -83,3 +83,10 @@ def test_the_case_page_shows_the_step_clocks(client, city, report):
     client.force_login(city["clerk"])
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert 'id="step-clocks"' in page and "立案派遣" in page
+
+
+def test_the_api_answers_the_step_clocks(client, city, report):
+    case = report()
+    client.force_login(city["clerk"])
+    [dispatch] = client.get(f"/api/cases/{case.pk}/").json()["step_clocks"]
+    assert dispatch["step"] == "dispatch" and dispatch["stopped_at"] is None and dispatch["light"] == "red"
