@@ -29,6 +29,7 @@ KEPT_IN_CHINESE = {
     "HTTP",
     "HTTPS",
     "JPEG",
+    "PDF",
     "PNG",
     "WebP",
     "Webhook",
