@@ -67,6 +67,8 @@ SEED_STEPS = [
     ("approve", "chief_micro", "dispatched"),
     ("handle", "handler", "handled"),
     ("send_to_check", "dispatcher", "checking"),
+    ("check_pass", "inspector", "checked"),
+    ("close", "shiftlead", "closed"),
 ]
 
 
