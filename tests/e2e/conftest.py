@@ -118,9 +118,15 @@ class Cast:
 
     # ---- people ------------------------------------------------------------------
 
-    def open(self, who: str = "guest", *, phone: bool = False) -> Page:
-        """A fresh browser (desktop, or a phone) on the login page's site, nobody logged in."""
+    def open(self, who: str = "guest", *, phone: bool = False, position: dict | None = None) -> Page:
+        """A fresh browser (desktop, or a phone) on the site, nobody logged in. `position`
+        ({"lon", "lat"}): where the device's location service says it is, permission given."""
         options = dict(self.devices[PHONE]) if phone else dict(DESKTOP)
+        if position is not None:
+            options.update(
+                geolocation={"longitude": position["lon"], "latitude": position["lat"], "accuracy": 10},
+                permissions=["geolocation"],
+            )
         context = self.browser.new_context(
             base_url=self.site.url, locale="zh-CN", timezone_id="Asia/Shanghai", **options
         )
@@ -177,10 +183,10 @@ class Cast:
 
     # ---- artifacts ------------------------------------------------------------------
 
-    def screenshot(self, page: Page, suffix: str = "") -> Path:
+    def screenshot(self, page: Page, suffix: str = "", *, full_page: bool = True) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{self.name}{suffix}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         self.shots.append(path)
         return path
 

@@ -76,8 +76,8 @@ for user in get_user_model().objects.all():
 found.update(MajorCategory.objects.values_list("name", flat=True))
 for name, filing, closing in Category.objects.values_list("name", "filing_condition", "closing_condition"):
     found.update([name, filing, closing])
-for name, short_name in Department.objects.values_list("name", "short_name"):
-    found.update([name, short_name])
+for row in Department.objects.values_list("name", "short_name", "code"):
+    found.update(row)
 for row in Case.objects.values_list("address", "description", "reporter_name"):
     found.update(row)
 found.update(CaseEvent.objects.values_list("note", flat=True))

@@ -3,6 +3,7 @@ or a work card, and set a point on a Leaflet map with the mouse."""
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 import uuid
@@ -119,6 +120,42 @@ for spec in specs:
     )
 
 
+def advance_case(site: Site, case_id: int, *, upto: str, after_photo: bool = False) -> dict:
+    """Move a case on from where it is to `upto` along SEED_STEPS, as the centre, the chief,
+    the department and the inspector would (filing it under GARBAGE if it has no category yet;
+    handled with an after-photo if asked)."""
+    return site.shell(
+        """
+import base64
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from cases.models import Case, Category
+from cases.services import case_transition
+
+users = {u.username: u for u in get_user_model().objects.all()}
+case = Case.objects.get(pk=case_id)
+statuses = [status for _, _, status in steps]
+start = 0 if case.status == "reported" else statuses.index(case.status) + 1
+for action, who, _ in steps[start : statuses.index(upto) + 1]:
+    params = {}
+    if action == "file" and case.category_id is None:
+        params["category"] = Category.objects.get(major__kind=kind, code=code)
+    if action == "handle":
+        params["note"] = "已清运。"
+        if photo:
+            params["photos"] = [SimpleUploadedFile("after.jpg", base64.b64decode(photo), "image/jpeg")]
+    case = case_transition(case_id=case.pk, action=action, actor=users[who], **params)
+result = {"id": case.pk, "tracking_number": case.tracking_number, "status": case.status}
+""",
+        case_id=case_id,
+        upto=upto,
+        steps=SEED_STEPS,
+        kind=GARBAGE[0],
+        code=GARBAGE[1],
+        photo=base64.b64encode(photo("after.jpg")["buffer"]).decode() if after_photo else "",
+    )
+
+
 def case_status(site: Site, case_id: int) -> dict:
     return site.shell(
         "from cases.models import Case\n"
@@ -192,43 +229,41 @@ def expect_flash(page: Page, text: str | re.Pattern) -> None:
     expect(page.locator(".messages .message-success")).to_contain_text(text)
 
 
+def map_settled(page: Page, map_id: str) -> None:
+    """Wait until the Leaflet map in #map_id exists and no zoom or pan animation runs."""
+    page.wait_for_function(
+        """id => {
+             const map = (window.__e2eMaps || []).find(m => m.getContainer().id === id);
+             return map && !map._animatingZoom && !(map._panAnim && map._panAnim._inProgress);
+           }""",
+        arg=map_id,
+    )
+
+
+def map_pixel(page: Page, map_id: str, *, lon: float, lat: float) -> dict:
+    """Where (lon, lat) is on the page now (x, y), and the map's zoom."""
+    map_settled(page, map_id)
+    return page.evaluate(
+        """([id, lat, lon]) => {
+             const map = (window.__e2eMaps || []).find(m => m.getContainer().id === id);
+             const point = map.latLngToContainerPoint([lat, lon]);
+             const box = map.getContainer().getBoundingClientRect();
+             return {x: box.left + point.x, y: box.top + point.y, zoom: map.getZoom()};
+           }""",
+        [map_id, lat, lon],
+    )
+
+
 def click_on_map(page: Page, map_id: str, *, lon: float, lat: float, zoom_steps: int = 2) -> None:
     """Zoom in on (lon, lat) with the mouse wheel as a person would, then click exactly there."""
-    container = page.locator(f"#{map_id}")
-    expect(container).to_be_visible()
-
-    def pixel() -> dict:
-        return page.evaluate(
-            """([id, lat, lon]) => {
-                 const map = (window.__e2eMaps || []).find(m => m.getContainer().id === id);
-                 const point = map.latLngToContainerPoint([lat, lon]);
-                 const box = map.getContainer().getBoundingClientRect();
-                 return {x: box.left + point.x, y: box.top + point.y, zoom: map.getZoom()};
-               }""",
-            [map_id, lat, lon],
-        )
-
-    def settled() -> None:  # no zoom or pan animation running (the page's own fitBounds, a wheel step)
-        page.wait_for_function(
-            """id => {
-                 const map = (window.__e2eMaps || []).find(m => m.getContainer().id === id);
-                 return map && !map._animatingZoom && !(map._panAnim && map._panAnim._inProgress);
-               }""",
-            arg=map_id,
-        )
-
+    expect(page.locator(f"#{map_id}")).to_be_visible()
     for _ in range(zoom_steps):
-        settled()
-        before = pixel()
+        before = map_pixel(page, map_id, lon=lon, lat=lat)
         page.mouse.move(before["x"], before["y"])
         page.mouse.wheel(0, -120)
         page.wait_for_function(
-            """([id, zoom]) => {
-                 const map = (window.__e2eMaps || []).find(m => m.getContainer().id === id);
-                 return map.getZoom() > zoom;
-               }""",
+            """([id, zoom]) => (window.__e2eMaps || []).find(m => m.getContainer().id === id).getZoom() > zoom""",
             arg=[map_id, before["zoom"]],
         )
-    settled()
-    target = pixel()
+    target = map_pixel(page, map_id, lon=lon, lat=lat)
     page.mouse.click(target["x"], target["y"])
