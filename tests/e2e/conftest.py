@@ -78,9 +78,13 @@ def site(webhook, artifacts) -> Site:
         )
         yield site
     finally:
-        for name in ("server", "worker"):  # for whoever reads a failed CI run
-            (artifacts / f"{name}.log").write_text(site.log(name))
+        logs = {name: site.log(name) for name in ("server", "worker")}
+        for name, text in logs.items():  # for whoever reads a failed CI run
+            (artifacts / f"{name}.log").write_text(text)
         site.stop()
+    # An exception the browser could not see (a task that failed in the worker) fails the run too.
+    crashed = [name for name, text in logs.items() if "Traceback (most recent call last)" in text]
+    assert not crashed, f"Tracebacks in the {' and '.join(crashed)} log: see {artifacts}"
 
 
 @pytest.fixture(scope="session")
