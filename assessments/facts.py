@@ -150,11 +150,10 @@ def derive(case: dict, events: list[dict], calendar: WorkCalendar) -> tuple[Case
     status, deadline, handled = case["status"], case["handling_deadline"], case["handled_at"]
     late = list(overdue_marks)
     if deadline is not None:
-        if status == Status.DISPATCHED:
-            late.append(deadline)  # late from the deadline on, unless handled before it
-        elif status == Status.SUSPENDED and suspended_since and suspended_since > deadline:
-            late.append(deadline)
-        elif handled is not None and handled > deadline and status not in OUT:
+        running = status == Status.DISPATCHED  # late from the deadline on, unless handled before it
+        parked_late = status == Status.SUSPENDED and suspended_since is not None and suspended_since > deadline
+        handled_late = handled is not None and handled > deadline and status not in OUT
+        if running or parked_late or handled_late:
             late.append(deadline)
     fact = CaseFact(
         case_id=case["id"],

@@ -31,7 +31,10 @@ from django.contrib.gis.geos import Point
 from accounts.roles import Role
 from cases.models import Department, Source
 from cases.services import case_report, case_transition
-from tests.cases.conftest import IN_M1, NOW, SHANGHAI, city  # noqa: F401 (fixture)
+from tests.cases import conftest as cases_conftest
+from tests.cases.conftest import IN_M1, NOW, SHANGHAI
+
+city = cases_conftest.city  # the lifecycle tests' city, as a fixture here too
 
 IN_M2 = Point(118.615, 34.905, srid=4326)
 
