@@ -227,11 +227,11 @@ def _work(case: Case, rng: random.Random, actors: _Actors, departments, now) -> 
     for round_ in range(3):
         handler = actors.handler(case.department_id)
         deadline = case.handling_deadline or clock["t"] + datetime.timedelta(hours=8)
-        if round_ == 0 and rng.random() < 0.06:
-            if act("request_extension", handler, later(rng.uniform(30, 120)), note="需协调", amount=1,
-                   unit="working_days"):  # fmt: skip
-                act("approve_extension", centre, later(rng.uniform(10, 60)))
-                deadline = case.handling_deadline
+        asks = round_ == 0 and rng.random() < 0.06
+        if asks and act("request_extension", handler, later(rng.uniform(30, 120)), note="需协调", amount=1,
+                        unit="working_days"):  # fmt: skip
+            act("approve_extension", centre, later(rng.uniform(10, 60)))
+            deadline = case.handling_deadline
         span = max((deadline - clock["t"]).total_seconds() / 60, 10)
         late = rng.random() < 0.12
         minutes = span * rng.uniform(1.05, 8) if late else span * rng.uniform(0.15, 0.95)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -164,3 +165,32 @@ class AssessmentSettings(models.Model):
             "overdue": Decimal(self.weight_overdue),
             "extension": Decimal(self.weight_extension),
         }
+
+
+class BulletinJob(models.Model):
+    """One request for a bulletin PDF, made by a Celery task that reports its progress here."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Being made")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.CASCADE, related_name="+"
+    )
+    params = models.JSONField(_("period and scope"), default=dict)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    pdf = models.FileField(_("PDF"), upload_to="bulletins/", blank=True)
+    filename = models.CharField(_("file name"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulletin PDF")
+        verbose_name_plural = _("bulletin PDFs")
+
+    def __str__(self) -> str:
+        return self.filename or f"bulletin {self.pk}"

@@ -205,6 +205,9 @@ class Slice:
         return params
 
 
+ALL = Slice()  # the whole city
+
+
 # ---- the figures, each defined once ------------------------------------------
 
 
@@ -423,7 +426,7 @@ def _grouped(period: Period, where: Q, group: str | None, now: datetime.datetime
 
 
 def figures(
-    *, period: Period, slice: Slice = Slice(), now: datetime.datetime | None = None, refresh: bool = True
+    *, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None, refresh: bool = True
 ) -> Figures:
     """Every figure for one slice and period."""
     if refresh:
@@ -436,7 +439,7 @@ def figures_by(
     *,
     period: Period,
     group: str,
-    slice: Slice = Slice(),
+    slice: Slice = ALL,
     now: datetime.datetime | None = None,
     refresh: bool = True,
 ) -> dict[object, Figures]:
@@ -460,7 +463,7 @@ class Comparison:
     year_earlier: Figures  # 同比
 
 
-def comparison(*, period: Period, slice: Slice = Slice(), now: datetime.datetime | None = None) -> Comparison:
+def comparison(*, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None) -> Comparison:
     facts_refresh()
     return Comparison(
         figures(period=period, slice=slice, now=now, refresh=False),
@@ -469,7 +472,7 @@ def comparison(*, period: Period, slice: Slice = Slice(), now: datetime.datetime
     )
 
 
-def overdue_now(*, slice: Slice = Slice(), now: datetime.datetime | None = None, refresh: bool = True) -> int:
+def overdue_now(*, slice: Slice = ALL, now: datetime.datetime | None = None, refresh: bool = True) -> int:
     """Open cases past their handling deadline right now (any filing date)."""
     if refresh:
         facts_refresh()
@@ -477,13 +480,13 @@ def overdue_now(*, slice: Slice = Slice(), now: datetime.datetime | None = None,
     return CaseFact.objects.filter(slice.q(), is_open=True, late_at__lt=now).count()
 
 
-def overdue_now_cases(*, slice: Slice = Slice(), now: datetime.datetime | None = None) -> QuerySet[Case]:
+def overdue_now_cases(*, slice: Slice = ALL, now: datetime.datetime | None = None) -> QuerySet[Case]:
     now = now or timezone.now()
     ids = CaseFact.objects.filter(slice.q(), is_open=True, late_at__lt=now).values("case_id")
     return Case.objects.filter(pk__in=ids).select_related("category", "department", "micro_grid")
 
 
-def trend(*, period: Period, slice: Slice = Slice(), now: datetime.datetime | None = None) -> list[Figures]:
+def trend(*, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None) -> list[Figures]:
     """The figures of each month of `period` (each month with its own cut-off)."""
     facts_refresh()
     return [figures(period=month, slice=slice, now=now, refresh=False) for month in period.months()]
@@ -529,7 +532,7 @@ def grid_ranking(
     period: Period,
     level: str,
     within: Grid | None = None,
-    slice: Slice = Slice(),
+    slice: Slice = ALL,
     order: str = "score",
     now: datetime.datetime | None = None,
     min_cases: int | None = None,
@@ -561,7 +564,7 @@ GRID_FIELD_PATH = {
 def department_ranking(
     *,
     period: Period,
-    slice: Slice = Slice(),
+    slice: Slice = ALL,
     departments: Iterable[Department] | None = None,
     order: str = "score",
     now: datetime.datetime | None = None,
@@ -575,7 +578,7 @@ def department_ranking(
 
 
 def breakdown(
-    *, period: Period, by: str, slice: Slice = Slice(), now: datetime.datetime | None = None
+    *, period: Period, by: str, slice: Slice = ALL, now: datetime.datetime | None = None
 ) -> list[tuple[str, Figures]]:
     """Figures per category (major category) or per source, largest first."""
     if by == "source":
@@ -610,7 +613,7 @@ def breakdown(
 
 
 def metric_cases(
-    *, name: str, period: Period, slice: Slice = Slice(), now: datetime.datetime | None = None
+    *, name: str, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None
 ) -> QuerySet[Case]:
     """The cases a count is made of (for a rate: use its numerator's or denominator's name)."""
     facts_refresh()
