@@ -192,6 +192,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # The assessment rollup: fold new case events in (pages also do this before they read).
+    "assessments-refresh": {
+        "task": "assessments.refresh_facts",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 # E-mail (departments' dispatch notices): SMTP in production, the console in development.
