@@ -14,7 +14,7 @@ PAGES = [
     ("chief_micro", ["/", "/cases/approvals/", "/cases/{pending_approval}/"]),
     ("handler", ["/", "/cases/work/"]),
     ("inspector", ["/", "/cases/tasks/"]),
-    ("supervisor", ["/", "/cases/"]),
+    ("supervisor", ["/", "/assessments/", "/assessments/bulletin/", "/cases/"]),
 ]  # fmt: skip
 
 
