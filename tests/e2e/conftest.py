@@ -28,7 +28,7 @@ ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS") or ROOT / "e2e-artifacts")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps"]  # fmt: skip
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
-PHONE = "Pixel 7"  # 412 × 915 CSS pixels, touch, mobile
+PHONE = "Pixel 7"  # 412 × 839 CSS pixels, touch, a mobile Chrome
 TIMEOUT_MS = 15_000
 
 expect.set_options(timeout=TIMEOUT_MS)
