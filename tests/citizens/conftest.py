@@ -57,7 +57,7 @@ def upload(data: bytes | None = None, name: str = "IMG_0001.jpg", content_type: 
     return SimpleUploadedFile(name, data if data is not None else phone_jpeg(), content_type=content_type)
 
 
-def walk_to_closed(case, city, *, after_photo: bytes | None = None):
+def walk_to_closed(case, people, *, after_photo: bytes | None = None):
     """File, dispatch, approve, handle (with an after-photo), and close: whichever way the
     transition table closes a handled case (directly, or check passed and then 结案)."""
     from cases.models import CaseEvent, PhotoKind
@@ -66,18 +66,18 @@ def walk_to_closed(case, city, *, after_photo: bytes | None = None):
     def act(action, user, **kwargs):
         return case_transition(case_id=case.pk, action=action, actor=user, note="内部备注：张三 13900001111", **kwargs)
 
-    act("file", city["clerk"], category=city["garbage"])
-    current = act("dispatch", city["dispatcher"])
+    act("file", people["clerk"], category=people["garbage"])
+    current = act("dispatch", people["dispatcher"])
     if current.status == Status.PENDING_APPROVAL:
-        act("approve", city["chief"])
-    act("handle", city["handler"])
+        act("approve", people["chief"])
+    act("handle", people["handler"])
     if after_photo is not None:
         event = CaseEvent.objects.filter(case=case, action="handle").last()
         photo = case_photo_add(case=case, file=BytesIO(after_photo), kind=PhotoKind.AFTER, event=event)
         photo_make_derivatives(photo_id=photo.pk)
-    act("send_to_check", city["dispatcher"])
-    current = act("check_pass", city["inspector"])
+    act("send_to_check", people["dispatcher"])
+    current = act("check_pass", people["inspector"])
     if current.status != Status.CLOSED:
-        current = act("close", city["leader"])
+        current = act("close", people["leader"])
     assert current.status == Status.CLOSED
     return current
