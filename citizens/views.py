@@ -47,7 +47,6 @@ def _strings() -> dict:
         "resizing": _("Preparing the photo…"),
         "photoReady": _("Photo ready (%(size)s)."),
         "photoUnreadable": _("This file could not be read as a photo; choose a JPEG, PNG or WebP image."),
-        "sending": _("Sending…"),
     }
 
 
