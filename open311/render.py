@@ -9,6 +9,7 @@ element, booleans are true/false.
 from __future__ import annotations
 
 import json
+import re
 from xml.etree import ElementTree
 
 from django.http import HttpResponse
@@ -22,6 +23,8 @@ ITEM_NAMES = {
     "endpoints": "endpoint",
     "formats": "format",
 }
+# Characters XML 1.0 cannot carry at all (a client may have posted them in a description).
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 
 
@@ -30,7 +33,7 @@ def _text(value) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return NOT_IN_XML.sub("", str(value))
 
 
 def _fill(element: ElementTree.Element, value) -> None:

@@ -413,3 +413,10 @@ def test_it_answers_unknown_paths_formats_and_methods_in_the_error_format(client
     response = client.put(f"{BASE}/services.json")
     assert response.status_code == 405 and response["Allow"] == "GET"
     validate(response.json(), "errors")
+
+
+def test_it_writes_well_formed_xml_whatever_the_client_posted(client, city, key):
+    post(client, key, description="第一行\n<b>粗体</b> & \x01控制字符")
+    case = Case.objects.get()
+    tree = parse_xml(get(client, f"requests/{case.tracking_number}", "xml").content)
+    assert tree.find("request/description").text == "第一行\n<b>粗体</b> & 控制字符"
