@@ -17,7 +17,7 @@ class CitizenReportForm(forms.Form):
     photo = forms.FileField(
         label=_("Photo"),
         error_messages={"required": _("Take or choose a photo of the problem.")},
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"}),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     category = forms.ChoiceField(
         label=_("What kind of problem?"),
