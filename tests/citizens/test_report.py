@@ -186,3 +186,13 @@ def test_it_keeps_the_citizens_category_and_photo_with_the_service(city):
     )
     assert report.case.description.startswith("【市政设施】")
     assert report.case.photos.count() == 1 and report.case.reporter_phone == ""
+
+
+def test_it_puts_the_report_in_the_intake_clerks_queue(client, city):
+    client.post(URL, form())
+    case = Case.objects.get()
+    client.force_login(city["clerk"])
+    queue = client.get(reverse("cases:queue")).content.decode()
+    assert case.tracking_number in queue
+    detail = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "【环境卫生】路边垃圾堆了三天" in detail

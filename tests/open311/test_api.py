@@ -9,6 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CasePhoto, Category, Source, Status, Urgency
@@ -420,3 +421,10 @@ def test_it_writes_well_formed_xml_whatever_the_client_posted(client, city, key)
     case = Case.objects.get()
     tree = parse_xml(get(client, f"requests/{case.tracking_number}", "xml").content)
     assert tree.find("request/description").text == "第一行\n<b>粗体</b> & 控制字符"
+
+
+def test_it_puts_a_posted_request_in_the_intake_clerks_queue(client, city, key):
+    post(client, key)
+    case = Case.objects.get()
+    client.force_login(city["clerk"])
+    assert case.tracking_number in client.get(reverse("cases:queue")).content.decode()
