@@ -13,9 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CasePhoto, Category, Source, Status, Urgency
+from cases.photos import photo_make_derivatives
+from cases.services import case_transition
 from open311.models import ApiKey, Open311Request
 from open311.render import ITEM_NAMES
-from open311.services import service_request_create
+from open311.services import api_key_create, service_request_create
 from tests.citizens.conftest import phone_jpeg
 from tests.open311.conftest import GARBAGE, IN_M1, posted
 from tests.open311.schemas import validate
@@ -169,8 +171,6 @@ def test_it_stores_a_posted_photo_and_gives_its_clean_copy_as_media_url(client, 
     assert response.status_code == 200
     stored = CasePhoto.objects.get()
     assert stored.event == CaseEvent.objects.get(action="report")
-    from cases.photos import photo_make_derivatives
-
     photo_make_derivatives(photo_id=stored.pk)
     stored.refresh_from_db()
     request = get(client, f"requests/{stored.case.tracking_number}").json()[0]
@@ -256,8 +256,6 @@ def test_it_limits_requests_per_key(client, city, key, settings):
 
 
 def test_it_keeps_the_source_of_each_key(client, city):
-    from open311.services import api_key_create
-
     _, citizen_app = api_key_create(name="随手拍 app", source=Source.CITIZEN)
     post(client, citizen_app)
     assert Case.objects.get().source == Source.CITIZEN
@@ -305,8 +303,6 @@ def test_it_maps_internal_states_to_open_and_closed_with_notes_and_deadlines(cli
 
 def test_it_says_closed_for_a_rejected_request(client, city, key):
     post(client, key)
-    from cases.services import case_transition
-
     case = Case.objects.get()
     case_transition(case_id=case.pk, action="reject", actor=city["clerk"], note="重复，内部备注")
     request = get(client, f"requests/{case.tracking_number}").json()[0]
