@@ -177,12 +177,13 @@
   }
 
   var replacing = false;
+  var pending = null; // the resizing under way: the form waits for it
   photoInput.addEventListener("change", function () {
     if (replacing) return;
     var file = photoInput.files && photoInput.files[0];
     if (!file) return;
     photoStatus.textContent = t.resizing;
-    shrink(file)
+    var mine = (pending = shrink(file)
       .then(function (blob) {
         // Always the re-drawn copy: smaller, and without the photo's location data.
         var sent = blob;
@@ -204,6 +205,20 @@
         // Not decodable here (e.g. HEIC in some browsers): send it as it is and let the server say.
         preview.hidden = true;
         photoStatus.textContent = t.photoUnreadable;
-      });
+      })
+      .then(function () {
+        if (pending === mine) pending = null;
+      }));
+  });
+
+  // Sent while the photo is still being made smaller: wait for it, then send (once).
+  form.addEventListener("submit", function (event) {
+    if (!pending) return;
+    event.preventDefault();
+    event.stopPropagation(); // case-forms.js must not mark the form as sent yet
+    pending.then(function () {
+      if (form.requestSubmit) form.requestSubmit();
+      else form.submit();
+    });
   });
 })();
