@@ -51,14 +51,28 @@ def _case_tasks() -> Link:
     return Link(_("My tasks"), reverse("cases:tasks"), _("Reports to verify and handled cases to check on site."))
 
 
+def _assessments() -> Link:
+    return Link(
+        _("Assessment dashboard"),
+        reverse("assessments:dashboard"),
+        _("Closure rates, rankings, trends and the map; CSV and Excel exports."),
+    )
+
+
+def _bulletin() -> Link:
+    return Link(
+        _("Bulletin"), reverse("assessments:bulletin"), _("The monthly or quarterly bulletin, printable and as PDF.")
+    )
+
+
 ROLE_LINKS = {
     Role.INTAKE_CLERK: [_case_new, _case_queue, _grid_map],
-    Role.SHIFT_LEADER: [_case_queue, _case_new, _grid_map],
+    Role.SHIFT_LEADER: [_case_queue, _case_new, _grid_map, _assessments],
     Role.DISPATCHER: [_case_queue, _case_new, _grid_map],
-    Role.GRID_CHIEF: [_case_approvals, _case_queue, _grid_map],
-    Role.DEPARTMENT_HANDLER: [_case_work, _case_queue, _grid_map],
+    Role.GRID_CHIEF: [_case_approvals, _case_queue, _grid_map, _assessments],
+    Role.DEPARTMENT_HANDLER: [_case_work, _case_queue, _grid_map, _assessments],
     Role.INSPECTOR: [_case_tasks, _case_new, _case_queue, _grid_map],
-    Role.SUPERVISOR: [_case_queue, _grid_map],
+    Role.SUPERVISOR: [_assessments, _bulletin, _case_queue, _grid_map],
 }
 
 

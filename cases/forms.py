@@ -14,10 +14,45 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from cases.models import Category, Department, LimitUnit, Source, Status, Urgency
+from cases.photos import PhotoError, photo_check
 from cases.transitions import Transition
 from grids.models import Grid, Level
 
 NOTE_MAX = 2000
+PHOTOS_MAX = 9
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos in one input; each checked as cases.photos checks it (size, real image,
+    format, pixels), so a refused photo is named on the form before anything is stored."""
+
+    widget = MultiplePhotoInput
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None) -> list:
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files:
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return []
+        if len(files) > PHOTOS_MAX:
+            raise forms.ValidationError(_("At most %(max)d photos at a time.") % {"max": PHOTOS_MAX})
+        errors = []
+        for number, file in enumerate(files, start=1):
+            try:
+                photo_check(file)
+            except PhotoError as exc:
+                errors.append(exc.message if len(files) == 1 else f"{number}: {exc.message}")
+        if errors:
+            raise forms.ValidationError(errors)
+        return files
 
 
 def category_choices(categories: Iterable[Category], *, blank: str) -> list:
@@ -84,6 +119,11 @@ class IntakeForm(forms.Form):
         required=False,
         error_messages={"invalid": _("A phone number has digits only (and spaces, +, - or brackets).")},
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    photos = PhotosField(
+        label=_("Photos"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP; up to 9. On a phone: take them with the camera."),
     )
     # Made when the page is rendered: a double click or a resent form takes in one case.
     request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
@@ -217,6 +257,19 @@ class ActionForm(forms.Form):
             self.fields["unit"] = forms.ChoiceField(
                 label=_("Unit"), choices=LimitUnit.choices, initial=LimitUnit.WORKING_DAYS
             )
+        if action == "handle":
+            self.fields["photos"] = PhotosField(
+                label=_("Photos of the result"),
+                error_messages={"required": _("Add at least one photo of the result.")},
+            )
+            self.fields["photos"].widget.attrs["capture"] = "environment"
+        if action == "merge":
+            self.fields["into"] = forms.CharField(
+                label=_("Duplicate of case (tracking number)"),
+                max_length=20,
+                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+                error_messages={"required": _("Say which case this one duplicates.")},
+            )
         if action == "dispatch":
             self.fields["department"] = forms.ModelChoiceField(
                 label=_("Department"),
@@ -241,11 +294,15 @@ class ActionForm(forms.Form):
             params["department"] = data["department"]
         if data.get("amount") is not None:
             params["amount"], params["unit"] = data["amount"], data["unit"]
+        if data.get("photos"):
+            params["photos"] = data["photos"]
+        if data.get("into"):
+            params["into"] = data["into"]
         return params
 
 
 # Actions where a note helps but is not required.
-NOTE_OPTIONAL = {"verify", "dispatch", "send_to_check", "close"}
+NOTE_OPTIONAL = {"verify", "dispatch", "send_to_check", "close", "merge", "check_pass"}
 NOTE_LABELS = {
     "reject": _("Reason"),
     "refuse": _("Reason for refusing"),

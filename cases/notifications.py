@@ -85,21 +85,36 @@ TRANSIENT_HTTP = {408, 429}
 # Creating ---------------------------------------------------------------------------------
 
 
+DISPATCHED, OVERDUE = "case.dispatched", "case.overdue"
+
+
 def notifications_create_for_dispatch(*, case: Case, event: CaseEvent) -> list[Notification]:
     """Write the notifications a dispatch owes the case's department, and enqueue them after commit.
 
     Call inside the transition's transaction: the rows commit (or roll back) with it.
     """
+    return _create(case=case, event=event, kind=DISPATCHED)
+
+
+def notifications_create_for_overdue(*, case: Case, event: CaseEvent, also_email: list[str] = ()) -> list[Notification]:
+    """The escalation of an overdue case (event sla_overdue): the department's webhook and e-mail
+    are told, and the e-mail also goes to `also_email` (the department head, the grid chief one
+    level up, where they have an address). Call inside the transaction that writes the event."""
+    return _create(case=case, event=event, kind=OVERDUE, also_email=list(also_email))
+
+
+def _create(*, case: Case, event: CaseEvent, kind: str, also_email: list[str] = ()) -> list[Notification]:
     department = case.department
     if department is None:  # pragma: no cover - a dispatched case always has one
         return []
+    emails = list(dict.fromkeys([*department.email_list, *also_email]))
     channels = []
     if department.webhook_url:
         channels.append(Channel.WEBHOOK)
-    if department.email_list:
+    if emails:
         channels.append(Channel.EMAIL)
     if not channels:
-        logger.info("case %s dispatched to %s, which has no notification channel", case.tracking_number, department)
+        logger.info("case %s: %s for %s, which has no notification channel", case.tracking_number, kind, department)
         return []
     now = timezone.now()
     notifications = []
@@ -111,7 +126,14 @@ def notifications_create_for_dispatch(*, case: Case, event: CaseEvent) -> list[N
             department=department,
             channel=channel,
             delivery_id=delivery_id,
-            payload=notification_payload(case=case, event=event, department=department, delivery_id=delivery_id),
+            payload=notification_payload(
+                case=case,
+                event=event,
+                department=department,
+                delivery_id=delivery_id,
+                kind=kind,
+                recipients=emails if channel == Channel.EMAIL else None,
+            ),  # fmt: skip
             created_at=now,
             next_attempt_at=now,
             queued_at=now,  # handed to the queue on commit; reset if that fails
@@ -121,15 +143,25 @@ def notifications_create_for_dispatch(*, case: Case, event: CaseEvent) -> list[N
     return notifications
 
 
-def notification_payload(*, case: Case, event: CaseEvent, department: Department, delivery_id: uuid.UUID) -> dict:
-    """What is sent (the webhook's JSON body, and what the e-mail is written from)."""
+def notification_payload(
+    *,
+    case: Case,
+    event: CaseEvent,
+    department: Department,
+    delivery_id: uuid.UUID,
+    kind: str = DISPATCHED,
+    recipients: list[str] | None = None,
+) -> dict:
+    """What is sent (the webhook's JSON body, and what the e-mail is written from).
+
+    `recipients` (e-mail only) is kept with the row, so a retry goes to the same addresses."""
 
     def local(moment: datetime.datetime | None) -> str | None:
         return timezone.localtime(moment).isoformat() if moment else None
 
     category = case.category
-    return {
-        "type": "case.dispatched",
+    payload = {
+        "type": kind,
         "delivery_id": str(delivery_id),
         "case": {
             "id": case.pk,
@@ -146,6 +178,9 @@ def notification_payload(*, case: Case, event: CaseEvent, department: Department
         "department": {"id": department.pk, "code": department.code, "name": department.name},
         "event": {"id": event.pk, "action": event.action, "at": local(event.at), "note": event.note},
     }
+    if recipients is not None:
+        payload["recipients"] = recipients
+    return payload
 
 
 # Queueing ---------------------------------------------------------------------------------
@@ -371,11 +406,17 @@ def email_message(payload: dict) -> tuple[str, str]:
         transition = TRANSITIONS.get(event["action"])
         step = str(transition.label) if transition else event["action"]
         status = str(Status(case["status"]).label) if case["status"] in Status.values else case["status"]
-    subject = f"【案件派遣】{case['tracking_number']} {category['name']}"
+    overdue = payload.get("type") == OVERDUE
+    subject = f"【{'案件超期' if overdue else '案件派遣'}】{case['tracking_number']} {category['name']}"
+    lead = (
+        f"案件 {case['tracking_number']} 已超过处置时限，请立即处置并反馈。"
+        if overdue
+        else f"案件 {case['tracking_number']} 已派遣至贵单位，请按时限处置。"
+    )
     lines = [
         f"{payload['department']['name']}：",
         "",
-        f"案件 {case['tracking_number']} 已派遣至贵单位，请按时限处置。",
+        lead,
         "",
         f"案件编号：{case['tracking_number']}",
         f"案件状态：{status}",
@@ -385,7 +426,7 @@ def email_message(payload: dict) -> tuple[str, str]:
         f"地址：{case['address'] or '（无）'}",
         f"坐标：经度 {case['location']['lon']:.6f}，纬度 {case['location']['lat']:.6f}",
         f"处置时限：{_minutes(case['deadline']) or '（未设）'}",
-        f"派遣时间：{_minutes(event['at'])}",
+        f"{'超期时间' if overdue else '派遣时间'}：{_minutes(event['at'])}",
     ]
     if event.get("note"):
         lines.append(f"说明：{event['note']}")
@@ -403,7 +444,7 @@ def _minutes(iso: str | None) -> str:
 
 
 def _send_email(notification: Notification) -> Outcome:
-    recipients = notification.department.email_list
+    recipients = notification.payload.get("recipients") or notification.department.email_list
     if not recipients:
         return Outcome(ok=False, error="The department no longer has an e-mail address.")
     subject, body = email_message(notification.payload)

@@ -259,6 +259,20 @@ def photo_enqueue(*, photo_id: int) -> bool:
     return True
 
 
+PENDING_GRACE = datetime.timedelta(minutes=5)
+SWEEP_BATCH = 500
+
+
+def photos_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Hand over again the photos still pending after PENDING_GRACE (their task never reached
+    the broker, or its worker died): the oldest first, at most SWEEP_BATCH a run. Making the
+    derivatives twice is harmless (photo_make_derivatives is idempotent)."""
+    now = now or timezone.now()
+    pending = CasePhoto.objects.filter(status=PhotoStatus.PENDING, created_at__lte=now - PENDING_GRACE)
+    ids = list(pending.order_by("created_at", "pk").values_list("pk", flat=True)[:SWEEP_BATCH])
+    return sum(photo_enqueue(photo_id=pk) for pk in ids)
+
+
 # Deriving ---------------------------------------------------------------------------------
 
 

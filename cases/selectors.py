@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.gis.geos import Polygon
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role, user_roles
-from cases.models import Case, CaseEvent, Category, Department, RoutingRule, Status, Urgency
+from cases.models import TERMINAL, Case, CaseEvent, Category, Department, LimitUnit, RoutingRule, Status, Urgency
 from cases.transitions import CENTRE
 from cases.worktime import Light, WorkCalendar, traffic_light
 from grids.models import Grid
@@ -49,8 +54,10 @@ def cases_visible_to(*, user) -> QuerySet[Case]:
     """The cases `user` may see.
 
     The command center, inspectors and supervisors see all; a grid chief the cases
-    in the subtrees of the grids they chief plus those waiting for their approval;
-    a department handler the cases of their departments; anyone else nothing.
+    in the subtrees of the grids they chief plus those waiting for their approval,
+    and a street, shop or lane chief (三长, with the grid-chief role) the cases they
+    were named responsible for; a department handler the cases of their departments;
+    anyone else nothing.
     """
     roles = set(user_roles(user))
     if roles & SEES_ALL:
@@ -65,6 +72,7 @@ def cases_visible_to(*, user) -> QuerySet[Case]:
             | Q(large_grid__in=chiefed)
             | Q(district_grid__in=chiefed)
             | Q(approver__user=user)
+            | Q(responsible__user=user)
         )
     if Role.DEPARTMENT_HANDLER in roles:
         scope |= Q(department__in=user.departments.values("pk"))
@@ -198,6 +206,94 @@ def case_clock(*, case: Case, events: Sequence[CaseEvent], calendar: WorkCalenda
     )
 
 
+# ---- the command center's own clocks (DESIGN.md §3.4) ---------------------------
+
+# Step → (limit, urgent limit, unit). Filing + dispatch 30 min (urgent 10), verification 30 min,
+# on-site check 2 h, in office hours; the approval's own limit is APPROVAL_LIMIT_MINUTES.
+STEP_LIMITS = {
+    "dispatch": (Decimal("0.5"), Decimal(10) / 60, LimitUnit.WORKING_HOURS),
+    "verify": (Decimal("0.5"), Decimal("0.5"), LimitUnit.WORKING_HOURS),
+    "check": (Decimal(2), Decimal(2), LimitUnit.WORKING_HOURS),
+}
+STEP_LABELS = {
+    "dispatch": _("Filing and dispatch"),
+    "verify": _("Verification"),
+    "approval": _("Grid-chief approval"),
+    "check": _("On-site check"),
+}
+
+
+@dataclass(frozen=True)
+class StepClock:
+    """One of the command center's step clocks: when it started, stopped, is due, and its colour."""
+
+    step: str
+    label: str
+    started_at: datetime.datetime
+    stopped_at: datetime.datetime | None
+    deadline: datetime.datetime
+    elapsed_fraction: float
+    light: Light
+
+
+def case_step_clocks(
+    *, case: Case, events: Sequence[CaseEvent], calendar: WorkCalendar, now: datetime.datetime
+) -> list[StepClock]:
+    """The clocks of the steps the center answers for, latest round of each, from the events:
+
+    - filing and dispatch: from the report to the first dispatch (or the report's end: refused,
+      merged, cancelled), time spent verifying left out (verification has its own clock);
+    - verification: from sending an inspector to verify to filing or refusing;
+    - grid-chief approval: from proposing a dispatch to the chief's decision;
+    - on-site check: from sending an inspector to check to the check's result.
+    """
+    urgent = case.urgency == Urgency.URGENT
+    clocks: list[StepClock] = []
+
+    def span(start_actions: set[str], waiting: str) -> tuple[CaseEvent, datetime.datetime | None] | None:
+        starts = [e for e in events if e.action in start_actions and e.to_status == waiting]
+        if not starts:
+            return None
+        start = starts[-1]
+        later = events[events.index(start) + 1 :]
+        stop = next((e.at for e in later if e.to_status != waiting), None)
+        return start, stop
+
+    def clock(step: str, start: datetime.datetime, stop, amount, unit, excluded=()) -> StepClock:
+        end = stop or now
+        fraction = calendar.elapsed_fraction(start, end, amount, unit, excluded)
+        deadline = calendar.add(start, amount, unit, excluded)
+        return StepClock(step, str(STEP_LABELS[step]), start, stop, deadline, fraction, traffic_light(fraction))
+
+    verifying = [(e.at, _leaves(events, e, Status.VERIFYING) or now) for e in events if e.action == "verify"]
+    report = next((e for e in events if e.action == "report"), None)
+    if report is not None:
+        ends = {"dispatch", "reject", "merge", "cancel"}
+        stop = next((e.at for e in events if e.action in ends), None)
+        amount, urgent_amount, unit = STEP_LIMITS["dispatch"]
+        clocks.append(clock("dispatch", report.at, stop, urgent_amount if urgent else amount, unit, verifying))
+    for step, actions, waiting in (
+        ("verify", {"verify"}, Status.VERIFYING),
+        ("approval", {"dispatch", "approval_escalated"}, Status.PENDING_APPROVAL),
+        ("check", {"send_to_check"}, Status.CHECKING),
+    ):
+        found = span(actions, waiting)
+        if found is None:
+            continue
+        start, stop = found
+        if step == "approval":
+            minutes = Decimal(settings.APPROVAL_LIMIT_MINUTES)
+            clocks.append(clock(step, start.at, stop, minutes / 60, LimitUnit.HOURS))
+        else:
+            amount, urgent_amount, unit = STEP_LIMITS[step]
+            clocks.append(clock(step, start.at, stop, urgent_amount if urgent else amount, unit))
+    return clocks
+
+
+def _leaves(events: Sequence[CaseEvent], start: CaseEvent, status: str) -> datetime.datetime | None:
+    return next((e.at for e in events[events.index(start) + 1 :] if e.to_status != status), None)
+
+
 # ---- the work lists of the pages (cases.views) ------------------------------
 
 
@@ -226,6 +322,22 @@ def cases_awaiting_approval(*, user) -> QuerySet[Case]:
     )
 
 
+def urgent_dispatches_told_to(*, user, since: datetime.datetime) -> QuerySet[CaseEvent]:
+    """Urgent dispatches sent without waiting for `user`'s approval (they are told), newest first."""
+    person = getattr(user, "person", None)
+    if person is None or Role.GRID_CHIEF not in user_roles(user):
+        return CaseEvent.objects.none()
+    return (
+        CaseEvent.objects.filter(action="dispatch", payload__informed__id=person.pk, at__gte=since)
+        .select_related("case__category", "case__department")
+        .only(
+            "id", "at", "payload", "case__id", "case__tracking_number", "case__status", "case__address",
+            "case__category__name", "case__department__name",
+        )
+        .order_by("-at", "-id")
+    )  # fmt: skip
+
+
 def cases_at_work(*, user) -> QuerySet[Case]:
     """Dispatched cases of `user`'s departments, the nearest deadline first."""
     if Role.DEPARTMENT_HANDLER not in user_roles(user):
@@ -244,3 +356,59 @@ def case_chief_chain(*, case: Case) -> list:
     ids = [case.micro_grid_id, case.community_grid_id, case.large_grid_id, case.district_grid_id]
     chiefs = {g.pk: g.chief for g in Grid.objects.filter(pk__in=[i for i in ids if i]).select_related("chief")}
     return [chiefs.get(grid_id) if grid_id else None for grid_id in ids]
+
+
+# ---- duplicates (DESIGN.md §3.5) ------------------------------------------------
+
+DUPLICATE_RADIUS_M = 50
+DUPLICATE_DAYS = 7
+_EARTH_RADIUS_M = 6_371_008.8
+
+
+def distance_m(a, b) -> float:
+    """Great-circle distance in metres between two WGS84 points (haversine; ample at 50 m)."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (a.x, a.y, b.x, b.y))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def case_duplicates_near(
+    *,
+    point,
+    category_id: int | None,
+    exclude_id: int | None = None,
+    now: datetime.datetime | None = None,
+    radius_m: float = DUPLICATE_RADIUS_M,
+    days: int = DUPLICATE_DAYS,
+    limit: int = 10,
+) -> list[Case]:
+    """Open cases of the same subcategory reported within `radius_m` of `point` in the last
+    `days` days, nearest first, each with `.distance_m`: what intake suggests merging into.
+
+    A box in degrees narrows the rows in the database (indexed by status and time); the exact
+    distance is measured here, the same on SpatiaLite and PostGIS.
+    """
+    if point is None or not category_id:
+        return []
+    now = now or timezone.now()
+    dlat = radius_m / 111_000
+    dlon = radius_m / (111_000 * max(math.cos(math.radians(point.y)), 0.01))
+    rows = (
+        Case.objects.filter(
+            category_id=category_id,
+            reported_at__gte=now - datetime.timedelta(days=days),
+            location__within=Polygon.from_bbox((point.x - dlon, point.y - dlat, point.x + dlon, point.y + dlat)),
+        )
+        .exclude(status__in=TERMINAL)
+        .select_related("category", "micro_grid")
+        .defer("micro_grid__boundary")
+    )
+    if exclude_id:
+        rows = rows.exclude(pk=exclude_id)
+    found = []
+    for case in rows[:200]:
+        case.distance_m = distance_m(point, case.location)
+        if case.distance_m <= radius_m:
+            found.append(case)
+    found.sort(key=lambda case: (case.distance_m, case.pk))
+    return found[:limit]

@@ -10,9 +10,10 @@ gets a clear error with the current status.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import IO, Any
 
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
@@ -33,7 +34,10 @@ from cases.models import (
     Status,
     Urgency,
 )
-from cases.notifications import notifications_create_for_dispatch
+from cases.models.case import TERMINAL
+from cases.models.photos import PhotoKind
+from cases.notifications import notifications_create_for_dispatch, notifications_create_for_overdue
+from cases.photos import PhotoError, case_photo_add, photo_check
 from cases.selectors import case_chief_chain, department_for
 from cases.transitions import CENTRE, TRANSITIONS, Transition
 from cases.worktime import WorkCalendar, default_calendar
@@ -112,11 +116,14 @@ def case_report(
     actor=None,
     request_id: str | None = None,
     now: datetime.datetime | None = None,
+    photos: Sequence[IO[bytes]] = (),
 ) -> Case:
     """Take in a report: locate it, name who is responsible there, give it a tracking number.
 
     A report outside the jurisdiction is refused and nothing is stored. The same
     request id sent twice (a double click, a retried upload) gives the same case.
+    `photos` (files) are stored as the report's "before" photos, in the same transaction;
+    a photo that is refused refuses the report, with nothing stored.
     """
     if request_id:
         earlier = CaseEvent.objects.filter(request_id=request_id, action="report").select_related("case").first()
@@ -132,7 +139,9 @@ def case_report(
     if not location.inside:
         raise InvalidInput(_("The location is outside the city's grids; check the point on the map."))
     responsible = responsible_at_point(point=point, location=location)
+    _check_photos(photos)
     now = now or timezone.now()
+    stored: list = []
     try:
         with transaction.atomic():
             case = Case.objects.create(
@@ -153,12 +162,46 @@ def case_report(
                 reporter_phone=reporter_phone[:30],
                 reported_at=now,
             )
-            _event(case, actor=actor, action="report", from_status="", request_id=request_id, now=now)
+            event = _event(case, actor=actor, action="report", from_status="", request_id=request_id, now=now)
+            _store_photos(case, event, photos, kind=PhotoKind.BEFORE, actor=actor, now=now, stored=stored)
     except IntegrityError:
+        _forget(stored)
         if request_id and (earlier := CaseEvent.objects.filter(request_id=request_id, action="report").first()):
             return earlier.case  # the same request, sent twice at once: the other one won
         raise
+    except BaseException:
+        _forget(stored)
+        raise
     return case
+
+
+# Actions that may carry photos, and as what: the department's proof of the result.
+PHOTO_ACTIONS = {"handle": PhotoKind.AFTER}
+
+
+def _check_photos(photos: Sequence[IO[bytes]]) -> None:
+    """Every photo checked before anything is written: a refused one refuses the whole action."""
+    for number, file in enumerate(photos, start=1):
+        try:
+            photo_check(file)
+        except PhotoError as exc:
+            message = (
+                exc.message if len(photos) == 1 else _("Photo %(n)s: %(reason)s") % {"n": number, "reason": exc.message}
+            )
+            raise InvalidInput(message) from None
+
+
+def _store_photos(case: Case, event: CaseEvent, photos, *, kind: str, actor, now, stored: list) -> None:
+    for file in photos:
+        photo = case_photo_add(case=case, file=file, kind=kind, actor=actor, event=event, now=now)
+        if photo.event_id == event.pk:
+            stored.append(photo)
+
+
+def _forget(stored: list) -> None:
+    """The transaction that stored these photos' rows rolled back: remove their files too."""
+    for photo in stored:
+        photo.original.delete(save=False)
 
 
 @dataclass
@@ -228,6 +271,9 @@ def _apply(ctx: _Context, transition: Transition) -> str:
             case.approver = approver
             ctx.payload["approver"] = {"id": approver.pk, "name": approver.name}
             return Status.PENDING_APPROVAL
+        if urgent_now and case.category.needs_approval and (chief := _approver_for(case)) is not None:
+            # Urgent: sent at once, and the chief who would have approved is told (their approvals page).
+            ctx.payload["informed"] = {"id": chief.pk, "name": chief.name}
         return _dispatched(ctx)
     if action == "approve":
         return _dispatched(ctx)
@@ -282,9 +328,29 @@ def _apply(ctx: _Context, transition: Transition) -> str:
         case.handling_deadline = _deadline(case, now)  # the rework gets the full limit again
         case.overdue = False
         return Status.DISPATCHED
-    if action in ("check_pass", "close"):
+    if action == "check_pass":
+        return Status.CHECKED
+    if action == "close":
+        if case.status == Status.HANDLED and case.category is not None and case.category.needs_onsite_check:
+            raise IllegalTransition(
+                _("This category needs an on-site check before the case is closed: send an inspector."),
+                current_status=case.status,
+            )
         case.closed_at = now
         return Status.CLOSED
+    if action == "merge":
+        target = ctx.params["into"]  # locked by case_transition
+        if target.pk == case.pk:
+            raise InvalidInput(_("A case cannot be merged into itself."))
+        if target.status in TERMINAL:
+            raise IllegalTransition(
+                _("Case %(number)s is “%(status)s”: merge into an open case.")
+                % {"number": target.tracking_number, "status": target.get_status_display()},
+                current_status=case.status,
+            )
+        case.duplicate_of = target
+        ctx.payload["into"] = {"id": target.pk, "tracking_number": target.tracking_number}
+        return Status.MERGED
     raise IllegalTransition(_("Unknown action %(action)r.") % {"action": action})  # pragma: no cover
 
 
@@ -394,13 +460,16 @@ def case_transition(
     request_id: str | None = None,
     expected_status: str | None = None,
     now: datetime.datetime | None = None,
+    photos: Sequence[IO[bytes]] = (),
     **params: Any,
 ) -> Case:
     """Apply one action to a case. Raises a CaseActionError subclass when it cannot be applied.
 
     params: category (file), urgency (file), department (dispatch: overrides routing);
+    into (merge: the case this one duplicates, as a Case, id or tracking number);
     request_extension: amount (a number) and unit (a LimitUnit value) of extra time, or
-    deadline (an aware datetime). Approving an extension moves the deadline by the time asked,
+    deadline (an aware datetime). photos: files sent with handle (the "after" photos), stored
+    in the same transaction; a refused photo refuses the action. Approving an extension moves the deadline by the time asked,
     counted from the current deadline; at most one request of each kind is open at a time.
     """
     transition = TRANSITIONS.get(action)
@@ -414,9 +483,24 @@ def case_transition(
     note = (note or "").strip()
     if transition.needs_note and not note:
         raise InvalidInput(_("Give a reason or note for: %(action)s.") % {"action": transition.label})
+    photos = list(photos or ())
+    if photos and action not in PHOTO_ACTIONS:
+        raise InvalidInput(_("Photos cannot be sent with: %(action)s.") % {"action": transition.label})
+    _check_photos(photos)
     now = now or timezone.now()
+    if action == "merge":
+        params["into"] = _merge_target_id(params.get("into"))
+    stored: list = []
     try:
         with transaction.atomic():
+            if action == "merge":
+                # Both rows, locked in id order: two clerks merging A into B and B into A at once
+                # must not deadlock; one of them then finds its target merged and is refused.
+                locked = Case.objects.select_for_update(of=("self",)).filter(pk__in=[case_id, params["into"]])
+                found = {c.pk: c for c in locked.order_by("pk")}
+                if params["into"] not in found:
+                    raise InvalidInput(_("There is no case to merge into with that number."))
+                params["into"] = found[params["into"]]
             case = Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case_id)
             current = case.status
             if expected_status and current != expected_status:
@@ -445,15 +529,51 @@ def case_transition(
                 )
             event = _event(case, actor=actor, action=action, from_status=current, note=note, payload=ctx.payload,
                            request_id=request_id, now=now)  # fmt: skip
+            if photos:
+                _store_photos(case, event, photos, kind=PHOTO_ACTIONS[action], actor=actor, now=now, stored=stored)
+            if action == "merge":
+                _merged_in(case, event, actor=actor, now=now)
             if case.status == Status.DISPATCHED and current != Status.DISPATCHED:
                 # The department is owed a message: a row now, in this transaction; sent after commit.
                 # (Not for requests and decisions on a case it already has: extension, suspension.)
                 notifications_create_for_dispatch(case=case, event=event)
     except IntegrityError:
+        _forget(stored)
         if request_id and CaseEvent.objects.filter(request_id=request_id, case_id=case_id).exists():
             return Case.objects.get(pk=case_id)
         raise
+    except BaseException:
+        _forget(stored)
+        raise
     return case
+
+
+def _merge_target_id(value) -> int:
+    """The case to merge into: a Case, its id, or its tracking number."""
+    if isinstance(value, Case):
+        return value.pk
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        raise InvalidInput(_("Say which case this one duplicates."))
+    if len(text) >= 12:  # a tracking number, e.g. 202611210007
+        pk = Case.objects.filter(tracking_number=text).values_list("pk", flat=True).first()
+        if pk is None:
+            raise InvalidInput(_("There is no case to merge into with that number."))
+        return pk
+    if text.isdigit():
+        return int(text)
+    raise InvalidInput(_("There is no case to merge into with that number."))
+
+
+def _merged_in(duplicate: Case, event: CaseEvent, *, actor, now) -> None:
+    """The case merged into records it too, in the same transaction: its page shows the
+    duplicate's photos and links to the duplicate's own history. Its status does not change."""
+    target = duplicate.duplicate_of
+    Case.objects.filter(pk=target.pk).update(updated_at=now)
+    payload = {"case": {"id": duplicate.pk, "tracking_number": duplicate.tracking_number}, "event": event.pk}
+    _event(target, actor=actor, action="merged_in", from_status=target.status, payload=payload, now=now)
 
 
 # ---- the clocks' marks (cases.sla decides when; these write, under the row lock) ----
@@ -491,7 +611,24 @@ def case_record_sla_threshold(
             case.overdue = True
             Case.objects.filter(pk=case_id).update(overdue=True, updated_at=now)
         payload = {"threshold": threshold, **(payload or {})}
-        return _event(case, actor=None, action=action, from_status=case.status, payload=payload, now=now)
+        event = _event(case, actor=None, action=action, from_status=case.status, payload=payload, now=now)
+        if action == "sla_overdue":
+            # Escalation: the department is told on its channels, the head and the chief above by e-mail.
+            notifications_create_for_overdue(case=case, event=event, also_email=_escalation_emails(payload))
+        return event
+
+
+def _escalation_emails(payload: dict) -> list[str]:
+    """The e-mail addresses of the people an overdue event escalates to (see cases.sla)."""
+    from django.contrib.auth import get_user_model
+
+    escalated = payload.get("escalated_to") or {}
+    user_ids = [(escalated.get("department_head") or {}).get("user_id")]
+    chief = escalated.get("grid_chief") or {}
+    if chief.get("id"):
+        user_ids.append(Person.objects.filter(pk=chief["id"]).values_list("user_id", flat=True).first())
+    users = get_user_model().objects.filter(pk__in=[pk for pk in user_ids if pk], is_active=True).exclude(email="")
+    return sorted(users.values_list("email", flat=True))
 
 
 def case_escalate_approval(

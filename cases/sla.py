@@ -22,7 +22,11 @@ Approval clock: a dispatch waiting for a grid chief's approval longer than
 community chief → large-grid chief (event ``approval_escalated``). Each level has its own
 wait, counted from the dispatch or the last escalation; the top level stays.
 
-The events record whom to tell; delivering those messages is not done here.
+The events record whom to tell; cases.services, writing the overdue event, also writes the
+department's notifications of type ``case.overdue`` (webhook, and an e-mail that also goes to
+the department head and that chief where their accounts have an address), delivered like
+dispatch notifications (cases.notifications). Warnings and approval escalations show on the
+case and in the chiefs' queues; they send no message.
 """
 
 from __future__ import annotations

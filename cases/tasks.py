@@ -4,7 +4,7 @@ from celery import shared_task
 
 from cases.models import DeliveryStatus
 from cases.notifications import notification_deliver, notification_enqueue, notifications_sweep
-from cases.photos import photo_make_derivatives
+from cases.photos import photo_make_derivatives, photos_sweep
 from cases.sla import sla_sweep_approvals, sla_sweep_handling
 
 
@@ -38,6 +38,12 @@ def make_photo_derivatives(photo_id: int) -> str | None:
     """
     photo = photo_make_derivatives(photo_id=photo_id)
     return photo.status if photo else None
+
+
+@shared_task
+def sweep_photos() -> int:
+    """Every five minutes (CELERY_BEAT_SCHEDULE): queue again the photos left pending."""
+    return photos_sweep()
 
 
 @shared_task

@@ -66,10 +66,15 @@ TRANSITIONS: dict[str, Transition] = {
            needs_note=True),
         _t("resume", _("Resume"), [Status.SUSPENDED], [Status.DISPATCHED], {Role.SHIFT_LEADER}),
         _t("send_to_check", _("Send an inspector to check"), [Status.HANDLED], [Status.CHECKING], CENTRE),
-        _t("check_pass", _("Check passed"), [Status.CHECKING], [Status.CLOSED], {Role.INSPECTOR}),
+        # 核查通过 → 结案: the inspector confirms on site, the shift leader closes (结案) the case.
+        _t("check_pass", _("Check passed"), [Status.CHECKING], [Status.CHECKED], {Role.INSPECTOR}),
         _t("check_fail", _("Check failed: rework"), [Status.CHECKING], [Status.DISPATCHED], {Role.INSPECTOR},
            needs_note=True),
-        _t("close", _("Close without an on-site check"), [Status.HANDLED], [Status.CLOSED], {Role.SHIFT_LEADER}),
+        # From handled only for categories that do not need an on-site check (cases.services checks).
+        _t("close", _("Close the case"), [Status.CHECKED, Status.HANDLED], [Status.CLOSED], {Role.SHIFT_LEADER}),
+        # A duplicate report (same problem, same place) is merged into the case that goes on.
+        _t("merge", _("Merge into another case (duplicate)"), [Status.REPORTED, Status.VERIFYING, Status.FILED],
+           [Status.MERGED], CENTRE),
     ]
 }  # fmt: skip
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import wraps
 from types import SimpleNamespace
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -35,16 +36,19 @@ from accounts.roles import Role, user_roles
 from cases import services
 from cases.api.views import SEES_CONTACT, mask_name, mask_phone
 from cases.forms import ActionForm, CaseFilterForm, IntakeForm, active_categories, category_choices
-from cases.models import Case, CaseEvent, Department, LimitUnit, Status, Urgency
+from cases.models import Case, CaseEvent, CasePhoto, Department, LimitUnit, Status, Urgency
 from cases.notifications import case_notifications
 from cases.selectors import (
     case_clock,
+    case_duplicates_near,
     case_get,
     case_list,
+    case_step_clocks,
     cases_at_work,
     cases_awaiting_approval,
     cases_visible_to,
     department_for,
+    urgent_dispatches_told_to,
 )
 from cases.services import CaseActionError, InvalidInput, case_report, case_transition, work_calendar
 from cases.transitions import CENTRE, TRANSITIONS, Transition, transitions_from
@@ -57,6 +61,7 @@ except ImportError:  # pragma: no cover
     SWEEP_LABELS = {}
 
 PAGE_SIZE = 25
+URGENT_TOLD_DAYS = 7  # how far back a chief's approvals page lists the urgent dispatches they were told of
 # Who takes in reports on the intake page: the command center and inspectors.
 INTAKE_ROLES = CENTRE | {Role.INSPECTOR}
 # Where each status sits on the page: a colour family for its badge.
@@ -70,13 +75,16 @@ STATUS_TONES = {
     Status.SUSPENDED: "warn",
     Status.HANDLED: "work",
     Status.CHECKING: "wait",
+    Status.CHECKED: "work",
     Status.CLOSED: "done",
     Status.REJECTED: "off",
     Status.CANCELLED: "off",
+    Status.MERGED: "off",
 }
 # Actions that say no, undo or send away: drawn as such, so they are not hit by habit.
 NEGATIVE_ACTIONS = {
-    "reject", "refuse", "cancel", "send_back", "check_fail", "suspend", "refuse_extension", "refuse_suspension",
+    "merge", "reject", "refuse", "cancel", "send_back", "check_fail", "suspend",
+    "refuse_extension", "refuse_suspension",
 }  # fmt: skip
 LIGHT_LABELS = {
     "green": gettext_lazy("On time"),
@@ -172,7 +180,7 @@ def _row_light(case: Case, calendar: WorkCalendar, now: datetime.datetime) -> Li
         return Light(deadline, "paused", False)
     if case.status == Status.DISPATCHED:
         end, stopped = now, False
-    elif case.status in (Status.HANDLED, Status.CHECKING, Status.CLOSED) and case.handled_at:
+    elif case.status in (Status.HANDLED, Status.CHECKING, Status.CHECKED, Status.CLOSED) and case.handled_at:
         end, stopped = case.handled_at, True
     else:
         return None
@@ -311,7 +319,7 @@ def _safe_next(request: HttpRequest) -> str | None:
 @roles_required(*INTAKE_ROLES)
 def case_new(request: HttpRequest) -> HttpResponse:
     roles = user_roles(request.user)
-    form = IntakeForm(request.POST or None, roles=roles)
+    form = IntakeForm(request.POST or None, request.FILES or None, roles=roles)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -326,6 +334,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 reporter_phone=data["reporter_phone"],
                 actor=request.user,
                 request_id=str(data["request_id"]),
+                photos=data["photos"],
             )
         except InvalidInput as exc:
             # Today every refusal of case_report is about the location (outside the city, none).
@@ -346,10 +355,19 @@ def case_new(request: HttpRequest) -> HttpResponse:
         "large": _("Large grid"),
         "responsible": _("Responsible"),
         "noResponsible": _("Nobody is assigned here."),
+        "duplicatesTitle": _("Possible duplicates nearby"),
+        "duplicatesHint": _(
+            "Open cases of the same subcategory within 50 m in the last 7 days. If it is the same problem, "
+            "take the report in anyway and merge it into that case on the next page: both reports' photos "
+            "and history are kept."
+        ),
+        "metres": _("%(m)s m away"),
+        "gpsWaiting": _("Waiting for the phone's position…"),
+        "gpsFailed": _("The position is not available: allow it in the browser, or tap the map."),
     }
     context = {
         "form": form,
-        "map_config": _map_config(),
+        "map_config": _map_config(duplicatesUrl=reverse("cases_api:duplicates")),
         "map_strings": strings,
         # Both coordinates missing give the same message twice: once is enough.
         "location_errors": list(dict.fromkeys([*form.errors.get("lon", []), *form.errors.get("lat", [])])),
@@ -400,9 +418,14 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     user = request.user
     roles = set(user_roles(user))
     events = list(case.events.all())
+    calendar, now = work_calendar(), timezone.now()
     clock = None
     if case.handling_deadline is not None:
-        clock = case_clock(case=case, events=events, calendar=work_calendar(), now=timezone.now())
+        clock = case_clock(case=case, events=events, calendar=calendar, now=now)
+    step_clocks = [
+        {"clock": step, "label": LIGHT_LABELS[step.light], "percent": round(step.elapsed_fraction * 100)}
+        for step in case_step_clocks(case=case, events=events, calendar=calendar, now=now)
+    ]
     timeline = []
     for event in events:
         payload = event.payload or {}
@@ -415,6 +438,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
                 "approver": (payload.get("approver") or {}).get("name"),
                 "asked": _asked_text(payload) if event.action == "request_extension" else "",
                 "deadline": _parse_time(payload.get("deadline")) if event.action != "request_extension" else None,
+                "other_case": payload.get("case") if event.action == "merged_in" else payload.get("into"),
             }
         )
 
@@ -439,6 +463,27 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         case, transitions, next_url=request.get_full_path(), categories=categories, departments=departments
     )
 
+    merge_forms = []
+    if any(t.action == "merge" for t in transitions):
+        candidates = case_duplicates_near(point=case.location, category_id=case.category_id, exclude_id=case.pk)
+        for candidate in candidates:
+            form = ActionForm(
+                TRANSITIONS["merge"],
+                initial={"expected_status": case.status, "next": request.get_full_path(),
+                         "into": candidate.tracking_number},
+                auto_id=f"id_{case.pk}_merge_{candidate.pk}_%s",
+            )  # fmt: skip
+            form.fields["into"].widget = forms.HiddenInput()
+            form.url = reverse("cases:act", args=[case.pk, "merge"])
+            form.tone = "primary"
+            merge_forms.append({"case": candidate, "tone": STATUS_TONES.get(candidate.status, "new"), "form": form})
+    merged_in = list(case.duplicates.order_by("reported_at", "pk").only("id", "tracking_number", "reported_at"))
+    photos = list(
+        CasePhoto.objects.filter(case_id__in=[case.pk, *(d.pk for d in merged_in)])
+        .select_related("case")
+        .only("id", "kind", "status", "display", "thumbnail", "case__tracking_number", "case_id")
+    )
+
     responsible = None
     if case.responsible is not None:
         responsible = {
@@ -451,6 +496,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "tone": STATUS_TONES.get(case.status, "new"),
         "timeline": timeline,
         "clock": clock,
+        "step_clocks": step_clocks,
         "clock_label": LIGHT_LABELS.get("paused" if clock and clock.paused else clock.light, "") if clock else "",
         "clock_percent": round(clock.elapsed_fraction * 100) if clock and clock.elapsed_fraction is not None else None,
         "reporter": reporter,
@@ -459,7 +505,9 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "actions": actions,
         "open_requests": [_request_summary(kind, event) for kind, event in open_requests.items()],
         "notifications": list(case_notifications(case=case)),
-        "photos": list(case.photos.all()) if hasattr(case, "photos") else None,
+        "photos": photos,
+        "merge_candidates": merge_forms,
+        "merged_in": merged_in,
         "map_config": _map_config(
             point=[case.location.x, case.location.y],
             micro=case.micro_grid_id,
@@ -476,6 +524,8 @@ def _event_label(action: str) -> str:
         return transition.label
     if action == "report":
         return Status.REPORTED.label
+    if action == "merged_in":
+        return _("A duplicate report was merged into this case")
     return SWEEP_LABELS.get(action, action)
 
 
@@ -530,7 +580,7 @@ def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
         if request_id and CaseEvent.objects.filter(request_id=request_id, case_id=case_id, action=action).exists():
             return redirect(back if back != detail_url else reverse("cases:queue"))
         raise Http404(_("No such case, or not one you may see."))
-    form = ActionForm(transition, request.POST)
+    form = ActionForm(transition, request.POST, request.FILES)
     if not form.is_valid():
         for name, errors in form.errors.items():
             if name in ("expected_status", "request_id", "next"):
@@ -576,7 +626,12 @@ def _work_page(
 @roles_required(Role.GRID_CHIEF)
 def case_approvals(request: HttpRequest) -> HttpResponse:
     cases = cases_awaiting_approval(user=request.user)
-    return _work_page(request, cases, template="cases/approvals.html", offered={"approve", "refuse"})
+    since = timezone.now() - datetime.timedelta(days=URGENT_TOLD_DAYS)
+    told = list(urgent_dispatches_told_to(user=request.user, since=since)[:20])
+    return _work_page(
+        request, cases, template="cases/approvals.html", offered={"approve", "refuse"},
+        extra={"told": told, "told_days": URGENT_TOLD_DAYS},
+    )  # fmt: skip
 
 
 @roles_required(Role.DEPARTMENT_HANDLER)

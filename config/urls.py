@@ -15,9 +15,11 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("grids/", include("grids.urls")),
     path("cases/", include("cases.urls")),
+    path("assessments/", include("assessments.urls")),
     path("citizen/", include("citizens.urls")),  # 随手拍: public, no login
     path("open311/v2/", include("open311.urls")),  # Open311 GeoReport v2
     path("api/grids/", include("grids.api.urls")),
+    path("api/assessments/", include("assessments.api.urls")),
     path("api/", include("cases.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI from drf_spectacular_sidecar's static files (SPECTACULAR_SETTINGS): works offline.

@@ -5,6 +5,7 @@ from cases.api import views
 app_name = "cases_api"
 urlpatterns = [
     path("cases/", views.CasesApi.as_view(), name="cases"),
+    path("cases/duplicates/", views.CaseDuplicatesApi.as_view(), name="duplicates"),
     path("cases/<int:case_id>/", views.CaseDetailApi.as_view(), name="detail"),
     # One URL (and one documented operation) per action, named after it: cases_api:dispatch …
     *(

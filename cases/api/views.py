@@ -25,9 +25,9 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from accounts.roles import Role, user_roles
-from cases.models import Case, CaseEvent, Category, Department, Source, Status, Urgency
-from cases.selectors import case_clock, case_get, case_list
-from cases.services import NotPermitted, case_report, case_transition, work_calendar
+from cases.models import Case, CaseEvent, Category, Department, LimitUnit, Source, Status, Urgency
+from cases.selectors import case_clock, case_duplicates_near, case_get, case_list, case_step_clocks
+from cases.services import PHOTO_ACTIONS, NotPermitted, case_report, case_transition, work_calendar
 from cases.transitions import CENTRE, TRANSITIONS, Transition, transitions_from
 from config.api import error_responses
 from grids.api.views import RESPONSIBLE_ROLES, LocateApi
@@ -36,6 +36,7 @@ from grids.api.views import RESPONSIBLE_ROLES, LocateApi
 SEES_CONTACT = CENTRE
 # Who takes in reports here: the command center, inspectors, grid chiefs on patrol.
 REPORTERS = CENTRE | {Role.INSPECTOR, Role.GRID_CHIEF}
+PHOTOS_MAX = 9  # per report or handling, as the phone apps allow
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
@@ -122,6 +123,15 @@ class CaseDetailSerializer(serializers.Serializer):
             choices=["green", "yellow", "red"], help_text="green < 80 % of the limit, yellow 80–100 %, red > 100 %"
         )
 
+    class StepClockSerializer(serializers.Serializer):
+        step = serializers.ChoiceField(choices=["dispatch", "verify", "approval", "check"])
+        label = serializers.CharField()
+        started_at = serializers.DateTimeField()
+        stopped_at = serializers.DateTimeField(allow_null=True)
+        deadline = serializers.DateTimeField()
+        elapsed_fraction = serializers.FloatField()
+        light = serializers.ChoiceField(choices=["green", "yellow", "red"])
+
     class EventSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         at = serializers.DateTimeField()
@@ -170,6 +180,9 @@ class CaseDetailSerializer(serializers.Serializer):
     approver = serializers.CharField(source="approver.name", allow_null=True, default=None)
     reporter = ReporterSerializer()
     clock = ClockSerializer(allow_null=True)
+    step_clocks = StepClockSerializer(
+        many=True, help_text="The command center's steps: filing + dispatch, verification, approval, on-site check"
+    )
     overdue = serializers.BooleanField()
     rework_count = serializers.IntegerField()
     extension_count = serializers.IntegerField()
@@ -190,8 +203,10 @@ def case_detail_data(case: Case, *, user) -> dict:
     roles = set(user_roles(user))
     case.timeline = list(case.events.all())
     case.clock = None
+    calendar, now = work_calendar(), timezone.now()
     if case.handling_deadline is not None:
-        case.clock = case_clock(case=case, events=case.timeline, calendar=work_calendar(), now=timezone.now())
+        case.clock = case_clock(case=case, events=case.timeline, calendar=calendar, now=now)
+    case.step_clocks = case_step_clocks(case=case, events=case.timeline, calendar=calendar, now=now)
     case.responsible_info = None
     if case.responsible is not None:
         label = RESPONSIBLE_ROLES.get(case.responsible_role, case.responsible_role)
@@ -308,6 +323,13 @@ class CasesApi(APIView):
         request_id = serializers.CharField(
             max_length=64, required=False, help_text="Your id for this report (a UUID): sent twice, it is taken once"
         )
+        photos = serializers.ListField(
+            child=serializers.FileField(),
+            required=False,
+            default=list,
+            max_length=PHOTOS_MAX,
+            help_text="Photos of the problem (multipart/form-data; JPEG, PNG or WebP). A refused photo refuses the report.",
+        )
 
     @extend_schema(
         operation_id="cases_list",
@@ -390,6 +412,7 @@ class CasesApi(APIView):
             reporter_phone=given["reporter_phone"],
             actor=request.user,
             request_id=request_id,
+            photos=given["photos"],
         )
         data = case_detail_data(case_get(case_id=case.pk), user=request.user)
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -476,6 +499,25 @@ def _action_input(transition: Transition, view_name: str) -> type[serializers.Se
             required=False,
             help_text="Overrides the routing rules; without it, the department they name",
         )
+    if transition.action == "request_extension":
+        fields["amount"] = serializers.DecimalField(
+            max_digits=6, decimal_places=2, min_value=0, required=False, help_text="More time: how much (with unit)"
+        )
+        fields["unit"] = serializers.ChoiceField(choices=LimitUnit.choices, required=False, help_text="With amount")
+        fields["deadline"] = serializers.DateTimeField(
+            required=False, help_text="Or a new deadline (ISO 8601 with a time zone) instead of amount + unit"
+        )
+    if transition.action == "merge":
+        fields["into"] = serializers.CharField(
+            max_length=20, help_text="The case this report duplicates: its id or tracking number"
+        )
+    if transition.action in PHOTO_ACTIONS:
+        fields["photos"] = serializers.ListField(
+            child=serializers.FileField(),
+            required=False,
+            max_length=PHOTOS_MAX,
+            help_text="Photos of the result (multipart/form-data). A refused photo refuses the action.",
+        )
     attrs = {**fields, "__module__": __name__, "__qualname__": f"{view_name}.InputSerializer"}
     return type("InputSerializer", (ActionInputSerializer,), attrs)
 
@@ -524,6 +566,47 @@ class CaseUnknownActionApi(APIView):
         raise exceptions.NotFound(_("There is no action “%(action)s”.") % {"action": action})
 
     get = put = patch = delete = post
+
+
+class CaseDuplicatesApi(APIView):
+    """GET /api/cases/duplicates/?lon=&lat=&category=: open cases this report may duplicate."""
+
+    permission_classes = PERMISSIONS
+
+    class InputSerializer(LocateApi.InputSerializer):
+        category = serializers.IntegerField(min_value=1, help_text="Subcategory id")
+        exclude = serializers.IntegerField(min_value=1, required=False, help_text="A case id to leave out (itself)")
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        tracking_number = serializers.CharField()
+        status = serializers.CharField()
+        status_label = serializers.CharField(source="get_status_display")
+        distance_m = serializers.FloatField()
+        reported_at = serializers.DateTimeField()
+        description = serializers.CharField()
+        url = serializers.SerializerMethodField()
+
+        def get_url(self, case: Case) -> str:
+            return reverse("cases:detail", args=[case.pk])
+
+    @extend_schema(
+        operation_id="cases_duplicates",
+        summary="Possible duplicates: same subcategory, open, within 50 m, last 7 days",
+        parameters=[InputSerializer],
+        responses={200: OutputSerializer(many=True), **error_responses(400, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        given = params.validated_data
+        found = case_duplicates_near(
+            point=Point(given["lon"], given["lat"], srid=4326),
+            category_id=given["category"],
+            exclude_id=given.get("exclude"),
+        )
+        visible = set(case_list(user=request.user).filter(pk__in=[c.pk for c in found]).values_list("pk", flat=True))
+        return Response(self.OutputSerializer([c for c in found if c.pk in visible], many=True).data)
 
 
 # ---- the catalogue -------------------------------------------------------

@@ -26,12 +26,14 @@ class Status(models.TextChoices):
     SUSPENDED = "suspended", _("Suspended")  # 挂账
     HANDLED = "handled", _("Handled")  # 已处置/待核查
     CHECKING = "checking", _("Checking on site")  # 核查中
+    CHECKED = "checked", _("Check passed, to be closed")  # 核查通过/待结案
     CLOSED = "closed", _("Closed")  # 已结案
     REJECTED = "rejected", _("Not accepted")  # 不予受理
     CANCELLED = "cancelled", _("Cancelled")  # 已作废
+    MERGED = "merged", _("Merged into another case")  # 已合并 (a duplicate report; see Case.duplicate_of)
 
 
-TERMINAL = {Status.CLOSED, Status.REJECTED, Status.CANCELLED}
+TERMINAL = {Status.CLOSED, Status.REJECTED, Status.CANCELLED, Status.MERGED}
 
 
 class Source(models.TextChoices):

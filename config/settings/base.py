@@ -142,6 +142,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024  # a city's GeoJSON grid file can
 # Case photos (cases.photos): larger files, or images of more pixels (decompression bombs), are refused.
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024, minimum=1)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000, minimum=1)
+# A dispatch waiting longer than this for its grid chief's approval passes one level up (cases.sla).
+APPROVAL_LIMIT_MINUTES = env.int("APPROVAL_LIMIT_MINUTES", default=30, minimum=1)
 
 # Citizens' 随手拍 (citizens) and Open311 (open311): rate limits, counted in the cache.
 CITIZEN_REPORTS_PER_IP_PER_HOUR = env.int("CITIZEN_REPORTS_PER_IP_PER_HOUR", default=10, minimum=1)
@@ -184,6 +186,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},  # sweeps missed while no worker ran are not worth running late
     },
+    # Photos whose thumbnail task never reached the broker, or whose worker died: hand them over again.
+    "sweep-photos": {
+        "task": "cases.tasks.sweep_photos",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     # Handling clocks: a warning at 80 % of the limit, overdue (and escalated) above 100 %; once each per round.
     "sla-sweep": {
         "task": "cases.tasks.sla_sweep",
@@ -193,6 +201,12 @@ CELERY_BEAT_SCHEDULE = {
     # Dispatches waiting for a grid chief's approval past APPROVAL_LIMIT_MINUTES pass one level up.
     "approval-escalation-sweep": {
         "task": "cases.tasks.approval_escalation_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # The assessment rollup: fold new case events in (pages also do this before they read).
+    "assessments-refresh": {
+        "task": "assessments.refresh_facts",
         "schedule": 60.0,
         "options": {"expires": 55},
     },

@@ -87,6 +87,79 @@
     );
   }
 
+  // Possible duplicates: same subcategory, open, within 50 m, last 7 days (cases.selectors).
+  var dupPanel = document.getElementById("duplicates");
+  var categorySelect = document.getElementById("id_category");
+  var dupTicket = 0;
+
+  function showDuplicates() {
+    var mine = ++dupTicket;
+    var lon = parseFloat(lonInput.value);
+    var lat = parseFloat(latInput.value);
+    var category = categorySelect ? categorySelect.value : "";
+    if (!config.duplicatesUrl || !category || !isFinite(lon) || !isFinite(lat)) {
+      dupPanel.hidden = true;
+      dupPanel.textContent = "";
+      return;
+    }
+    var url = config.duplicatesUrl + "?lon=" + encodeURIComponent(lon) + "&lat=" + encodeURIComponent(lat) +
+      "&category=" + encodeURIComponent(category);
+    CaseMap.api(url)
+      .then(function (found) {
+        if (mine !== dupTicket) return;
+        dupPanel.textContent = "";
+        if (!found.length) {
+          dupPanel.hidden = true;
+          return;
+        }
+        var list = h("ul", { class: "plain-list duplicate-list" });
+        found.forEach(function (item) {
+          list.appendChild(
+            h(
+              "li",
+              { class: "duplicate" },
+              h("a", { class: "mono", href: item.url, target: "_blank", rel: "noopener", text: item.tracking_number }),
+              " ",
+              h("span", { class: "status status-new", text: item.status_label }),
+              " ",
+              h("span", { class: "muted small", text: t.metres.replace("%(m)s", Math.round(item.distance_m)) }),
+              item.description ? h("span", { class: "small", text: " " + item.description.slice(0, 60) }) : null
+            )
+          );
+        });
+        dupPanel.appendChild(h("h3", { text: t.duplicatesTitle }));
+        dupPanel.appendChild(h("p", { class: "muted small", text: t.duplicatesHint }));
+        dupPanel.appendChild(list);
+        dupPanel.hidden = false;
+      })
+      .catch(function () {
+        if (mine === dupTicket) dupPanel.hidden = true;
+      });
+  }
+  if (categorySelect) categorySelect.addEventListener("change", showDuplicates);
+
+  // On a phone: the point from its GPS.
+  var gpsButton = document.getElementById("use-gps");
+  var gpsStatus = document.getElementById("gps-status");
+  if (gpsButton && navigator.geolocation) {
+    gpsButton.hidden = false;
+    gpsButton.addEventListener("click", function () {
+      gpsStatus.textContent = t.gpsWaiting;
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          gpsStatus.textContent = "";
+          var latlng = L.latLng(position.coords.latitude, position.coords.longitude);
+          setPoint(latlng);
+          map.setView(latlng, 17);
+        },
+        function () {
+          gpsStatus.textContent = t.gpsFailed;
+        },
+        { enableHighAccuracy: true, timeout: 15000 }
+      );
+    });
+  }
+
   function locate(lon, lat) {
     var mine = ++ticket;
     panel.classList.remove("is-outside");
@@ -96,6 +169,7 @@
       .then(function (answer) {
         if (mine !== ticket) return;
         render(answer);
+        showDuplicates();
         var community = answer.community ? answer.community.id : null;
         var micro = answer.micro ? answer.micro.id : null;
         return CaseMap.drawMicroGrids(config, grids, community, micro);

@@ -5,10 +5,13 @@ C1, under L1 and D1, each with a chief); the catalogue is the shipped one.
 """
 
 import datetime
+from io import BytesIO
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.gis.geos import Point
+from PIL import Image
 
 from accounts.roles import Role
 from cases.catalogue import catalogue_load, departments_load
@@ -62,3 +65,18 @@ def report(city):
         return case_report(source=Source.INSPECTOR, point=IN_M1, description="路边暴露垃圾", now=NOW, **extra)
 
     return make
+
+
+@pytest.fixture
+def media(settings, tmp_path, monkeypatch) -> Path:
+    """Uploaded files go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setenv("MEDIA_ROOT", str(tmp_path))  # for a real worker started after this
+    return tmp_path
+
+
+def noise_jpeg(size=(64, 48)) -> bytes:
+    """A real JPEG, different every time (so two are never the same photo)."""
+    buffer = BytesIO()
+    Image.effect_noise(size, 64).convert("RGB").save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()

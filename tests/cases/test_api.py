@@ -371,9 +371,10 @@ def test_it_shows_a_case_with_its_timeline_clock_and_actions(as_user, city, repo
 def test_it_offers_the_actions_of_the_users_roles(as_user, city, report):
     case = filed(city, report)
     leader = as_user(city["leader"]).get(detail_url(case)).json()["actions"]
-    assert [(a["action"], a["needs_note"]) for a in leader] == [("dispatch", False), ("cancel", True)]
+    assert [(a["action"], a["needs_note"]) for a in leader] == [("dispatch", False), ("cancel", True), ("merge", False)]
     assert leader[0]["url"] == action_url(case, "dispatch")
-    assert [a["action"] for a in as_user(city["dispatcher"]).get(detail_url(case)).json()["actions"]] == ["dispatch"]
+    dispatcher = as_user(city["dispatcher"]).get(detail_url(case)).json()["actions"]
+    assert [a["action"] for a in dispatcher] == ["dispatch", "merge"]
     move(case, ("dispatch", "dispatcher"), city=city)
     chief = as_user(city["chief"]).get(detail_url(case)).json()["actions"]
     assert [a["action"] for a in chief] == ["approve", "refuse"]
@@ -636,7 +637,8 @@ def test_it_runs_the_whole_loop_through_the_api(client, city):
         ("inspector", "check_fail", {"note": "仍有残留"}, "dispatched"),
         ("handler", "handle", {"note": "再次清运"}, "handled"),
         ("dispatcher", "send_to_check", {}, "checking"),
-        ("inspector", "check_pass", {}, "closed"),
+        ("inspector", "check_pass", {}, "checked"),
+        ("leader", "close", {}, "closed"),
     ]
     for who, action, data, expected in steps:
         response = act(as_(who), case_id, action, **data)
@@ -650,7 +652,7 @@ def test_it_runs_the_whole_loop_through_the_api(client, city):
     assert events[0] == ("report", "inspector", "")
     assert events[1:] == [(action, city[who].username, data.get("note", "")) for who, action, data, _ in steps]
     final = as_("supervisor").get(detail_url(case_id)).json()
-    assert final["status"] == "closed" and final["actions"] == [] and len(final["events"]) == 10
+    assert final["status"] == "closed" and final["actions"] == [] and len(final["events"]) == 11
 
 
 def test_it_answers_the_case_after_an_action(as_user, city, report):
@@ -917,3 +919,47 @@ def test_it_keeps_time_in_shanghai(as_user, city, report):
     data = as_user(city["clerk"]).get(detail_url(case)).json()
     assert datetime.datetime.fromisoformat(data["reported_at"]) == NOW
     assert timezone.is_aware(datetime.datetime.fromisoformat(data["reported_at"]))
+
+
+def test_it_runs_every_branch_through_the_api(client, city):
+    """Rejection, approval refusal, send-back and re-dispatch, extension, suspension, rework, close."""
+
+    def step(who, case_id, action, expected, **data):
+        client.force_login(city[who])
+        response = act(client, case_id, action, **data)
+        assert response.status_code == 200, (action, response.json())
+        assert response.json()["status"] == expected, action
+        return response.json()
+
+    client.force_login(city["clerk"])
+    refused = post(client, LIST, intake()).json()["id"]
+    step("clerk", refused, "reject", "rejected", note="不属于城管范围")
+
+    client.force_login(city["clerk"])
+    case_id = post(client, LIST, intake()).json()["id"]
+    step("clerk", case_id, "file", "filed", category=city["garbage"].pk)
+    step("dispatcher", case_id, "dispatch", "pending_approval")
+    step("chief", case_id, "refuse", "filed", note="应由执法处理")
+    enforcement = Department.objects.get(code="enforcement")
+    step("dispatcher", case_id, "dispatch", "pending_approval", department=enforcement.pk)
+    step("chief", case_id, "approve", "dispatched")
+    step("other_handler", case_id, "send_back", "returned", note="不是我局职责")
+    step("dispatcher", case_id, "dispatch", "pending_approval")  # the routing rules: sanitation
+    step("chief", case_id, "approve", "dispatched")
+    before = Case.objects.get(pk=case_id).handling_deadline
+    step("handler", case_id, "request_extension", "dispatched", note="车辆检修", amount="1", unit="working_days")
+    step("leader", case_id, "approve_extension", "dispatched")
+    assert Case.objects.get(pk=case_id).handling_deadline > before
+    step("handler", case_id, "request_suspension", "dispatched", note="需协调产权单位")
+    step("leader", case_id, "suspend", "suspended", note="同意挂账")
+    step("leader", case_id, "resume", "dispatched")
+    step("handler", case_id, "handle", "handled", note="已清运")
+    step("dispatcher", case_id, "send_to_check", "checking")
+    step("inspector", case_id, "check_fail", "dispatched", note="仍有残留")
+    step("handler", case_id, "handle", "handled", note="再次清运")
+    step("dispatcher", case_id, "send_to_check", "checking")
+    step("inspector", case_id, "check_pass", "checked")
+    final = step("leader", case_id, "close", "closed")
+    case = Case.objects.get(pk=case_id)
+    assert (case.rework_count, case.extension_count, case.send_back_count) == (1, 1, 1)
+    assert case.department.code == "sanitation" and final["actions"] == []

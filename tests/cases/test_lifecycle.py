@@ -15,7 +15,7 @@ from cases.services import (
     case_report,
     case_transition,
 )
-from tests.cases.conftest import NOW, SHANGHAI
+from tests.cases.conftest import IN_M1, NOW, SHANGHAI
 
 pytestmark = pytest.mark.django_db
 
@@ -79,10 +79,14 @@ def test_it_runs_the_whole_loop_with_approval_and_rework(city, report):
     act(case, "handle", city["handler"], note="再次清运")
     act(case, "send_to_check", city["dispatcher"])
     case = act(case, "check_pass", city["inspector"])
+    assert case.status == Status.CHECKED and case.closed_at is None  # 核查通过: the centre closes (结案)
+    with pytest.raises(NotPermitted):
+        act(case, "close", city["inspector"])
+    case = act(case, "close", city["leader"])
     assert case.status == Status.CLOSED and case.closed_at == NOW
     assert [step[0] for step in history(case)] == [
         "report", "file", "dispatch", "approve", "handle", "send_to_check", "check_fail", "handle",
-        "send_to_check", "check_pass",
+        "send_to_check", "check_pass", "close",
     ]  # fmt: skip
     events = CaseEvent.objects.filter(case=case)
     assert events.get(action="approve").actor == city["chief"]
@@ -126,7 +130,24 @@ def test_it_dispatches_an_urgent_case_without_waiting(city, report):
     act(case, "file", city["clerk"], category=city["garbage"])
     case = act(case, "dispatch", city["dispatcher"])
     assert case.status == Status.DISPATCHED and case.approver is None
-    assert CaseEvent.objects.get(case=case, action="dispatch").to_status == Status.DISPATCHED
+    dispatch = CaseEvent.objects.get(case=case, action="dispatch")
+    assert dispatch.to_status == Status.DISPATCHED
+    chief = city["a"].chief
+    assert dispatch.payload["informed"] == {"id": chief.pk, "name": chief.name}  # the chief is told
+
+
+def test_the_chief_sees_the_urgent_dispatches_they_were_told_of(client, city, report):
+    from django.utils import timezone
+
+    case = case_report(source="inspector", point=IN_M1, urgency=Urgency.URGENT)  # now: within the page's 7 days
+    act(case, "file", city["clerk"], category=city["garbage"], now=timezone.now())
+    act(case, "dispatch", city["dispatcher"], now=timezone.now())
+    client.force_login(city["chief"])
+    page = client.get("/cases/approvals/")
+    assert [event.case_id for event in page.context["told"]] == [case.pk]
+    assert 'id="urgent-told"' in page.content.decode()
+    client.force_login(city["neighbour"])
+    assert list(client.get("/cases/approvals/").context["told"]) == []
 
 
 def test_it_excludes_suspended_time_from_the_deadline(city, report):
@@ -143,6 +164,8 @@ def test_it_excludes_suspended_time_from_the_deadline(city, report):
 
 
 def test_it_closes_without_a_check_only_by_the_shift_leader(city, report):
+    city["garbage"].needs_onsite_check = False
+    city["garbage"].save()
     case = report()
     act(case, "file", city["clerk"], category=city["garbage"])
     act(case, "dispatch", city["dispatcher"])
@@ -151,6 +174,19 @@ def test_it_closes_without_a_check_only_by_the_shift_leader(city, report):
     with pytest.raises(NotPermitted):
         act(case, "close", city["dispatcher"])
     assert act(case, "close", city["leader"]).status == Status.CLOSED
+
+
+def test_it_refuses_to_close_without_a_check_when_the_category_needs_one(city, report):
+    assert city["garbage"].needs_onsite_check
+    case = report()
+    act(case, "file", city["clerk"], category=city["garbage"])
+    act(case, "dispatch", city["dispatcher"])
+    act(case, "approve", city["chief"])
+    act(case, "handle", city["handler"], note="ok")
+    with translation.override("en"), pytest.raises(IllegalTransition, match="needs an on-site check"):
+        act(case, "close", city["leader"])
+    case.refresh_from_db()
+    assert case.status == Status.HANDLED and case.closed_at is None
 
 
 def test_it_rejects_and_cancels_with_a_reason(city, report):
@@ -239,3 +275,17 @@ def test_it_refuses_a_stale_action(city, report):
 def test_it_needs_a_category_to_file(city, report):
     with pytest.raises(InvalidInput, match="Choose a category"):
         act(report(), "file", city["clerk"])
+
+
+def test_a_shop_chief_sees_the_cases_they_answer_for_and_no_others(city, report, make_user):
+    from accounts.roles import Role
+    from cases.selectors import cases_visible_to
+    from tests.grids.factories import PersonFactory, PlaceFactory
+
+    shop_chief = make_user("shop_chief", Role.GRID_CHIEF)
+    PlaceFactory(geometry=IN_M1, micro_grid=city["a"], chief=PersonFactory(name="门店长", user=shop_chief))
+    theirs = report()
+    assert theirs.responsible.user == shop_chief
+    elsewhere = case_report(source="hotline", point=Point(118.615, 34.905, srid=4326), now=NOW)
+    assert list(cases_visible_to(user=shop_chief)) == [theirs]
+    assert elsewhere not in cases_visible_to(user=shop_chief)

@@ -10,13 +10,14 @@ import re
 import uuid
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Case, CaseEvent, Department, Source, Status, Urgency
+from cases.models import Case, CaseEvent, CasePhoto, Department, PhotoKind, Source, Status, Urgency
 from cases.services import case_report, case_transition
 from cases.transitions import TRANSITIONS
-from tests.cases.conftest import IN_M1, NOW
+from tests.cases.conftest import IN_M1, NOW, noise_jpeg
 from tests.cases.test_api import IN_M2, OUTSIDE, filed, move
 
 pytestmark = pytest.mark.django_db
@@ -411,7 +412,7 @@ def test_it_shows_a_case_with_its_facts_and_timeline(as_user, city, report):
 def test_it_offers_the_dispatcher_dispatch_on_a_filed_case(as_user, city, report):
     case = filed(city, report)
     response = as_user(city["dispatcher"]).get(detail(case))
-    assert action_buttons(response) == {"dispatch"}
+    assert action_buttons(response) == {"dispatch", "merge"}
     assert "派遣" in body(response)
     # the department select names the one the routing rules pick
     assert "环卫" in body(response)
@@ -420,8 +421,8 @@ def test_it_offers_the_dispatcher_dispatch_on_a_filed_case(as_user, city, report
 @pytest.mark.parametrize(
     ("who", "actions"),
     [
-        ("clerk", set()),
-        ("leader", {"dispatch", "cancel"}),
+        ("clerk", {"merge"}),
+        ("leader", {"dispatch", "cancel", "merge"}),
         ("supervisor", set()),
         ("inspector", set()),
         ("chief", set()),
@@ -638,10 +639,16 @@ def test_it_lists_a_departments_work(as_user, city, report):
     assert list(as_user(city["other_handler"]).get(WORK).context["page"].object_list) == []
 
 
-def test_it_handles_from_the_work_queue(as_user, city, report):
+def test_it_handles_from_the_work_queue_with_a_photo(as_user, city, report, media):
     case = dispatched(city, report)
-    act(as_user(city["handler"]), case, "handle", note="已清运", next=WORK)
+    handler = as_user(city["handler"])
+    act(handler, case, "handle", note="已清运", next=WORK)  # no photo: refused
+    assert status_of(case) == Status.DISPATCHED
+    photo = SimpleUploadedFile("after.jpg", noise_jpeg(), content_type="image/jpeg")
+    act(handler, case, "handle", note="已清运", next=WORK, photos=[photo])
     assert status_of(case) == Status.HANDLED
+    after = CasePhoto.objects.get(case=case)
+    assert after.kind == PhotoKind.AFTER and after.event.action == "handle" and after.uploaded_by == city["handler"]
 
 
 def test_it_lists_an_inspectors_tasks(as_user, city, report):

@@ -18,6 +18,7 @@ from PIL import ExifTags, Image
 from cases.models import CasePhoto, PhotoKind, PhotoStatus
 from cases.photos import PhotoError, case_photo_add, photo_make_derivatives
 from cases.tasks import make_photo_derivatives
+from tests.cases.conftest import noise_jpeg
 from tests.worker import broker_unreachable, wait_for
 
 BLUE, RED = (0, 0, 255), (255, 0, 0)
@@ -28,13 +29,6 @@ def english():
     """Messages are asserted in English (the interface defaults to Chinese)."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def media(settings, tmp_path, monkeypatch) -> Path:
-    settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setenv("MEDIA_ROOT", str(tmp_path))  # for a real worker started after this
-    return tmp_path
 
 
 @pytest.fixture
@@ -66,10 +60,6 @@ def phone_jpeg(size=(400, 300), *, orientation=6) -> bytes:
         ExifTags.GPS.GPSLongitude: (118.0, 36.0, 18.0),
     }
     return image_bytes(image, "JPEG", exif=exif, comment=b"serial 0123456789")
-
-
-def noise_jpeg(size=(64, 48)) -> bytes:
-    return image_bytes(Image.effect_noise(size, 64).convert("RGB"), "JPEG", quality=95)
 
 
 def png_of_zeros(width: int, height: int) -> bytes:
@@ -331,6 +321,20 @@ def test_it_keeps_the_photo_pending_when_the_broker_is_down(case, media, django_
     photo.refresh_from_db()
     assert photo.status == PhotoStatus.PENDING and photo.original
     assert "could not hand it to the task queue" in caplog.text
+
+
+def test_the_sweep_hands_over_photos_left_pending_once_the_broker_is_back(
+    case, media, django_capture_on_commit_callbacks
+):
+    from cases.photos import PENDING_GRACE, photos_sweep
+
+    with broker_unreachable(), django_capture_on_commit_callbacks(execute=True):
+        photo = add(case, noise_jpeg())
+    assert photos_sweep(now=photo.created_at + PENDING_GRACE / 2) == 0  # too recent: its task may be on its way
+    assert photos_sweep(now=photo.created_at + PENDING_GRACE) == 1  # eager here: made at once
+    photo.refresh_from_db()
+    assert photo.status == PhotoStatus.READY and photo.thumbnail
+    assert photos_sweep(now=photo.created_at + PENDING_GRACE * 3) == 0
 
 
 # Admin --------------------------------------------------------------------------------------

@@ -342,3 +342,31 @@ def test_it_starts_a_re_dispatched_case_on_time(city, dispatched):
     assert sla_sweep_handling(now=used(0.5, start=start)).lights == {case.pk: "green"}
     assert sla_sweep_handling(now=used(1.01, start=start)).overdue == [case.pk]
     assert [event.action for event in marks(case)] == ["sla_overdue", "sla_overdue"]
+
+
+def test_it_tells_the_department_head_and_chief_above_when_a_case_is_overdue(
+    city, dispatched, head, make_user, django_capture_on_commit_callbacks, mailoutbox
+):
+    from cases.models import Notification
+
+    Department.objects.filter(code="sanitation").update(emails="duty@sanitation.example")
+    head.email = "head@sanitation.example"
+    head.save()
+    chief_user = make_user("community_chief", Role.GRID_CHIEF, email="community.chief@example.org")
+    city["community"].chief.user = chief_user
+    city["community"].chief.save()
+    case = dispatched()
+    mailoutbox.clear()  # the dispatch's own e-mail
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep_handling(now=used(1.01))
+    overdue = marks(case, "sla_overdue")[0]
+    [notification] = Notification.objects.filter(event=overdue)
+    assert notification.payload["type"] == "case.overdue"
+    [message] = mailoutbox
+    assert message.subject.startswith("【案件超期】" + case.tracking_number)
+    assert sorted(message.to) == ["community.chief@example.org", "duty@sanitation.example", "head@sanitation.example"]
+    assert "已超过处置时限" in message.body
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep_handling(now=used(2))  # the next sweep tells nobody again
+    assert len(mailoutbox) == 1
+    assert Notification.objects.filter(case=case, event__action="sla_overdue").count() == 1

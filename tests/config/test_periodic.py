@@ -3,6 +3,8 @@
 import datetime
 import threading
 
+import pytest
+
 from config.periodic import due_jobs, interval_seconds, run_forever
 
 
@@ -21,6 +23,7 @@ def test_it_runs_each_job_when_its_interval_has_passed():
     assert due_jobs(schedule, {"fast": 55, "slow": 0}, now=60) == ["slow"]
 
 
+@pytest.mark.django_db  # between jobs the runner closes stale database connections
 def test_it_keeps_running_when_a_job_fails():
     ran: list[str] = []
     stop = threading.Event()

@@ -78,6 +78,7 @@ class Command(BaseCommand):
                 )
             )
         )
+        call_command("load_demo_history", stdout=self.stdout)  # assessments: a few months of cases, once
         self._print_logins(password, seeded=True)
 
     def _progress(self):

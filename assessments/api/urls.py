@@ -1,0 +1,12 @@
+from django.urls import path
+
+from assessments.api import views
+
+app_name = "assessments_api"
+urlpatterns = [
+    path("figures/", views.FiguresApi.as_view(), name="figures"),
+    path("trend/", views.TrendApi.as_view(), name="trend"),
+    path("rankings/<str:kind>/", views.RankingApi.as_view(), name="ranking"),
+    path("breakdown/<str:by>/", views.BreakdownApi.as_view(), name="breakdown"),
+    path("map/", views.MapApi.as_view(), name="map"),
+]

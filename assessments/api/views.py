@@ -1,0 +1,229 @@
+"""Read-only assessment API: every figure, trend, ranking and breakdown, with the same
+filters as the pages (period, day, start, end, grid, department, chief, category, source)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assessments.params import AssessmentNotPermitted, FilterError, parse
+from assessments.selectors import (
+    CHILD_LEVEL,
+    COUNTS,
+    GRID_FIELD,
+    RATES,
+    Figures,
+    RankedUnit,
+    breakdown,
+    comparison,
+    department_ranking,
+    figures_by,
+    grid_ranking,
+    overdue_now,
+    trend,
+)
+from assessments.tables import trend_period
+from grids.models import Grid, Level
+
+FILTERS = [
+    OpenApiParameter("period", str, enum=["day", "week", "month", "quarter", "year", "custom"],
+                     description="Period kind (default month)."),
+    OpenApiParameter("day", OpenApiTypes.DATE, description="Any day in the period (default today)."),
+    OpenApiParameter("start", OpenApiTypes.DATE, description="Custom range: first day."),
+    OpenApiParameter("end", OpenApiTypes.DATE, description="Custom range: last day (at most three years)."),
+    OpenApiParameter("grid", int, description="A grid of any level, with its whole subtree."),
+    OpenApiParameter("department", int),
+    OpenApiParameter("chief", int, description="The responsible chief (a person)."),
+    OpenApiParameter("category", int),
+    OpenApiParameter("source", str),
+]  # fmt: skip
+
+
+class RatioSerializer(serializers.Serializer):
+    numerator = serializers.IntegerField()
+    denominator = serializers.IntegerField()
+    percent = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+
+
+class FiguresSerializer(serializers.Serializer):
+    period = serializers.DictField(child=serializers.CharField())
+    cut_off = serializers.DateTimeField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+    rates = serializers.DictField(child=RatioSerializer())
+    mean_handling_hours = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    score = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    grade = serializers.CharField()
+
+
+def _dec(value) -> str | None:
+    """Decimals as strings, as DRF's DecimalField gives them (exact, no float rounding)."""
+    return None if value is None else str(value)
+
+
+def figures_json(f: Figures) -> dict:
+    return {
+        "period": {
+            "kind": f.period.kind,
+            "start": f.period.start.isoformat(),
+            "end": f.period.end.isoformat(),
+            "label": f.period.label,
+        },  # fmt: skip
+        "cut_off": f.cut,
+        "counts": dict(f.counts),
+        "rates": {
+            name: {"numerator": r.numerator, "denominator": r.denominator, "percent": _dec(r.percent)}
+            for name in RATES
+            for r in [f.ratio(name)]
+        },  # fmt: skip
+        "mean_handling_hours": _dec(f.mean_handling_hours),
+        "score": _dec(f.score),
+        "grade": f.grade,
+    }
+
+
+def _parsed(request: Request):
+    try:
+        period, slice, scope, _form = parse(request.query_params, user=request.user)
+    except AssessmentNotPermitted as exc:
+        raise PermissionDenied(str(exc)) from None
+    except FilterError as exc:
+        raise ValidationError(exc.fields) from None
+    return period, slice, scope
+
+
+class ComparisonSerializer(serializers.Serializer):
+    current = FiguresSerializer()
+    previous = FiguresSerializer()
+    year_earlier = FiguresSerializer()
+    overdue_now = serializers.IntegerField()
+    definitions = serializers.DictField(child=serializers.CharField())
+
+
+class FiguresApi(APIView):
+    @extend_schema(parameters=FILTERS, responses=ComparisonSerializer, summary="Every figure, with 环比 and 同比")
+    def get(self, request: Request) -> Response:
+        period, slice, _scope = _parsed(request)
+        c = comparison(period=period, slice=slice)
+        definitions = {name: str(c.label) for name, c in COUNTS.items()}
+        definitions.update({name: f"{r.label}: {r.numerator}{' − ' + r.subtract if r.subtract else ''} / "
+                                  f"{r.denominator}" for name, r in RATES.items()})  # fmt: skip
+        return Response({
+            "current": figures_json(c.current), "previous": figures_json(c.previous),
+            "year_earlier": figures_json(c.year_earlier), "overdue_now": overdue_now(slice=slice, refresh=False),
+            "definitions": definitions,
+        })  # fmt: skip
+
+
+class TrendApi(APIView):
+    @extend_schema(parameters=FILTERS, responses=FiguresSerializer(many=True),
+                   summary="Monthly figures for the twelve months up to the period's end")  # fmt: skip
+    def get(self, request: Request) -> Response:
+        period, slice, _scope = _parsed(request)
+        return Response([figures_json(f) for f in trend(period=trend_period(period), slice=slice)])
+
+
+class UnitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    rank = serializers.IntegerField(allow_null=True)
+    ranked = serializers.BooleanField()
+    figures = FiguresSerializer()
+
+
+def unit_json(r: RankedUnit) -> dict:
+    return {"id": r.unit.pk, "code": r.unit.code, "name": r.unit.name, "rank": r.rank, "ranked": r.ranked,
+            "figures": figures_json(r.figures)}  # fmt: skip
+
+
+class RankingApi(APIView):
+    @extend_schema(
+        parameters=[*FILTERS, OpenApiParameter("order", str, enum=["score", "closure_rate"])],
+        responses=UnitSerializer(many=True),
+        summary="Ranking of grids of one level (large, community, micro) or of departments",
+    )
+    def get(self, request: Request, kind: str) -> Response:
+        if kind not in ("large", "community", "micro", "department"):
+            raise Http404
+        period, slice, _scope = _parsed(request)
+        order = request.query_params.get("order", "score")
+        if order not in ("score", "closure_rate"):
+            raise ValidationError({"order": ["Use score or closure_rate."]})
+        if kind == "department":
+            departments = [slice.department] if slice.department else None
+            ranked = department_ranking(period=period, slice=slice, departments=departments, order=order)
+        else:
+            ranked = grid_ranking(period=period, level=kind, within=slice.grid, slice=slice, order=order)
+        return Response([unit_json(r) for r in ranked])
+
+
+class BreakdownRowSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    figures = FiguresSerializer()
+
+
+class BreakdownApi(APIView):
+    @extend_schema(parameters=FILTERS, responses=BreakdownRowSerializer(many=True),
+                   summary="Figures per major category or per source")  # fmt: skip
+    def get(self, request: Request, by: str) -> Response:
+        if by not in ("category", "source"):
+            raise Http404
+        period, slice, _scope = _parsed(request)
+        return Response([{"name": n, "figures": figures_json(f)} for n, f in breakdown(period=period, by=by,
+                                                                                         slice=slice)])  # fmt: skip
+
+
+class MapRateSerializer(serializers.Serializer):
+    grid = serializers.IntegerField()
+    assessed = serializers.IntegerField()
+    closed = serializers.IntegerField()
+    closure_rate = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+
+
+class MapApi(APIView):
+    @extend_schema(
+        parameters=[
+            *FILTERS,
+            OpenApiParameter(
+                "parent", int, description="The grid whose children to colour; none: the top of the tree."
+            ),
+        ],
+        responses=MapRateSerializer(many=True),
+        summary="Closure rate of each child grid of `parent`, for the choropleth",
+    )
+    def get(self, request: Request) -> Response:
+        period, slice, scope = _parsed(request)
+        parent = None
+        if request.query_params.get("parent"):
+            try:
+                parent = get_object_or_404(Grid.objects.defer("boundary"), pk=int(request.query_params["parent"]))
+            except ValueError:
+                raise ValidationError({"parent": ["A grid id is a number."]}) from None
+            if not scope.allows_grid(parent) and not scope.everything:
+                raise PermissionDenied("This grid is outside your area.")
+        if parent is None and scope.grids:
+            parent = scope.grids[0]  # a chief's map starts at their own grid
+        children = Grid.objects.filter(parent=parent).defer("boundary")
+        levels = set(children.values_list("level", flat=True))
+        if not levels:
+            return Response([])
+        level = levels.pop() if len(levels) == 1 else (CHILD_LEVEL.get(parent.level) if parent else Level.LARGE)
+        scoped = dataclasses.replace(slice, grid=parent) if parent is not None else slice
+        by_grid = figures_by(period=period, group=GRID_FIELD[level], slice=scoped)
+        rows = []
+        for grid_id in children.values_list("pk", flat=True):
+            f = by_grid.get(grid_id)
+            rows.append({
+                "grid": grid_id, "assessed": f["assessed"] if f else 0, "closed": f["closed"] if f else 0,
+                "closure_rate": _dec(f.percent("closure_rate")) if f else None,
+            })  # fmt: skip
+        return Response(rows)

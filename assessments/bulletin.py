@@ -1,0 +1,267 @@
+"""The monthly and quarterly bulletin (工作简报): its content from the selectors, and its PDF.
+
+The page and the PDF are made from the same `bulletin_data`, so they show the same figures.
+The PDF is drawn with reportlab: a CJK font file when the machine has one
+(WenQuanYi Micro Hei, Noto CJK), else reportlab's built-in CID font STSong-Light,
+which needs no file at all (the viewer supplies the glyphs).
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.models import CaseFact
+from assessments.selectors import (
+    ALL,
+    Comparison,
+    Figures,
+    Period,
+    RankedUnit,
+    Slice,
+    comparison,
+    department_ranking,
+    grid_ranking,
+    metric_cases,
+    overdue_now,
+    trend,
+)
+from grids.models import Level
+
+logger = logging.getLogger(__name__)
+TOP = 3
+NOTABLE = 10
+
+
+@dataclass
+class Bulletin:
+    period: Period
+    title: str
+    made_at: datetime.datetime
+    compared: Comparison
+    overdue_now: int
+    grid_level: str
+    grid_top: list[RankedUnit]
+    grid_bottom: list[RankedUnit]
+    grid_unranked: int
+    department_top: list[RankedUnit]
+    department_bottom: list[RankedUnit]
+    months: list[Figures]
+    overdue_cases: list[dict]
+
+    @property
+    def current(self) -> Figures:
+        return self.compared.current
+
+
+def _top_bottom(ranked: list[RankedUnit]) -> tuple[list[RankedUnit], list[RankedUnit], int]:
+    ranked_only = [r for r in ranked if r.ranked]
+    top = ranked_only[:TOP]
+    bottom = [r for r in ranked_only[-TOP:] if r not in top][::-1]
+    return top, bottom, len(ranked) - len(ranked_only)
+
+
+def bulletin_data(*, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None,
+                  progress: Callable[[int], None] | None = None) -> Bulletin:  # fmt: skip
+    now = now or timezone.now()
+    step = progress or (lambda percent: None)
+    compared = comparison(period=period, slice=slice, now=now)
+    step(20)
+    level = Level.COMMUNITY
+    if slice.grid is not None:
+        level = {Level.DISTRICT: Level.LARGE, Level.LARGE: Level.COMMUNITY}.get(slice.grid.level, Level.MICRO)
+    grids = grid_ranking(period=period, level=level, within=slice.grid, slice=slice, now=now)
+    grid_top, grid_bottom, grid_unranked = _top_bottom(grids)
+    step(40)
+    departments = department_ranking(
+        period=period, slice=slice, now=now, departments=[slice.department] if slice.department else None
+    )
+    department_top, department_bottom, _unranked = _top_bottom(departments)
+    step(60)
+    if period.kind == "quarter":
+        months = trend(period=period, slice=slice, now=now)
+    else:
+        start = period.start
+        for _i in range(5):
+            start = (start - datetime.timedelta(days=1)).replace(day=1)
+        months = trend(period=Period.custom(start, period.end), slice=slice, now=now)
+    step(75)
+    late = metric_cases(name="overdue", period=period, slice=slice, now=now)
+    facts = dict(CaseFact.objects.filter(case__in=late).values_list("case_id", "late_at"))
+    overdue_cases = []
+    for case in sorted(late, key=lambda c: facts.get(c.pk) or now)[:NOTABLE]:
+        overdue_cases.append({
+            "tracking_number": case.tracking_number, "category": case.category.name if case.category else "",
+            "grid": case.micro_grid.name if case.micro_grid else "", "address": case.address,
+            "department": case.department.name if case.department else "",
+            "late_since": timezone.localtime(facts[case.pk]) if facts.get(case.pk) else None,
+            "status": case.get_status_display(), "pk": case.pk,
+        })  # fmt: skip
+    step(85)
+    kind = _("Monthly") if period.kind == "month" else _("Quarterly")
+    return Bulletin(
+        period=period,
+        title=_("%(kind)s bulletin of digital city management, %(period)s") % {"kind": kind, "period": period.label},
+        made_at=now,
+        compared=compared,
+        overdue_now=overdue_now(slice=slice, now=now, refresh=False),
+        grid_level=level,
+        grid_top=grid_top,
+        grid_bottom=grid_bottom,
+        grid_unranked=grid_unranked,
+        department_top=department_top,
+        department_bottom=department_bottom,
+        months=months,
+        overdue_cases=overdue_cases,
+    )
+
+
+# ---- PDF -----------------------------------------------------------------------------
+
+FONT_FILES = [
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
+]
+
+
+def _font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if "BulletinCJK" in pdfmetrics.getRegisteredFontNames():
+        return "BulletinCJK"
+    for path, index in FONT_FILES:
+        if os.path.exists(path):
+            try:
+                pdfmetrics.registerFont(TTFont("BulletinCJK", path, subfontIndex=index))
+                return "BulletinCJK"
+            except Exception:  # noqa: BLE001 (a font the library cannot read: try the next)
+                logger.warning("bulletin PDF: cannot use the font %s", path, exc_info=True)
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    return "STSong-Light"
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def _delta(current, previous, percent: bool) -> str:
+    if current is None or previous is None:
+        return "—"
+    diff = current - previous
+    unit = _("pp") if percent else ""
+    return f"{'+' if diff >= 0 else ''}{diff}{unit}"
+
+
+def headline_rows(b: Bulletin) -> list[list[str]]:
+    """The headline table of the page and the PDF: figure, value, 环比, 同比."""
+    c, p, y = b.compared.current, b.compared.previous, b.compared.year_earlier
+    rows = [[_("Figure"), _("This period"), _("Change on previous period"), _("Change on a year earlier")]]
+    for label, key in ((_("Reports"), "reports"), (_("Filed"), "assessed"), (_("Closed"), "closed"),
+                       (_("Overdue"), "overdue")):  # fmt: skip
+        rows.append([label, str(c[key]), _delta(c[key], p[key], False), _delta(c[key], y[key], False)])
+    for label, key in ((_("Closure rate"), "closure_rate"), (_("On-time closure rate"), "on_time_rate"),
+                       (_("Rework rate"), "rework_rate"), (_("Dispatch accuracy"), "dispatch_accuracy")):  # fmt: skip
+        rows.append([label, _pct(c.percent(key)), _delta(c.percent(key), p.percent(key), True),
+                     _delta(c.percent(key), y.percent(key), True)])  # fmt: skip
+    hours = c.mean_handling_hours
+    rows.append([_("Mean handling time (working hours)"), "—" if hours is None else str(hours), "", ""])
+    rows.append([_("Composite score"), "—" if c.score is None else f"{c.score} ({c.grade})", "", ""])
+    return rows
+
+
+def ranking_rows(units: list[RankedUnit]) -> list[list[str]]:
+    rows = [[_("Rank"), _("Name"), _("Filed"), _("Closure rate"), _("On-time closure rate"), _("Composite score")]]
+    for r in units:
+        f = r.figures
+        rows.append([str(r.rank), r.unit.name, str(f["assessed"]), _pct(f.percent("closure_rate")),
+                     _pct(f.percent("on_time_rate")), "—" if f.score is None else f"{f.score} {f.grade}"])  # fmt: skip
+    return rows
+
+
+def bulletin_pdf(b: Bulletin, *, progress: Callable[[int], None] | None = None) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    font = _font()
+    title = ParagraphStyle(
+        "t", fontName=font, fontSize=18, leading=26, alignment=1, textColor=colors.HexColor("#b42318")
+    )
+    h2 = ParagraphStyle("h", fontName=font, fontSize=13, leading=20, spaceBefore=8, spaceAfter=4)
+    body = ParagraphStyle("b", fontName=font, fontSize=10, leading=15)
+    style = TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 9),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8f0fd")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ])  # fmt: skip
+    c = b.current
+    story = [
+        Paragraph(b.title, title),
+        Paragraph(
+            _("Made %(when)s; figures as of %(cut)s.")
+            % {
+                "when": timezone.localtime(b.made_at).strftime("%Y-%m-%d %H:%M"),
+                "cut": timezone.localtime(c.cut).strftime("%Y-%m-%d %H:%M"),
+            },
+            body,
+        ),  # fmt: skip
+        Spacer(1, 4 * mm),
+        Paragraph(_("1. Headline figures"), h2),
+        Paragraph(summary_sentence(b), body),
+        Spacer(1, 2 * mm),
+        Table(headline_rows(b), style=style, hAlign="LEFT"),
+    ]
+    if progress:
+        progress(90)
+    story += [Paragraph(_("2. Rankings"), h2)]
+    for heading, units in ((_("Best units"), b.grid_top), (_("Units to improve"), b.grid_bottom),
+                           (_("Departments: best"), b.department_top),
+                           (_("Departments: to improve"), b.department_bottom)):  # fmt: skip
+        story.append(Paragraph(heading, body))
+        story.append(Table(ranking_rows(units), style=style, hAlign="LEFT") if units else Paragraph(_("None."), body))
+        story.append(Spacer(1, 2 * mm))
+    story.append(Paragraph(_("3. Trend"), h2))
+    trend_rows = [[_("Month"), _("Filed"), _("Closed"), _("Closure rate"), _("On-time closure rate")]]
+    for f in b.months:
+        trend_rows.append([f.period.label, str(f["assessed"]), str(f["closed"]), _pct(f.percent("closure_rate")),
+                           _pct(f.percent("on_time_rate"))])  # fmt: skip
+    story.append(Table(trend_rows, style=style, hAlign="LEFT"))
+    story.append(Paragraph(_("4. Notable overdue cases"), h2))
+    if b.overdue_cases:
+        rows = [[_("Tracking number"), _("Category"), _("Grid"), _("Department"), _("Late since"), _("Status")]]
+        for case in b.overdue_cases:
+            since = case["late_since"].strftime("%Y-%m-%d %H:%M") if case["late_since"] else ""
+            rows.append([case["tracking_number"], case["category"], case["grid"], case["department"], since,
+                         case["status"]])  # fmt: skip
+        story.append(Table(rows, style=style, hAlign="LEFT"))
+    else:
+        story.append(Paragraph(_("No case filed in the period ran past its deadline."), body))
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4, title=b.title, leftMargin=15 * mm, rightMargin=15 * mm).build(story)
+    return out.getvalue()
+
+
+def summary_sentence(b: Bulletin) -> str:
+    c = b.current
+    return _(
+        "In %(period)s, %(reports)s reports were received and %(filed)s cases filed; %(closed)s were closed "
+        "(closure rate %(closure)s, on time %(on_time)s). %(overdue)s cases ran late; %(overdue_now)s open cases "
+        "are overdue now."
+    ) % {
+        "period": b.period.label, "reports": c["reports"], "filed": c["assessed"], "closed": c["closed"],
+        "closure": _pct(c.percent("closure_rate")), "on_time": _pct(c.percent("on_time_rate")),
+        "overdue": c["overdue"], "overdue_now": b.overdue_now,
+    }  # fmt: skip

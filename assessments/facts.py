@@ -1,0 +1,239 @@
+"""Keeping the rollup (CaseFact, EventFact) in step with the cases.
+
+The facts are derived from each case's CaseEvent history, never written by the
+case service: every change to a case writes an event, so "which cases changed"
+is "which cases have events newer than their fact row". `facts_refresh()` finds
+them from a watermark on the event id (RollupState) and derives their rows again;
+the selectors call it before they read, the beat schedule calls it every minute,
+and `manage.py assessments_rebuild` derives everything from scratch.
+
+A late change to an old case (cancelled months later, a check failed on a case
+filed last quarter) is an event like any other: the case's row is derived again
+and every period it belongs to follows.
+
+Event ids are handed out before commit, so a transaction can commit an id lower
+than one already seen; each refresh therefore looks back MARGIN ids below the
+watermark and compares with each case's own last_event_id.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from assessments.models import CaseFact, EventFact, RollupState
+from cases.models import Case, CaseEvent, Status
+from cases.worktime import WorkCalendar
+
+MARGIN = 500
+CHUNK = 500
+
+# Statuses from which a case will not move again, and those that take it out of the figures.
+OUT = {"cancelled", "merged"}
+CLOSED = "closed"
+TERMINAL = {CLOSED, "rejected", *OUT}
+# Entering "dispatched" from one of these is a dispatch to a department (not a resumption or a rework).
+_DISPATCH_FROM = {Status.FILED, Status.PENDING_APPROVAL, Status.RETURNED}
+
+_CASE_FIELDS = (
+    "id",
+    "status",
+    "source",
+    "micro_grid_id",
+    "community_grid_id",
+    "large_grid_id",
+    "district_grid_id",
+    "department_id",
+    "category_id",
+    "responsible_id",
+    "reported_at",
+    "handled_at",
+    "handling_deadline",
+)
+_EVENT_FIELDS = ("id", "case_id", "action", "from_status", "to_status", "at", "payload")
+
+
+def _local_date(value: datetime.datetime | None) -> datetime.date | None:
+    return timezone.localtime(value).date() if value else None
+
+
+def _calendar() -> WorkCalendar:
+    from cases.services import work_calendar
+
+    return work_calendar()
+
+
+def _department_in(payload: dict) -> int | None:
+    department = (payload or {}).get("department")
+    return department.get("id") if isinstance(department, dict) else None
+
+
+def derive(case: dict, events: list[dict], calendar: WorkCalendar) -> tuple[CaseFact, list[EventFact]]:
+    """The fact row and the counted events of one case (`case`: _CASE_FIELDS; `events` in id order)."""
+    slices = {
+        "micro_grid_id": case["micro_grid_id"],
+        "community_grid_id": case["community_grid_id"],
+        "large_grid_id": case["large_grid_id"],
+        "district_grid_id": case["district_grid_id"],
+        "category_id": case["category_id"],
+        "source": case["source"],
+        "responsible_id": case["responsible_id"],
+    }
+    first: dict[str, datetime.datetime] = {}
+    overdue_marks: list[datetime.datetime] = []
+    counted: list[EventFact] = []
+    department = None  # the department that has the case, as the events go
+    last_department = None
+    clock_start = None  # the start of the handling round in progress
+    suspended_since = None
+    suspensions: list[tuple[datetime.datetime, datetime.datetime]] = []
+    handling_hours = None
+
+    def count(kind: str, event: dict, dept: int | None) -> None:
+        counted.append(
+            EventFact(
+                event_id=event["id"],
+                case_id=case["id"],
+                kind=kind,
+                on=_local_date(event["at"]),
+                at=event["at"],
+                department_id=dept,
+                **slices,
+            )
+        )
+
+    for event in events:
+        action, to, at = event["action"], event["to_status"], event["at"]
+        if action == "dispatch" and _department_in(event["payload"]):
+            department = last_department = _department_in(event["payload"])
+        if to == Status.FILED and action == "file":
+            first.setdefault("filed", at)
+        if to == Status.DISPATCHED and event["from_status"] in _DISPATCH_FROM:
+            first.setdefault("dispatched", at)
+            clock_start = at
+            count(EventFact.Kind.DISPATCH, event, department)
+        if action == "send_back":
+            count(EventFact.Kind.SEND_BACK, event, _department_in(event["payload"]) or department)
+            department = None
+        if action == "refuse":
+            department = None
+        if action == "approve_extension":
+            first.setdefault("extended", at)
+            count(EventFact.Kind.EXTENSION, event, department)
+        if to == Status.SUSPENDED and event["from_status"] != Status.SUSPENDED:
+            first.setdefault("suspended", at)
+            suspended_since = at
+        if event["from_status"] == Status.SUSPENDED and to != Status.SUSPENDED and suspended_since:
+            suspensions.append((suspended_since, at))
+            suspended_since = None
+        if to == Status.HANDLED and "handled" not in first:
+            first["handled"] = at
+            if clock_start is not None:
+                hours = calendar.working_hours_between(clock_start, at, suspensions)
+                handling_hours = Decimal(str(round(hours, 4)))
+        if action == "check_fail":
+            first.setdefault("reworked", at)
+            count(EventFact.Kind.REWORK, event, department)
+        if to == CLOSED:
+            first.setdefault("closed", at)
+        if to in OUT or action == "merge":
+            first.setdefault("cancelled", at)
+        if action == "sla_overdue":
+            overdue_marks.append(at)
+
+    status, deadline, handled = case["status"], case["handling_deadline"], case["handled_at"]
+    late = list(overdue_marks)
+    if deadline is not None:
+        running = status == Status.DISPATCHED  # late from the deadline on, unless handled before it
+        parked_late = status == Status.SUSPENDED and suspended_since is not None and suspended_since > deadline
+        handled_late = handled is not None and handled > deadline and status not in OUT
+        if running or parked_late or handled_late:
+            late.append(deadline)
+    fact = CaseFact(
+        case_id=case["id"],
+        last_event_id=events[-1]["id"] if events else 0,
+        department_id=case["department_id"] or last_department,
+        reported_on=_local_date(case["reported_at"]),
+        reported_at=case["reported_at"],
+        filed_on=_local_date(first.get("filed")),
+        filed_at=first.get("filed"),
+        dispatched_at=first.get("dispatched"),
+        handled_at=first.get("handled"),
+        reworked_at=first.get("reworked"),
+        extended_at=first.get("extended"),
+        suspended_at=first.get("suspended"),
+        closed_at=first.get("closed"),
+        cancelled_at=first.get("cancelled"),
+        late_at=min(late) if late else None,
+        handling_hours=handling_hours,
+        is_open=status not in TERMINAL,
+        **slices,
+    )
+    return fact, counted
+
+
+_UPDATE_FIELDS = [
+    f.name for f in CaseFact._meta.concrete_fields if f.name != "case" and not f.primary_key
+]  # every column but the key
+
+
+def facts_rebuild_cases(case_ids: Iterable[int], *, calendar: WorkCalendar | None = None) -> int:
+    """Derive the rows of these cases again (in chunks). Returns how many cases."""
+    ids = sorted(set(case_ids))
+    calendar = calendar or _calendar()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        cases = {row["id"]: row for row in Case.objects.filter(pk__in=chunk).values(*_CASE_FIELDS)}
+        events: dict[int, list[dict]] = defaultdict(list)
+        for row in CaseEvent.objects.filter(case_id__in=chunk).order_by("id").values(*_EVENT_FIELDS):
+            events[row["case_id"]].append(row)
+        facts, counted = [], []
+        for case_id, case in cases.items():
+            fact, rows = derive(case, events[case_id], calendar)
+            facts.append(fact)
+            counted.extend(rows)
+        with transaction.atomic():
+            EventFact.objects.filter(case_id__in=chunk).delete()
+            CaseFact.objects.bulk_create(
+                facts, update_conflicts=True, unique_fields=["case"], update_fields=_UPDATE_FIELDS
+            )
+            EventFact.objects.bulk_create(counted, ignore_conflicts=True)
+    return len(ids)
+
+
+def facts_refresh(*, force: bool = False) -> int:
+    """Bring the facts up to date with the events written since the last refresh.
+
+    Cheap when nothing happened (one indexed MAX); `force` looks back MARGIN ids even
+    then (the periodic task). Returns the number of cases derived again.
+    """
+    top = CaseEvent.objects.aggregate(top=Max("id"))["top"] or 0
+    state = RollupState.objects.filter(pk=1).first()
+    seen = state.last_event_id if state else 0
+    if state is not None and top <= seen and not force:
+        return 0
+    latest: dict[int, int] = {}
+    for case_id, event_id in CaseEvent.objects.filter(id__gt=max(seen - MARGIN, 0)).values_list("case_id", "id"):
+        latest[case_id] = max(latest.get(case_id, 0), event_id)
+    known = dict(CaseFact.objects.filter(case_id__in=list(latest)).values_list("case_id", "last_event_id"))
+    stale = [case_id for case_id, event_id in latest.items() if known.get(case_id) != event_id]
+    count = facts_rebuild_cases(stale) if stale else 0
+    RollupState.objects.update_or_create(pk=1, defaults={"last_event_id": max(top, seen)})
+    return count
+
+
+def facts_rebuild_all() -> int:
+    """Derive every case's rows from scratch (after an import, or to check the rollup)."""
+    with transaction.atomic():
+        EventFact.objects.all().delete()
+        CaseFact.objects.all().delete()
+        top = CaseEvent.objects.aggregate(top=Max("id"))["top"] or 0
+        count = facts_rebuild_cases(Case.objects.values_list("id", flat=True))
+        RollupState.objects.update_or_create(pk=1, defaults={"last_event_id": top})
+    return count

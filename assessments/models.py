@@ -1,0 +1,196 @@
+"""The assessment rollup: one fact row per case and one per counted event, derived
+from the cases' append-only CaseEvent history (assessments.facts keeps them in step).
+
+Nothing here is a source of truth: `manage.py assessments_rebuild` can throw the
+rows away and derive them again. They exist so that every figure is one indexed
+aggregate over narrow rows, however many millions of cases a city has.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+DEFAULT_WEIGHTS = {
+    # DESIGN.md §4: handling rate × 30 + on-time × 20 + (1 − rework) × 20 + (1 − overdue) × 20 + (1 − extension) × 10
+    "handling": 30,
+    "on_time": 20,
+    "rework": 20,
+    "overdue": 20,
+    "extension": 10,
+}
+
+
+class CaseFact(models.Model):
+    """What happened to one case and when, in the columns the figures count on.
+
+    `*_on` are local dates (Asia/Shanghai) for the period cohorts; `*_at` are the
+    moments, compared with a period's cut-off ("by the end of the period, or now").
+    """
+
+    case = models.OneToOneField("cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="fact")
+    last_event_id = models.BigIntegerField(default=0)
+    micro_grid = models.ForeignKey("grids.Grid", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                                   db_constraint=False)  # fmt: skip
+    community_grid = models.ForeignKey("grids.Grid", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                                       db_constraint=False)  # fmt: skip
+    large_grid = models.ForeignKey("grids.Grid", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                                   db_constraint=False)  # fmt: skip
+    district_grid = models.ForeignKey("grids.Grid", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                                      db_constraint=False)  # fmt: skip
+    # The department that has (or last had) the case.
+    department = models.ForeignKey("cases.Department", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                                   db_constraint=False)  # fmt: skip
+    category = models.ForeignKey("cases.Category", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                                 db_constraint=False)  # fmt: skip
+    source = models.CharField(max_length=20)
+    responsible = models.ForeignKey("grids.Person", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                                    db_constraint=False)  # fmt: skip
+
+    reported_on = models.DateField()
+    reported_at = models.DateTimeField()
+    filed_on = models.DateField(null=True)
+    filed_at = models.DateTimeField(null=True)
+    dispatched_at = models.DateTimeField(null=True)  # first dispatch to a department
+    handled_at = models.DateTimeField(null=True)  # first report as handled
+    reworked_at = models.DateTimeField(null=True)  # first failed check (返工)
+    extended_at = models.DateTimeField(null=True)  # first approved extension
+    suspended_at = models.DateTimeField(null=True)  # first suspension (挂账)
+    closed_at = models.DateTimeField(null=True)
+    cancelled_at = models.DateTimeField(null=True)  # cancelled (作废) or merged into another case
+    # When the case became late: its handling deadline passed before it was handled
+    # (in any round); null while it is on time.
+    late_at = models.DateTimeField(null=True)
+    # Working hours from dispatch to the first "handled", suspended time excluded.
+    handling_hours = models.DecimalField(max_digits=12, decimal_places=4, null=True)
+    # Where the case stands now, for the "overdue now" card.
+    is_open = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["filed_on"], name="fact_filed_on"),
+            models.Index(fields=["reported_on"], name="fact_reported_on"),
+            models.Index(fields=["community_grid", "filed_on"], name="fact_community_filed"),
+            models.Index(fields=["department", "filed_on"], name="fact_department_filed"),
+            models.Index(fields=["is_open", "late_at"], name="fact_open_late"),
+        ]
+
+    def __str__(self) -> str:
+        return f"fact {self.case_id}"
+
+
+class EventFact(models.Model):
+    """One counted event (dispatch, send-back, approved extension, rework), with the
+    case's slices at that moment: these figures count events by the event's date."""
+
+    class Kind(models.TextChoices):
+        DISPATCH = "dispatch", _("Dispatch")
+        SEND_BACK = "send_back", _("Send-back")
+        EXTENSION = "extension", _("Extension")
+        REWORK = "rework", _("Rework")
+
+    event = models.OneToOneField("cases.CaseEvent", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    on = models.DateField()
+    at = models.DateTimeField()
+    micro_grid = models.ForeignKey("grids.Grid", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                                   db_constraint=False)  # fmt: skip
+    community_grid = models.ForeignKey("grids.Grid", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                                       db_constraint=False)  # fmt: skip
+    large_grid = models.ForeignKey("grids.Grid", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                                   db_constraint=False)  # fmt: skip
+    district_grid = models.ForeignKey("grids.Grid", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                                      db_constraint=False)  # fmt: skip
+    # The department the event concerns: dispatched to, sent back by, extended for.
+    department = models.ForeignKey("cases.Department", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                                   db_constraint=False)  # fmt: skip
+    category = models.ForeignKey("cases.Category", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                                 db_constraint=False)  # fmt: skip
+    source = models.CharField(max_length=20)
+    responsible = models.ForeignKey("grids.Person", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                                    db_constraint=False)  # fmt: skip
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "on"], name="eventfact_kind_on")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.case_id} {self.on}"
+
+
+class RollupState(models.Model):
+    """The highest CaseEvent id folded into the facts (a single row, pk=1)."""
+
+    last_event_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"rollup up to event {self.last_event_id}"
+
+
+class AssessmentSettings(models.Model):
+    """The city's assessment rules (a single row): composite-score weights and the
+    minimum number of cases a unit needs to be ranked."""
+
+    weight_handling = models.PositiveSmallIntegerField(_("weight: handling rate"), default=DEFAULT_WEIGHTS["handling"])
+    weight_on_time = models.PositiveSmallIntegerField(_("weight: on-time rate"), default=DEFAULT_WEIGHTS["on_time"])
+    weight_rework = models.PositiveSmallIntegerField(_("weight: 1 − rework rate"), default=DEFAULT_WEIGHTS["rework"])
+    weight_overdue = models.PositiveSmallIntegerField(_("weight: 1 − overdue rate"), default=DEFAULT_WEIGHTS["overdue"])
+    weight_extension = models.PositiveSmallIntegerField(
+        _("weight: 1 − extension rate"), default=DEFAULT_WEIGHTS["extension"]
+    )
+    min_cases = models.PositiveIntegerField(
+        _("minimum cases to be ranked"),
+        default=5,
+        validators=[MinValueValidator(0), MaxValueValidator(1_000_000)],
+        help_text=_("Units with fewer filed cases in the period are listed but not ranked."),
+    )
+
+    class Meta:
+        verbose_name = _("assessment settings")
+        verbose_name_plural = _("assessment settings")
+
+    def __str__(self) -> str:
+        return str(_("Assessment settings"))
+
+    @property
+    def weights(self) -> dict[str, Decimal]:
+        return {
+            "handling": Decimal(self.weight_handling),
+            "on_time": Decimal(self.weight_on_time),
+            "rework": Decimal(self.weight_rework),
+            "overdue": Decimal(self.weight_overdue),
+            "extension": Decimal(self.weight_extension),
+        }
+
+
+class BulletinJob(models.Model):
+    """One request for a bulletin PDF, made by a Celery task that reports its progress here."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Being made")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.CASCADE, related_name="+"
+    )
+    params = models.JSONField(_("period and scope"), default=dict)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    pdf = models.FileField(_("PDF"), upload_to="bulletins/", blank=True)
+    filename = models.CharField(_("file name"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulletin PDF")
+        verbose_name_plural = _("bulletin PDFs")
+
+    def __str__(self) -> str:
+        return self.filename or f"bulletin {self.pk}"

@@ -1,0 +1,156 @@
+"""Reading a period and a slice from query parameters, and who may see which slice.
+
+Pages, exports and the API all parse their filters here, so the same URL means
+the same figures everywhere. Bad input gives a clear message per parameter.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.roles import Role, user_roles
+from assessments.selectors import PERIOD_KINDS, PERIOD_LABELS, Period, Slice
+from cases.models import Category, Department, Source
+from cases.transitions import CENTRE
+from grids.models import Grid, Person
+
+# Roles that see every grid and department (the command centre, inspectors, leaders).
+SEES_ALL = CENTRE | {Role.INSPECTOR, Role.SUPERVISOR}
+MAX_DAYS = 3 * 366 + 1
+
+
+class AssessmentNotPermitted(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a user may see: everything (grids is None and departments is None), the subtrees of
+    some grids, or some departments."""
+
+    grids: list[Grid] | None
+    departments: list[Department] | None
+
+    @property
+    def everything(self) -> bool:
+        return self.grids is None and self.departments is None
+
+    def allows_grid(self, grid: Grid) -> bool:
+        if self.grids is None:
+            return self.departments is None
+        chain, node = set(), grid
+        while node is not None:
+            chain.add(node.pk)
+            node = node.parent
+        return any(top.pk in chain for top in self.grids)
+
+
+def scope_for(user) -> Scope:
+    """Leaders and the centre see all; a grid chief their grids' subtrees; a department its own figures."""
+    if getattr(user, "is_staff", False):
+        return Scope(None, None)
+    roles = set(user_roles(user))
+    if roles & SEES_ALL:
+        return Scope(None, None)
+    if Role.GRID_CHIEF in roles:
+        grids = list(Grid.objects.filter(chief__user=user).defer("boundary").order_by("level", "code"))
+        if grids:
+            # the highest-level grids first: district, large, community, micro
+            order = {"district": 0, "large": 1, "community": 2, "micro": 3}
+            return Scope(sorted(grids, key=lambda g: (order[g.level], g.code)), None)
+    if Role.DEPARTMENT_HANDLER in roles:
+        departments = list(user.departments.order_by("code"))
+        if departments:
+            return Scope(None, departments)
+    raise AssessmentNotPermitted(_("Assessments are for leaders, the command centre, grid chiefs and departments."))
+
+
+class FilterForm(forms.Form):
+    period = forms.ChoiceField(
+        label=gettext_lazy("Period"), choices=[(k, PERIOD_LABELS[k]) for k in PERIOD_KINDS], required=False
+    )
+    day = forms.DateField(label=gettext_lazy("Any day in the period"), required=False)
+    start = forms.DateField(label=gettext_lazy("From"), required=False)
+    end = forms.DateField(label=gettext_lazy("To"), required=False)
+    grid = forms.ModelChoiceField(queryset=Grid.objects.defer("boundary"), required=False, label=gettext_lazy("Grid"))
+    department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False,
+                                        label=gettext_lazy("Department"))  # fmt: skip
+    chief = forms.ModelChoiceField(queryset=Person.objects.all(), required=False, label=gettext_lazy("Chief"))
+    category = forms.ModelChoiceField(queryset=Category.objects.all(), required=False,
+                                      label=gettext_lazy("Category"))  # fmt: skip
+    source = forms.ChoiceField(choices=[("", "—"), *Source.choices], required=False, label=gettext_lazy("Source"))
+
+    def __init__(self, data, *, scope: Scope, default_kind: str = "month", now: datetime.datetime | None = None):
+        super().__init__(data)
+        self.scope = scope
+        self.default_kind = default_kind
+        self.now = now or timezone.now()
+        self.fields["department"].queryset = (
+            Department.objects.filter(pk__in=[d.pk for d in scope.departments])
+            if scope.departments is not None
+            else Department.objects.all()
+        )
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("period") or self.default_kind
+        today = timezone.localdate(self.now)
+        if kind == "custom":
+            start, end = data.get("start"), data.get("end")
+            if not start or not end:
+                raise forms.ValidationError(_("A custom range needs both a start and an end date."))
+            if end < start:
+                raise forms.ValidationError(_("The end date is before the start date."))
+            if (end - start).days + 1 > MAX_DAYS:
+                raise forms.ValidationError(_("A custom range can cover at most three years."))
+            period = Period.custom(start, end)
+        else:
+            anchor = data.get("day") or data.get("start") or today
+            period = Period.containing(kind, anchor)
+        grid = data.get("grid")
+        if grid is not None and not self.scope.allows_grid(grid):
+            self.add_error("grid", _("This grid is outside your area."))
+        if grid is None and self.scope.grids:
+            grid = self.scope.grids[0]
+        department = data.get("department")
+        if department is None and self.scope.departments:
+            department = self.scope.departments[0]
+        data["period_obj"] = period
+        data["slice"] = Slice(
+            grid=grid,
+            department=department,
+            chief=data.get("chief"),
+            category=data.get("category"),
+            source=data.get("source") or None,
+        )
+        return data
+
+
+def parse(query, *, user, default_kind: str = "month", now: datetime.datetime | None = None):
+    """(period, slice, scope) from query parameters, or raise forms.ValidationError / AssessmentNotPermitted."""
+    scope = scope_for(user)
+    form = FilterForm(query, scope=scope, default_kind=default_kind, now=now)
+    if not form.is_valid():
+        raise FilterError(form)
+    return form.cleaned_data["period_obj"], form.cleaned_data["slice"], scope, form
+
+
+class FilterError(Exception):
+    def __init__(self, form: FilterForm):
+        super().__init__("invalid filters")
+        self.form = form
+
+    @property
+    def fields(self) -> dict[str, list[str]]:
+        return {name: [str(e) for e in errors] for name, errors in self.form.errors.items()}
+
+    @property
+    def message(self) -> str:
+        return "; ".join(f"{name}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
+                         for name, errors in self.fields.items())  # fmt: skip

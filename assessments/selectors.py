@@ -1,0 +1,624 @@
+"""Every assessment figure, computed in one place (DESIGN.md §4).
+
+Pages, the API, the CSV/Excel exports and the bulletin all read from here, so
+their numbers cannot disagree. Each figure is defined once below as a filter on
+the rollup rows (assessments.models): the same filter counts it, and lists the
+cases behind it (`metric_cases`).
+
+Cohorts (Asia/Shanghai dates):
+- reports: cases reported in the period; filing rate: of those, filed by the cut-off.
+- everything else about cases: the cases filed (立案) in the period, and what had
+  happened to them by the cut-off: the end of the period, or now for a period not
+  over yet. Cancelled or merged cases (by the cut-off) leave every rate.
+- dispatches, send-backs, extensions, reworks as events: counted by the event's date.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from assessments.facts import facts_refresh
+from assessments.models import AssessmentSettings, CaseFact, EventFact
+from cases.models import Case, Category, Department, Source
+from grids.models import Grid, Level, Person
+
+# ---- periods -----------------------------------------------------------------
+
+PERIOD_KINDS = ("day", "week", "month", "quarter", "year", "custom")
+PERIOD_LABELS = {
+    "day": _("Day"),
+    "week": _("Week"),
+    "month": _("Month"),
+    "quarter": _("Quarter"),
+    "year": _("Year"),
+    "custom": _("Custom range"),
+}
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def _year_earlier(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def local_midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
+
+
+@dataclass(frozen=True)
+class Period:
+    """A range of local days, both ends included."""
+
+    kind: str
+    start: datetime.date
+    end: datetime.date
+
+    @classmethod
+    def containing(cls, kind: str, day: datetime.date) -> Period:
+        if kind == "day":
+            return cls(kind, day, day)
+        if kind == "week":
+            start = day - datetime.timedelta(days=day.weekday())
+            return cls(kind, start, start + datetime.timedelta(days=6))
+        if kind == "month":
+            start = day.replace(day=1)
+        elif kind == "quarter":
+            start = datetime.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+        elif kind == "year":
+            return cls(kind, datetime.date(day.year, 1, 1), datetime.date(day.year, 12, 31))
+        else:
+            raise ValueError(f"unknown period kind {kind!r}")
+        months = 1 if kind == "month" else 3
+        return cls(kind, start, _add_months(start, months) - datetime.timedelta(days=1))
+
+    @classmethod
+    def custom(cls, start: datetime.date, end: datetime.date) -> Period:
+        if end < start:
+            raise ValueError("the period ends before it starts")
+        return cls("custom", start, end)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period just before (环比): the previous day, week, month, quarter, year, or as many days."""
+        if self.kind == "custom":
+            end = self.start - datetime.timedelta(days=1)
+            return Period("custom", end - datetime.timedelta(days=self.days - 1), end)
+        return Period.containing(self.kind, self.start - datetime.timedelta(days=1))
+
+    def year_earlier(self) -> Period:
+        """The same period a year earlier (同比)."""
+        if self.kind in ("custom", "day"):
+            return Period(self.kind, _year_earlier(self.start), _year_earlier(self.end))
+        if self.kind == "week":  # the same ISO week number a year earlier
+            year, week, _day = self.start.isocalendar()
+            try:
+                start = datetime.date.fromisocalendar(year - 1, week, 1)
+            except ValueError:
+                start = datetime.date.fromisocalendar(year - 1, 52, 1)
+            return Period.containing("week", start)
+        return Period.containing(self.kind, _year_earlier(self.start))
+
+    def months(self) -> list[Period]:
+        """The calendar months the period touches, clipped to it (the monthly trend)."""
+        months, start = [], self.start.replace(day=1)
+        while start <= self.end:
+            month = Period.containing("month", start)
+            months.append(Period("month", max(month.start, self.start), min(month.end, self.end)))
+            start = _add_months(start, 1)
+        return months
+
+    def cut(self, now: datetime.datetime | None = None) -> datetime.datetime:
+        """What counts as "by now" for this period: the end of its last day, or now if earlier."""
+        end = local_midnight(self.end + datetime.timedelta(days=1))
+        return min(end, now or timezone.now())
+
+    def is_current(self, now: datetime.datetime | None = None) -> bool:
+        return self.cut(now) < local_midnight(self.end + datetime.timedelta(days=1))
+
+    @property
+    def label(self) -> str:
+        if self.kind == "day":
+            return f"{self.start:%Y-%m-%d}"
+        if self.kind == "month":
+            return f"{self.start:%Y-%m}"
+        if self.kind == "quarter":
+            return f"{self.start.year} Q{(self.start.month - 1) // 3 + 1}"
+        if self.kind == "year":
+            return f"{self.start.year}"
+        return f"{self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
+
+    def as_params(self) -> dict[str, str]:
+        return {"period": self.kind, "start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+# ---- slices --------------------------------------------------------------------
+
+GRID_FIELD = {
+    Level.DISTRICT: "district_grid_id",
+    Level.LARGE: "large_grid_id",
+    Level.COMMUNITY: "community_grid_id",
+    Level.MICRO: "micro_grid_id",
+}
+CHILD_LEVEL = {Level.DISTRICT: Level.LARGE, Level.LARGE: Level.COMMUNITY, Level.COMMUNITY: Level.MICRO}
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Which cases: a grid with its whole subtree, a department, a responsible chief, a
+    category (or a major category), a source; any combination, all optional."""
+
+    grid: Grid | None = None
+    department: Department | None = None
+    chief: Person | None = None
+    category: Category | None = None
+    major_id: int | None = None
+    source: str | None = None
+
+    def q(self) -> Q:
+        """The filter on CaseFact or EventFact (they share these columns)."""
+        q = Q()
+        if self.grid is not None:
+            q &= Q(**{GRID_FIELD[self.grid.level]: self.grid.pk})
+        if self.department is not None:
+            q &= Q(department_id=self.department.pk)
+        if self.chief is not None:
+            q &= Q(responsible_id=self.chief.pk)
+        if self.category is not None:
+            q &= Q(category_id=self.category.pk)
+        if self.major_id is not None:
+            q &= Q(category_id__in=Category.objects.filter(major_id=self.major_id).values("pk"))
+        if self.source:
+            q &= Q(source=self.source)
+        return q
+
+    def as_params(self) -> dict[str, str]:
+        params = {}
+        if self.grid is not None:
+            params["grid"] = str(self.grid.pk)
+        if self.department is not None:
+            params["department"] = str(self.department.pk)
+        if self.chief is not None:
+            params["chief"] = str(self.chief.pk)
+        if self.category is not None:
+            params["category"] = str(self.category.pk)
+        if self.major_id is not None:
+            params["major"] = str(self.major_id)
+        if self.source:
+            params["source"] = self.source
+        return params
+
+
+ALL = Slice()  # the whole city
+
+
+# ---- the figures, each defined once ------------------------------------------
+
+
+def _by(field_name: str, cut: datetime.datetime) -> Q:
+    """It had happened by the cut-off."""
+    return Q(**{f"{field_name}__lt": cut})
+
+
+def _not_by(field_name: str, cut: datetime.datetime) -> Q:
+    return Q(**{f"{field_name}__isnull": True}) | Q(**{f"{field_name}__gte": cut})
+
+
+@dataclass(frozen=True)
+class Count_:
+    """A count of rollup rows: case facts or event facts."""
+
+    name: str
+    label: str
+    table: str  # "case" or "event"
+    where: Callable[[Period, datetime.datetime], Q]
+
+
+def _cohort(p: Period, cut: datetime.datetime) -> Q:
+    # A cancelled (作废) or merged case was never a case to assess: it leaves every period,
+    # even when it was cancelled after the period ended.
+    return Q(filed_on__gte=p.start, filed_on__lte=p.end, filed_at__lt=cut, cancelled_at__isnull=True)
+
+
+def _reported(p: Period, cut: datetime.datetime) -> Q:
+    return Q(reported_on__gte=p.start, reported_on__lte=p.end, reported_at__lt=cut)
+
+
+def _event(kind: str) -> Callable[[Period, datetime.datetime], Q]:
+    return lambda p, cut: Q(kind=kind, on__gte=p.start, on__lte=p.end, at__lt=cut)
+
+
+COUNTS: dict[str, Count_] = {
+    c.name: c
+    for c in [
+        Count_("reports", _("Reports"), "case", _reported),
+        Count_("reports_filed", _("Reports filed"), "case", lambda p, c: _reported(p, c) & _by("filed_at", c)),
+        Count_("filed", _("Filed"), "case", lambda p, c: Q(filed_on__gte=p.start, filed_on__lte=p.end, filed_at__lt=c)),
+        Count_("cancelled", _("Cancelled or merged"), "case",
+               lambda p, c: Q(filed_on__gte=p.start, filed_on__lte=p.end, filed_at__lt=c, cancelled_at__isnull=False)),
+        Count_("assessed", _("Filed, not cancelled"), "case", _cohort),
+        Count_("closed", _("Closed"), "case", lambda p, c: _cohort(p, c) & _by("closed_at", c)),
+        Count_("on_time_base", _("Filed, not cancelled or suspended"), "case",
+               lambda p, c: _cohort(p, c) & _not_by("suspended_at", c)),
+        Count_("closed_on_time", _("Closed on time"), "case",
+               lambda p, c: _cohort(p, c) & _not_by("suspended_at", c) & _by("closed_at", c) & _not_by("late_at", c)),
+        Count_("overdue", _("Overdue"), "case", lambda p, c: _cohort(p, c) & _by("late_at", c)),
+        Count_("dispatched", _("Dispatched"), "case", lambda p, c: _cohort(p, c) & _by("dispatched_at", c)),
+        Count_("handled", _("Handled"), "case", lambda p, c: _cohort(p, c) & _by("handled_at", c)),
+        Count_("reworked", _("Reworked"), "case", lambda p, c: _cohort(p, c) & _by("reworked_at", c)),
+        Count_("extended", _("Extended"), "case", lambda p, c: _cohort(p, c) & _by("extended_at", c)),
+        Count_("suspended", _("Suspended"), "case", lambda p, c: _cohort(p, c) & _by("suspended_at", c)),
+        Count_("dispatches", _("Dispatches"), "event", _event(EventFact.Kind.DISPATCH)),
+        Count_("send_backs", _("Send-backs"), "event", _event(EventFact.Kind.SEND_BACK)),
+        Count_("extensions", _("Extensions approved"), "event", _event(EventFact.Kind.EXTENSION)),
+        Count_("reworks", _("Reworks"), "event", _event(EventFact.Kind.REWORK)),
+    ]
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Rate:
+    name: str
+    label: str
+    numerator: str
+    denominator: str
+    subtract: str | None = None  # numerator is `numerator − subtract` (dispatch accuracy)
+
+
+RATES: dict[str, Rate] = {
+    r.name: r
+    for r in [
+        Rate("filing_rate", _("Filing rate"), "reports_filed", "reports"),
+        Rate("closure_rate", _("Closure rate"), "closed", "assessed"),
+        Rate("on_time_rate", _("On-time closure rate"), "closed_on_time", "on_time_base"),
+        Rate("overdue_rate", _("Overdue rate"), "overdue", "assessed"),
+        Rate("handling_rate", _("Handling rate"), "handled", "dispatched"),
+        Rate("rework_rate", _("Rework rate"), "reworked", "handled"),
+        Rate("extension_rate", _("Extension rate"), "extended", "dispatched"),
+        Rate("dispatch_accuracy", _("Dispatch accuracy"), "dispatches", "dispatches", subtract="send_backs"),
+    ]
+}
+
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Ratio:
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> Decimal | None:
+        """The rate as a fraction (exact); None when there is nothing to divide by."""
+        return Decimal(self.numerator) / Decimal(self.denominator) if self.denominator else None
+
+    @property
+    def percent(self) -> Decimal | None:
+        """In per cent, two decimals, half up: 17,676 / 18,294 → 96.62."""
+        value = self.value
+        return None if value is None else (value * HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def grade(score: Decimal | None) -> str:
+    """A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, E below (DESIGN.md §4)."""
+    if score is None:
+        return ""
+    for letter, floor in (("A", 90), ("B", 75), ("C", 60), ("D", 40)):
+        if score >= floor:
+            return letter
+    return "E"
+
+
+@dataclass
+class Figures:
+    """The counts of one slice and period, and everything computed from them."""
+
+    period: Period
+    cut: datetime.datetime
+    counts: dict[str, int]
+    handling_hours_sum: Decimal = Decimal(0)
+    weights: dict[str, Decimal] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> int:
+        return self.counts[name]
+
+    def ratio(self, name: str) -> Ratio:
+        rate = RATES[name]
+        numerator = self.counts[rate.numerator] - (self.counts[rate.subtract] if rate.subtract else 0)
+        return Ratio(numerator, self.counts[rate.denominator])
+
+    def percent(self, name: str) -> Decimal | None:
+        return self.ratio(name).percent
+
+    @property
+    def mean_handling_hours(self) -> Decimal | None:
+        """Mean working hours from dispatch to handled, over the cases handled by the cut-off."""
+        handled = self.counts["handled"]
+        return (self.handling_hours_sum / handled).quantize(CENT, rounding=ROUND_HALF_UP) if handled else None
+
+    @property
+    def score(self) -> Decimal | None:
+        """综合指标值, 0–100: the weighted mean of the handling rate, the on-time rate, and one
+        minus the rework, overdue and extension rates. A rate with nothing to divide by counts
+        as 0 (so a unit with nothing handled scores nothing for handling and loses nothing for
+        rework). None for a unit without assessed cases."""
+        if not self.counts["assessed"] or not self.weights:
+            return None
+
+        def rate(name: str) -> Decimal:
+            return self.ratio(name).value or Decimal(0)
+
+        parts = {
+            "handling": rate("handling_rate"),
+            "on_time": rate("on_time_rate"),
+            "rework": 1 - rate("rework_rate"),
+            "overdue": 1 - rate("overdue_rate"),
+            "extension": 1 - rate("extension_rate"),
+        }
+        total = sum(self.weights.values())
+        if not total:
+            return None
+        score = sum(self.weights[k] * parts[k] for k in parts) / total * HUNDRED
+        return score.quantize(CENT, rounding=ROUND_HALF_UP)
+
+    @property
+    def grade(self) -> str:
+        return grade(self.score)
+
+
+def assessment_settings() -> AssessmentSettings:
+    return AssessmentSettings.objects.filter(pk=1).first() or AssessmentSettings(pk=1)
+
+
+def _aggregates(table: str, period: Period, cut: datetime.datetime) -> dict:
+    aggs = {name: Count("pk", filter=c.where(period, cut)) for name, c in COUNTS.items() if c.table == table}
+    if table == "case":
+        aggs["hours"] = Sum("handling_hours", filter=COUNTS["handled"].where(period, cut))
+    return aggs
+
+
+def _touching(table: str, period: Period) -> Q:
+    """The rows any figure of the period could count (keeps the scan on the date indexes)."""
+    if table == "case":
+        return Q(filed_on__gte=period.start, filed_on__lte=period.end) | Q(
+            reported_on__gte=period.start, reported_on__lte=period.end
+        )
+    return Q(on__gte=period.start, on__lte=period.end)
+
+
+def _grouped(period: Period, where: Q, group: str | None, now: datetime.datetime | None) -> dict[object, Figures]:
+    cut = period.cut(now)
+    weights = assessment_settings().weights
+    results: dict[object, Figures] = {}
+    for table, model in (("case", CaseFact), ("event", EventFact)):
+        rows = model.objects.filter(where & _touching(table, period))
+        rows = rows.values(group).order_by() if group else rows
+        aggs = _aggregates(table, period, cut)
+        out = list(rows.annotate(**aggs)) if group else [rows.aggregate(**aggs)]
+        for row in out:
+            key = row.get(group) if group else None
+            figures = results.get(key)
+            if figures is None:
+                figures = results[key] = Figures(period, cut, dict.fromkeys(COUNTS, 0), weights=weights)
+            for name in aggs:
+                if name == "hours":
+                    figures.handling_hours_sum = row[name] or Decimal(0)
+                else:
+                    figures.counts[name] = row[name] or 0
+    return results
+
+
+def figures(
+    *, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None, refresh: bool = True
+) -> Figures:
+    """Every figure for one slice and period."""
+    if refresh:
+        facts_refresh()
+    results = _grouped(period, slice.q(), None, now)
+    return results[None]
+
+
+def figures_by(
+    *,
+    period: Period,
+    group: str,
+    slice: Slice = ALL,
+    now: datetime.datetime | None = None,
+    refresh: bool = True,
+) -> dict[object, Figures]:
+    """Figures per value of `group` (a fact column: community_grid_id, department_id, category_id, source …)."""
+    if refresh:
+        facts_refresh()
+    return _grouped(period, slice.q(), group, now)
+
+
+def empty_figures(period: Period, now: datetime.datetime | None = None) -> Figures:
+    return Figures(period, period.cut(now), dict.fromkeys(COUNTS, 0), weights=assessment_settings().weights)
+
+
+# ---- comparisons, cards, trend ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    current: Figures
+    previous: Figures  # 环比
+    year_earlier: Figures  # 同比
+
+
+def comparison(*, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None) -> Comparison:
+    facts_refresh()
+    return Comparison(
+        figures(period=period, slice=slice, now=now, refresh=False),
+        figures(period=period.previous(), slice=slice, now=now, refresh=False),
+        figures(period=period.year_earlier(), slice=slice, now=now, refresh=False),
+    )
+
+
+def overdue_now(*, slice: Slice = ALL, now: datetime.datetime | None = None, refresh: bool = True) -> int:
+    """Open cases past their handling deadline right now (any filing date)."""
+    if refresh:
+        facts_refresh()
+    now = now or timezone.now()
+    return CaseFact.objects.filter(slice.q(), is_open=True, late_at__lt=now).count()
+
+
+def overdue_now_cases(*, slice: Slice = ALL, now: datetime.datetime | None = None) -> QuerySet[Case]:
+    now = now or timezone.now()
+    ids = CaseFact.objects.filter(slice.q(), is_open=True, late_at__lt=now).values("case_id")
+    return Case.objects.filter(pk__in=ids).select_related("category", "department", "micro_grid")
+
+
+def trend(*, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None) -> list[Figures]:
+    """The figures of each month of `period` (each month with its own cut-off)."""
+    facts_refresh()
+    return [figures(period=month, slice=slice, now=now, refresh=False) for month in period.months()]
+
+
+# ---- rankings ----------------------------------------------------------------
+
+
+@dataclass
+class RankedUnit:
+    unit: object  # a Grid or a Department
+    figures: Figures
+    rank: int | None  # None: below the minimum case count, listed but not ranked
+
+    @property
+    def ranked(self) -> bool:
+        return self.rank is not None
+
+
+RANK_KEYS = ("score", "closure_rate")
+
+
+def _rank(units: list[tuple[object, Figures]], *, order: str, min_cases: int) -> list[RankedUnit]:
+    def key_value(figures: Figures) -> Decimal | None:
+        return figures.score if order == "score" else figures.percent("closure_rate")
+
+    eligible = [(u, f) for u, f in units if f["assessed"] >= min_cases and key_value(f) is not None]
+    others = [(u, f) for u, f in units if (u, f) not in eligible]
+    eligible.sort(key=lambda uf: (-key_value(uf[1]), uf[0].code))
+    ranked: list[RankedUnit] = []
+    previous_value, previous_rank = None, 0
+    for position, (unit, figures) in enumerate(eligible, start=1):
+        value = key_value(figures)
+        rank = previous_rank if value == previous_value else position  # ties share a rank: 1, 1, 3
+        ranked.append(RankedUnit(unit, figures, rank))
+        previous_value, previous_rank = value, rank
+    others.sort(key=lambda uf: (-uf[1]["assessed"], uf[0].code))
+    return ranked + [RankedUnit(unit, figures, None) for unit, figures in others]
+
+
+def grid_ranking(
+    *,
+    period: Period,
+    level: str,
+    within: Grid | None = None,
+    slice: Slice = ALL,
+    order: str = "score",
+    now: datetime.datetime | None = None,
+    min_cases: int | None = None,
+) -> list[RankedUnit]:
+    """All active grids of `level` (inside `within` if given), ranked; every unit is listed."""
+    grids = Grid.objects.filter(level=level).defer("boundary")
+    if within is not None:
+        if within.level == level:
+            grids = grids.filter(pk=within.pk)
+        else:
+            grids = grids.filter(**{GRID_FIELD_PATH[level][within.level]: within})
+    grids = list(grids.order_by("code"))
+    scope = slice if within is None or slice.grid is not None else dataclasses.replace(slice, grid=within)
+    by_grid = figures_by(period=period, group=GRID_FIELD[level], slice=scope, now=now)
+    min_cases = assessment_settings().min_cases if min_cases is None else min_cases
+    units = [(grid, by_grid.get(grid.pk) or empty_figures(period, now)) for grid in grids]
+    return _rank(units, order=order, min_cases=min_cases)
+
+
+# How to reach an ancestor of each level from a grid, in ORM lookups.
+GRID_FIELD_PATH = {
+    Level.LARGE: {Level.DISTRICT: "parent"},
+    Level.COMMUNITY: {Level.LARGE: "parent", Level.DISTRICT: "parent__parent"},
+    Level.MICRO: {Level.COMMUNITY: "parent", Level.LARGE: "parent__parent", Level.DISTRICT: "parent__parent__parent"},
+    Level.DISTRICT: {},
+}
+
+
+def department_ranking(
+    *,
+    period: Period,
+    slice: Slice = ALL,
+    departments: Iterable[Department] | None = None,
+    order: str = "score",
+    now: datetime.datetime | None = None,
+    min_cases: int | None = None,
+) -> list[RankedUnit]:
+    departments = list(departments if departments is not None else Department.objects.order_by("code"))
+    by_department = figures_by(period=period, group="department_id", slice=slice, now=now)
+    min_cases = assessment_settings().min_cases if min_cases is None else min_cases
+    units = [(d, by_department.get(d.pk) or empty_figures(period, now)) for d in departments]
+    return _rank(units, order=order, min_cases=min_cases)
+
+
+def breakdown(
+    *, period: Period, by: str, slice: Slice = ALL, now: datetime.datetime | None = None
+) -> list[tuple[str, Figures]]:
+    """Figures per category (major category) or per source, largest first."""
+    if by == "source":
+        results = figures_by(period=period, group="source", slice=slice, now=now)
+        labels = dict(Source.choices)
+        rows = [(str(labels.get(key, key)), f) for key, f in results.items() if key]
+    elif by == "category":
+        results = figures_by(period=period, group="category_id", slice=slice, now=now)
+        names = {
+            c.pk: c.major.name if c.major_id else c.name
+            for c in Category.objects.filter(pk__in=[k for k in results if k]).select_related("major")
+        }
+        merged: dict[str, Figures] = {}
+        for key, f in results.items():
+            if not key:
+                continue
+            name = names[key]
+            if name in merged:
+                for count in merged[name].counts:
+                    merged[name].counts[count] += f.counts[count]
+                merged[name].handling_hours_sum += f.handling_hours_sum
+            else:
+                merged[name] = Figures(f.period, f.cut, dict(f.counts), f.handling_hours_sum, f.weights)
+        rows = list(merged.items())
+    else:
+        raise ValueError(f"unknown breakdown {by!r}")
+    rows.sort(key=lambda item: (-item[1]["reports"], -item[1]["filed"], item[0]))
+    return rows
+
+
+# ---- the cases behind a figure ------------------------------------------------
+
+
+def metric_cases(
+    *, name: str, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None
+) -> QuerySet[Case]:
+    """The cases a count is made of (for a rate: use its numerator's or denominator's name)."""
+    facts_refresh()
+    count = COUNTS[name]
+    where = count.where(period, period.cut(now)) & slice.q()
+    model = CaseFact if count.table == "case" else EventFact
+    ids = model.objects.filter(where).values("case_id")
+    return Case.objects.filter(pk__in=ids).select_related("category", "department", "micro_grid")

@@ -1,0 +1,59 @@
+"""Writes of the assessments app: the bulletin PDF jobs (the rollup's upkeep is in facts.py)."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from assessments.bulletin import bulletin_data, bulletin_pdf
+from assessments.models import BulletinJob
+from assessments.selectors import Period, Slice
+from cases.models import Category, Department
+from grids.models import Grid, Person
+
+logger = logging.getLogger(__name__)
+
+
+def _slice(params: dict) -> Slice:
+    def get(model, key):
+        return model.objects.filter(pk=params[key]).first() if params.get(key) else None
+
+    return Slice(
+        grid=get(Grid, "grid"),
+        department=get(Department, "department"),
+        chief=get(Person, "chief"),
+        category=get(Category, "category"),
+        source=params.get("source") or None,
+    )
+
+
+def bulletin_job_run(*, job_id: int) -> str | None:
+    """Make the PDF of a waiting job. Claimed with a conditional UPDATE, so it runs once."""
+    if not BulletinJob.objects.filter(pk=job_id, status=BulletinJob.Status.PENDING).update(
+        status=BulletinJob.Status.RUNNING, progress=5
+    ):
+        return None
+    job = BulletinJob.objects.get(pk=job_id)
+
+    def progress(percent: int) -> None:
+        BulletinJob.objects.filter(pk=job_id).update(progress=percent)
+
+    try:
+        p = job.params
+        period = Period(p["period"], datetime.date.fromisoformat(p["start"]), datetime.date.fromisoformat(p["end"]))
+        data = bulletin_data(period=period, slice=_slice(p), progress=progress)
+        content = bulletin_pdf(data, progress=progress)
+        job.filename = f"bulletin-{period.start:%Y%m%d}-{period.end:%Y%m%d}.pdf"
+        job.pdf.save(f"bulletin-{job.pk}.pdf", ContentFile(content), save=False)
+        job.status, job.progress, job.finished_at = BulletinJob.Status.DONE, 100, timezone.now()
+        job.save(update_fields=["filename", "pdf", "status", "progress", "finished_at"])
+    except Exception as exc:  # the job says it failed instead of spinning forever
+        logger.exception("bulletin PDF %s failed", job_id)
+        BulletinJob.objects.filter(pk=job_id).update(
+            status=BulletinJob.Status.FAILED, error=str(exc)[:500], finished_at=timezone.now()
+        )
+        return BulletinJob.Status.FAILED
+    return job.status

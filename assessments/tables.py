@@ -1,0 +1,184 @@
+"""The tables the screens show and the exports write: built once from the selectors,
+rendered as HTML, CSV or Excel, so a download always matches the screen."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from assessments.selectors import (
+    CHILD_LEVEL,
+    Figures,
+    Period,
+    RankedUnit,
+    Slice,
+    breakdown,
+    department_ranking,
+    grid_ranking,
+    trend,
+)
+from grids.models import Level
+
+TABLE_KINDS = ("ranking-large", "ranking-community", "ranking-micro", "ranking-department", "category", "source",
+               "trend")  # fmt: skip
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[object]] = field(default_factory=list)
+    links: list[str | None] = field(default_factory=list)  # per row: the unit's own view, if any
+    unranked_from: int | None = None  # index of the first row listed without a rank
+
+    @property
+    def lines(self) -> list[tuple[list[object], str | None, bool]]:
+        """(cells, link, unranked) per row, for the template."""
+        links = self.links or [None] * len(self.rows)
+        first = len(self.rows) if self.unranked_from is None else self.unranked_from
+        return [(row, link, n >= first) for n, (row, link) in enumerate(zip(self.rows, links, strict=True))]
+
+
+def _pct(value: Decimal | None) -> Decimal | None:
+    return value
+
+
+def _figure_columns() -> list[str]:
+    return [
+        _("Reports"),
+        _("Filed"),
+        _("Closed"),
+        _("Closure rate (%)"),
+        _("On-time closure rate (%)"),
+        _("Overdue"),
+        _("Rework rate (%)"),
+        _("Dispatch accuracy (%)"),
+        _("Mean handling time (working hours)"),
+    ]
+
+
+def _figure_cells(f: Figures) -> list[object]:
+    return [
+        f["reports"],
+        f["assessed"],
+        f["closed"],
+        f.percent("closure_rate"),
+        f.percent("on_time_rate"),
+        f["overdue"],
+        f.percent("rework_rate"),
+        f.percent("dispatch_accuracy"),
+        f.mean_handling_hours,
+    ]
+
+
+def ranking_table(key: str, title: str, ranked: list[RankedUnit], link=None) -> Table:
+    table = Table(key, title, [_("Rank"), _("Code"), _("Name"), *_figure_columns(), _("Composite score"), _("Grade")])
+    for n, r in enumerate(ranked):
+        if r.rank is None and table.unranked_from is None:
+            table.unranked_from = n
+        table.rows.append([r.rank if r.rank is not None else "—", r.unit.code, r.unit.name,
+                           *_figure_cells(r.figures), r.figures.score, r.figures.grade])  # fmt: skip
+        table.links.append(link(r.unit) if link else None)
+    return table
+
+
+LEVEL_TITLES = {
+    Level.LARGE: "Large grids",
+    Level.COMMUNITY: "Community grids",
+    Level.MICRO: "Micro grids",
+}
+
+
+def ranking_levels(slice: Slice) -> list[str]:
+    """The grid levels to rank below the slice's grid (or all when there is none)."""
+    if slice.grid is None:
+        return [Level.LARGE, Level.COMMUNITY, Level.MICRO]
+    levels, level = [], slice.grid.level
+    while level in CHILD_LEVEL:
+        level = CHILD_LEVEL[level]
+        levels.append(level)
+    return levels
+
+
+def build_table(kind: str, *, period: Period, slice: Slice, now: datetime.datetime | None = None,
+                link=None) -> Table:  # fmt: skip
+    if kind.startswith("ranking-") and kind != "ranking-department":
+        level = kind.removeprefix("ranking-")
+        ranked = grid_ranking(period=period, level=level, within=slice.grid, slice=slice, now=now)
+        titles = {Level.LARGE: _("Large grids"), Level.COMMUNITY: _("Community grids"), Level.MICRO: _("Micro grids")}
+        return ranking_table(kind, _("Ranking: %(level)s") % {"level": titles[level]}, ranked, link)
+    if kind == "ranking-department":
+        departments = [slice.department] if slice.department is not None else None
+        ranked = department_ranking(period=period, slice=slice, departments=departments, now=now)
+        return ranking_table(kind, _("Ranking: departments"), ranked)
+    if kind in ("category", "source"):
+        title = _("By category") if kind == "category" else _("By source")
+        table = Table(kind, title, [_("Category") if kind == "category" else _("Source"), *_figure_columns()])
+        for name, f in breakdown(period=period, by=kind, slice=slice, now=now):
+            table.rows.append([name, *_figure_cells(f)])
+        return table
+    if kind == "trend":
+        table = Table(kind, _("Monthly trend"), [_("Month"), *_figure_columns(), _("Composite score")])
+        for f in trend(period=trend_period(period), slice=slice, now=now):
+            table.rows.append([f.period.label, *_figure_cells(f), f.score])
+        return table
+    raise ValueError(kind)
+
+
+def trend_period(period: Period) -> Period:
+    """The twelve months up to the end of `period`."""
+    end = period.end
+    start = datetime.date(end.year - 1, end.month, 1)
+    start = datetime.date(start.year + (start.month // 12), start.month % 12 + 1, 1)
+    return Period.custom(start, end)
+
+
+# ---- exports ------------------------------------------------------------------------
+
+
+def _plain(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def table_csv(table: Table, heading: list[str]) -> bytes:
+    """UTF-8 with a BOM, so Excel on Chinese Windows opens it with the right characters."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for line in heading:
+        writer.writerow([line])
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def table_xlsx(table: Table, heading: list[str]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = table.key[:31]
+    for line in heading:
+        sheet.append([line])
+    sheet.append(table.columns)
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        sheet.append([_plain(v) for v in row])
+    for column in sheet.columns:
+        width = max(len(str(c.value or "")) for c in column[len(heading) :]) if sheet.max_row > len(heading) else 8
+        sheet.column_dimensions[column[0].column_letter].width = min(max(width * 1.6, 8), 40)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

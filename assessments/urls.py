@@ -1,0 +1,14 @@
+from django.urls import path
+
+from assessments import views
+
+app_name = "assessments"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("cases/", views.cases_behind, name="cases"),
+    path("export/<str:kind>.<str:fmt>", views.export, name="export"),
+    path("bulletin/", views.bulletin, name="bulletin"),
+    path("bulletin/pdf/", views.bulletin_pdf_start, name="bulletin_pdf"),
+    path("bulletin/pdf/<int:job_id>/", views.bulletin_job, name="bulletin_job"),
+    path("bulletin/pdf/<int:job_id>/download/", views.bulletin_download, name="bulletin_download"),
+]

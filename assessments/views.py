@@ -1,0 +1,262 @@
+"""Assessment pages: the dashboard, the cases behind a figure, exports, the bulletin."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from assessments.bulletin import bulletin_data, headline_rows, ranking_rows, summary_sentence
+from assessments.models import BulletinJob
+from assessments.params import AssessmentNotPermitted, FilterError, parse
+from assessments.selectors import COUNTS, RATES, comparison, metric_cases, overdue_now
+from assessments.tables import TABLE_KINDS, build_table, ranking_levels, table_csv, table_xlsx
+from grids.models import Level
+
+
+def _forbidden(request, message: str, status: int = 403):
+    return render(request, "assessments/problem.html", {"message": message}, status=status)
+
+
+def _parsed(request, default_kind: str = "month"):
+    return parse(request.GET, user=request.user, default_kind=default_kind)
+
+
+def _query(period, slice, **extra) -> str:
+    return urlencode({**period.as_params(), **slice.as_params(), **extra})
+
+
+CARDS = [
+    ("card-reports", "reports", None),
+    ("card-filed", "assessed", None),
+    ("card-closed", "closed", None),
+    ("card-closure-rate", None, "closure_rate"),
+    ("card-on-time-rate", None, "on_time_rate"),
+]
+
+
+def _delta(current, previous):
+    if current is None or previous is None:
+        return None
+    return current - previous
+
+
+@login_required
+def dashboard(request):
+    try:
+        period, slice, scope, form = _parsed(request)
+    except AssessmentNotPermitted as exc:
+        return _forbidden(request, str(exc))
+    except FilterError as exc:
+        return render(request, "assessments/problem.html", {"message": exc.message, "back": True}, status=400)
+    now = timezone.now()
+    compared = comparison(period=period, slice=slice, now=now)
+    cards = []
+    for element_id, count, rate in CARDS:
+        if rate:
+            value = compared.current.percent(rate)
+            ratio = compared.current.ratio(rate)
+            parts = (RATES[rate].numerator, RATES[rate].denominator)
+            cards.append({
+                "id": element_id, "label": RATES[rate].label, "value": value, "percent": True,
+                "numerator": ratio.numerator, "denominator": ratio.denominator,
+                "numerator_label": COUNTS[parts[0]].label, "denominator_label": COUNTS[parts[1]].label,
+                "numerator_url": reverse("assessments:cases") + "?" + _query(period, slice, metric=parts[0]),
+                "denominator_url": reverse("assessments:cases") + "?" + _query(period, slice, metric=parts[1]),
+                "mom": _delta(value, compared.previous.percent(rate)),
+                "yoy": _delta(value, compared.year_earlier.percent(rate)),
+            })  # fmt: skip
+        else:
+            value = compared.current[count]
+            cards.append({
+                "id": element_id, "label": COUNTS[count].label, "value": value, "percent": False,
+                "url": reverse("assessments:cases") + "?" + _query(period, slice, metric=count),
+                "mom": _delta(value, compared.previous[count]), "yoy": _delta(value, compared.year_earlier[count]),
+            })  # fmt: skip
+    cards.append({
+        "id": "card-overdue-now", "label": _("Overdue now"), "value": overdue_now(slice=slice, now=now),
+        "percent": False, "url": reverse("assessments:cases") + "?" + _query(period, slice, metric="overdue_now"),
+    })  # fmt: skip
+
+    def grid_link(grid):
+        return "?" + urlencode({**period.as_params(), **{**slice.as_params(), "grid": grid.pk}})
+
+    kinds = [f"ranking-{level}" for level in ranking_levels(slice)]
+    if slice.department is None or scope.departments is not None:
+        kinds.append("ranking-department")
+    tables = [build_table(kind, period=period, slice=slice, now=now, link=grid_link) for kind in kinds]
+    breakdowns = [build_table(kind, period=period, slice=slice, now=now) for kind in ("category", "source")]
+    trend_table = build_table("trend", period=period, slice=slice, now=now)
+    chart = {
+        "months": [row[0] for row in trend_table.rows],
+        "filed": [row[2] for row in trend_table.rows],
+        "closed": [row[3] for row in trend_table.rows],
+        "closure": [float(row[4]) if row[4] is not None else None for row in trend_table.rows],
+        "onTime": [float(row[5]) if row[5] is not None else None for row in trend_table.rows],
+        "categories": [[row[0], row[1]] for row in breakdowns[0].rows],
+        "sources": [[row[0], row[1]] for row in breakdowns[1].rows],
+        "labels": {
+            "filed": str(COUNTS["assessed"].label), "closed": str(COUNTS["closed"].label),
+            "closure": str(RATES["closure_rate"].label), "onTime": str(RATES["on_time_rate"].label),
+            "reports": str(COUNTS["reports"].label),
+        },
+    }  # fmt: skip
+    map_parent = slice.grid if slice.grid is not None and slice.grid.level != Level.MICRO else None
+    map_config = {
+        "featuresUrl": reverse("grids_api:features"),
+        "ratesUrl": reverse("assessments_api:map"),
+        "query": {**period.as_params(), **{k: v for k, v in slice.as_params().items() if k != "grid"}},
+        "parent": map_parent.pk if map_parent else None,
+        "scopeGrid": slice.grid.pk if slice.grid is not None else None,
+        "strings": {
+            "closureRate": str(RATES["closure_rate"].label), "noData": _("No filed cases"),
+            "drill": _("Double-click a grid to show its lower level."), "up": _("Up one level"),
+            "failed": _("Could not load the map. Check the connection and try again."),
+        },
+    }  # fmt: skip
+    exports = {kind: _query(period, slice) for kind in TABLE_KINDS}
+    return render(request, "assessments/dashboard.html", {
+        "form": form, "period": period, "slice": slice, "scope": scope, "cards": cards, "tables": tables,
+        "breakdowns": breakdowns, "trend_table": trend_table, "chart": chart, "map_config": map_config,
+        "query": _query(period, slice), "exports": exports, "compared": compared,
+        "cut": compared.current.cut, "is_current": period.is_current(now),
+    })  # fmt: skip
+
+
+@login_required
+def export(request, kind: str, fmt: str):
+    if kind not in TABLE_KINDS or fmt not in ("csv", "xlsx"):
+        raise Http404
+    try:
+        period, slice, _scope, _form = _parsed(request)
+    except AssessmentNotPermitted as exc:
+        return _forbidden(request, str(exc))
+    except FilterError as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    table = build_table(kind, period=period, slice=slice)
+    heading = [table.title, _("Period: %(period)s") % {"period": period.label}, _slice_text(slice)]
+    name = f"{kind}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(table_csv(table, heading), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            table_xlsx(table, heading),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _slice_text(slice) -> str:
+    parts = []
+    if slice.grid is not None:
+        parts.append(f"{slice.grid.get_level_display()} {slice.grid.name}")
+    if slice.department is not None:
+        parts.append(slice.department.name)
+    if slice.chief is not None:
+        parts.append(slice.chief.name)
+    if slice.category is not None:
+        parts.append(slice.category.name)
+    if slice.source:
+        parts.append(slice.source)
+    return _("Scope: %(scope)s") % {"scope": "，".join(parts) if parts else _("the whole city")}
+
+
+@login_required
+def cases_behind(request):
+    try:
+        period, slice, _scope, _form = _parsed(request)
+    except AssessmentNotPermitted as exc:
+        return _forbidden(request, str(exc))
+    except FilterError as exc:
+        return render(request, "assessments/problem.html", {"message": exc.message, "back": True}, status=400)
+    metric = request.GET.get("metric", "")
+    if metric == "overdue_now":
+        from assessments.selectors import overdue_now_cases
+
+        cases, label = overdue_now_cases(slice=slice), _("Overdue now")
+    elif metric in COUNTS:
+        cases, label = metric_cases(name=metric, period=period, slice=slice), COUNTS[metric].label
+    else:
+        return render(request, "assessments/problem.html", {"message": _("Unknown figure."), "back": True},
+                      status=400)  # fmt: skip
+    page = Paginator(cases.order_by("-reported_at", "-id"), 50).get_page(request.GET.get("page"))
+    return render(request, "assessments/cases.html", {
+        "page": page, "label": label, "period": period, "slice_text": _slice_text(slice),
+        "back": reverse("assessments:dashboard") + "?" + _query(period, slice),
+        "query": _query(period, slice, metric=metric),
+    })  # fmt: skip
+
+
+# ---- the bulletin (工作简报) ------------------------------------------------------------
+
+
+@login_required
+def bulletin(request):
+    try:
+        period, slice, scope, form = _parsed(request)
+    except AssessmentNotPermitted as exc:
+        return _forbidden(request, str(exc))
+    except FilterError as exc:
+        return render(request, "assessments/problem.html", {"message": exc.message, "back": True}, status=400)
+    if period.kind not in ("month", "quarter"):
+        period = type(period).containing("month", period.start)
+    data = bulletin_data(period=period, slice=slice)
+    rankings = [
+        (_("Best units"), ranking_rows(data.grid_top)),
+        (_("Units to improve"), ranking_rows(data.grid_bottom)),
+        (_("Departments: best"), ranking_rows(data.department_top)),
+        (_("Departments: to improve"), ranking_rows(data.department_bottom)),
+    ]
+    for f in data.months:
+        f.closure, f.on_time = f.percent("closure_rate"), f.percent("on_time_rate")
+    return render(request, "assessments/bulletin.html", {
+        "b": data, "form": form, "period": period, "query": _query(period, slice),
+        "slice_text": _slice_text(slice), "headline": headline_rows(data), "rankings": rankings,
+        "summary": summary_sentence(data), "pdf_params": {**period.as_params(), **slice.as_params()},
+        "b_grid": slice.grid.pk if slice.grid is not None else None,
+    })  # fmt: skip
+
+
+@login_required
+@require_POST
+def bulletin_pdf_start(request):
+    from assessments.tasks import make_bulletin_pdf
+
+    try:
+        period, slice, _scope, _form = parse(request.POST, user=request.user)
+    except AssessmentNotPermitted as exc:
+        return _forbidden(request, str(exc))
+    except FilterError as exc:
+        return render(request, "assessments/problem.html", {"message": exc.message, "back": True}, status=400)
+    if period.kind not in ("month", "quarter"):
+        period = type(period).containing("month", period.start)
+    job = BulletinJob.objects.create(requested_by=request.user, params={**period.as_params(), **slice.as_params()})
+    from django.db import transaction
+
+    transaction.on_commit(lambda: make_bulletin_pdf.delay(job.pk))
+    return redirect("assessments:bulletin_job", job_id=job.pk)
+
+
+@login_required
+def bulletin_job(request, job_id: int):
+    job = get_object_or_404(BulletinJob, pk=job_id, requested_by=request.user)
+    if request.headers.get("Accept", "").startswith("application/json") or request.GET.get("format") == "json":
+        return JsonResponse({
+            "status": job.status, "progress": job.progress, "error": job.error,
+            "download": reverse("assessments:bulletin_download", args=[job.pk]) if job.status == "done" else None,
+        })  # fmt: skip
+    labels = {status: str(label) for status, label in BulletinJob.Status.choices}
+    return render(request, "assessments/bulletin_job.html", {"job": job, "labels": labels})
+
+
+@login_required
+def bulletin_download(request, job_id: int):
+    job = get_object_or_404(BulletinJob, pk=job_id, requested_by=request.user, status=BulletinJob.Status.DONE)
+    return FileResponse(job.pdf.open("rb"), as_attachment=True, filename=job.filename, content_type="application/pdf")

@@ -1,0 +1,158 @@
+"""The dashboard, the cases behind a figure, exports (CSV, Excel), the bulletin and its PDF."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from accounts.roles import Role
+from assessments.models import BulletinJob
+from cases.models import Department
+
+pytestmark = pytest.mark.django_db
+OCT = "period=month&day=2026-10-05"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def english_pages(client):
+    client.cookies["django_language"] = "en"
+
+
+@pytest.fixture
+def supervisor_client(client, october):
+    client.force_login(october["supervisor"])
+    return client
+
+
+def test_it_shows_the_dashboard_with_cards_rankings_map_and_exports(supervisor_client, django_assert_max_num_queries):
+    response = supervisor_client.get(f"/assessments/?{OCT}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    card = re.search(r'id="card-closure-rate".*?</article>', html, re.S).group(0)
+    assert "62.50" in card and ">5</a> / <a" in card and ">8</a>" in card
+    for element in ('id="ranking-community"', 'id="ranking-micro"', 'id="ranking-department"', 'id="closure-map"',
+                    'id="trend-chart"', "Export Excel", "Export CSV", "echarts.min.js"):  # fmt: skip
+        assert element in html, element
+
+
+def test_it_lists_the_cases_behind_a_figure(supervisor_client, october):
+    response = supervisor_client.get(f"/assessments/cases/?{OCT}&metric=closed")
+    assert response.status_code == 200
+    numbers = set(re.findall(r"\b20261\d{7}\b", response.content.decode()))
+    assert numbers == {october["cases"][k].tracking_number for k in "ABGHI"}
+
+
+def test_it_exports_a_ranking_to_excel_with_the_figures_on_screen(supervisor_client):
+    response = supervisor_client.get(f"/assessments/export/ranking-micro.xlsx?{OCT}")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    header = rows.index(next(r for r in rows if r[0] == "Rank"))
+    table = {row[1]: dict(zip(rows[header], row, strict=True)) for row in rows[header + 1 :]}
+    assert table["M1"]["Closure rate (%)"] == 60.0 and table["M1"]["Filed"] == 5
+    assert table["M2"]["Closure rate (%)"] == 66.67 and table["M2"]["Closed"] == 2
+
+
+def test_it_exports_csv_with_a_bom_for_excel(supervisor_client):
+    response = supervisor_client.get(f"/assessments/export/ranking-community.csv?{OCT}")
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    c1 = next(r for r in rows if len(r) > 2 and r[1] == "C1")
+    assert c1[3:7] == ["11", "8", "5", "62.50"]
+
+
+def test_it_refuses_bad_filters_with_a_clear_message(supervisor_client):
+    response = supervisor_client.get("/assessments/?period=custom&start=2026-10-05")
+    assert response.status_code == 400
+    assert "needs both a start and an end date" in response.content.decode()
+    assert supervisor_client.get("/assessments/export/nothing.xlsx").status_code == 404
+
+
+def test_it_keeps_out_users_without_an_assessment_role(client, october):
+    client.force_login(october["outsider"])
+    assert client.get("/assessments/").status_code == 403
+    assert client.get("/api/assessments/figures/").status_code == 403
+    client.logout()
+    assert client.get("/assessments/").status_code == 302
+
+
+def test_it_shows_a_chief_only_their_subtree(client, october):
+    client.force_login(october["chief"])  # chief of M1
+    response = client.get(f"/assessments/?{OCT}")
+    assert response.status_code == 200
+    card = re.search(r'id="card-filed".*?</article>', response.content.decode(), re.S).group(0)
+    assert '<p class="card-value">5' in card
+    assert client.get(f"/assessments/?{OCT}&grid={october['b'].pk}").status_code == 400
+    api = client.get(f"/api/assessments/figures/?{OCT}&grid={october['b'].pk}")
+    assert api.status_code == 400 and "outside your area" in str(api.json())
+
+
+def test_it_shows_a_department_only_itself(client, october):
+    client.force_login(october["other_handler"])  # enforcement
+    data = client.get(f"/api/assessments/figures/?{OCT}").json()
+    assert data["current"]["counts"]["assessed"] == 1
+    sanitation = Department.objects.get(code="sanitation")
+    assert client.get(f"/api/assessments/figures/?{OCT}&department={sanitation.pk}").status_code == 400
+
+
+def test_it_serves_figures_with_numerator_and_denominator(supervisor_client):
+    data = supervisor_client.get(f"/api/assessments/figures/?{OCT}").json()
+    assert data["current"]["rates"]["closure_rate"] == {"numerator": 5, "denominator": 8, "percent": "62.50"}
+    assert data["previous"]["period"]["start"] == "2026-09-01"
+    assert data["year_earlier"]["period"]["start"] == "2025-10-01"
+    ranking = supervisor_client.get(f"/api/assessments/rankings/micro/?{OCT}&order=closure_rate").json()
+    assert [(u["code"], u["rank"]) for u in ranking] == [("M1", 1), ("M2", None)]  # M2: 3 cases, minimum 5
+    assert supervisor_client.get(f"/api/assessments/rankings/planet/?{OCT}").status_code == 404
+    bad = supervisor_client.get("/api/assessments/figures/?period=fortnight")
+    assert bad.status_code == 400 and "period" in bad.json()["error"]["fields"]
+
+
+def test_it_colours_the_map_from_the_same_figures(supervisor_client, october):
+    rows = supervisor_client.get(f"/api/assessments/map/?{OCT}&parent={october['community'].pk}").json()
+    assert {r["grid"]: r["closure_rate"] for r in rows} == {october["a"].pk: "60.00", october["b"].pk: "66.67"}
+
+
+def test_it_describes_the_api_in_the_schema(supervisor_client):
+    schema = supervisor_client.get("/api/schema/").content.decode()
+    for path in ("/api/assessments/figures/", "/api/assessments/rankings/{kind}/", "/api/assessments/map/"):
+        assert path in schema
+
+
+def test_it_shows_the_bulletin_and_makes_its_pdf_with_the_same_figures(
+    supervisor_client, october, django_capture_on_commit_callbacks
+):
+    page = supervisor_client.get(f"/assessments/bulletin/?{OCT}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "62.50%" in html and "57.14%" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        response = supervisor_client.post(reverse("assessments:bulletin_pdf"),
+                                          {"period": "month", "start": "2026-10-01", "end": "2026-10-31"})  # fmt: skip
+    assert response.status_code == 302
+    job = BulletinJob.objects.get()
+    assert job.status == "done" and job.progress == 100  # eager Celery in tests
+    status = supervisor_client.get(f"{response['Location']}?format=json").json()
+    assert status["status"] == "done" and status["download"]
+    pdf = supervisor_client.get(status["download"])
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages)
+    assert "62.50%" in text and "57.14%" in text and "2026-10" in text
+
+
+def test_it_lets_only_the_requester_download_a_bulletin(client, october, make_user):
+    job = BulletinJob.objects.create(requested_by=october["supervisor"], status="done")
+    other = make_user("other_supervisor", Role.SUPERVISOR)
+    client.force_login(other)
+    assert client.get(reverse("assessments:bulletin_job", args=[job.pk])).status_code == 404
