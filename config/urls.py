@@ -16,6 +16,8 @@ urlpatterns = [
     path("grids/", include("grids.urls")),
     path("cases/", include("cases.urls")),
     path("assessments/", include("assessments.urls")),
+    path("citizen/", include("citizens.urls")),  # 随手拍: public, no login
+    path("open311/v2/", include("open311.urls")),  # Open311 GeoReport v2
     path("api/grids/", include("grids.api.urls")),
     path("api/assessments/", include("assessments.api.urls")),
     path("api/", include("cases.api.urls")),

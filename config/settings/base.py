@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "grids",
     "cases",
     "assessments",
+    "citizens",
+    "open311",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +144,16 @@ PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024, minimum=1
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000, minimum=1)
 # A dispatch waiting longer than this for its grid chief's approval passes one level up (cases.sla).
 APPROVAL_LIMIT_MINUTES = env.int("APPROVAL_LIMIT_MINUTES", default=30, minimum=1)
+
+# Citizens' 随手拍 (citizens) and Open311 (open311): rate limits, counted in the cache.
+CITIZEN_REPORTS_PER_IP_PER_HOUR = env.int("CITIZEN_REPORTS_PER_IP_PER_HOUR", default=10, minimum=1)
+CITIZEN_REPORTS_PER_PHONE_PER_DAY = env.int("CITIZEN_REPORTS_PER_PHONE_PER_DAY", default=5, minimum=1)
+OPEN311_REQUESTS_PER_KEY_PER_HOUR = env.int("OPEN311_REQUESTS_PER_KEY_PER_HOUR", default=1000, minimum=1)
+# Reverse proxies in front of the application whose X-Forwarded-For may be believed (0: none).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0, minimum=0)
+# Open311 jurisdiction_id: empty accepts any value (one jurisdiction served); set, others are refused.
+OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="")
+OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="")
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True

@@ -1,0 +1,46 @@
+"""Fixed-window counters in Django's cache (local memory in development, Redis in production).
+
+`hit` counts one use and says whether it was within the limit. Identifiers are hashed with
+the secret key, so the cache holds no phone number or address in clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+
+def _key(scope: str, identifier: str, window: int, now: float) -> str:
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{scope}:{identifier}".encode()).hexdigest()[:32]
+    return f"ratelimit:{scope}:{digest}:{int(now // window)}"
+
+
+def used(scope: str, identifier: str, *, window: int, now: float | None = None) -> int:
+    """How many uses `identifier` has made of `scope` in the current window."""
+    return cache.get(_key(scope, identifier, window, now if now is not None else time.time()), 0)
+
+
+def hit(scope: str, identifier: str, *, window: int, now: float | None = None) -> int:
+    """Count one use; returns the count in the current window, this use included."""
+    key = _key(scope, identifier, window, now if now is not None else time.time())
+    cache.add(key, 0, timeout=window + 60)  # atomic on both backends: only the first adds
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=window + 60)
+        return 1
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the address
+    the outermost trusted proxy saw (X-Forwarded-For is appended to by each proxy)."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"

@@ -1,0 +1,140 @@
+"""Taking in a citizen's 随手拍 report: limits, the case (through cases.services), the photo,
+and the public tracking code. One write path: views call `citizen_report` only.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import secrets
+from typing import IO
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.catalogue import PUBLIC_BY_NAME
+from cases.models import CaseEvent, PhotoKind, PublicCategory, Source
+from cases.photos import case_photo_add, photo_check
+from cases.services import InvalidInput, case_report
+from citizens import ratelimit
+from citizens.models import CODE_ALPHABET, CODE_LENGTH, CitizenReport
+
+# The public categories by their Chinese names, as the command center reads them in the description.
+NAME_OF_PUBLIC = {value: name for name, value in PUBLIC_BY_NAME.items()}
+HOUR, DAY = 3600, 86400
+
+
+class RateLimited(Exception):
+    """Too many reports from one address or one phone number; `message` says which and for how long."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def normalize_phone(phone: str) -> str:
+    """Digits (and a leading +) only, so that "138 0013-8000" and "13800138000" count as one."""
+    phone = phone.strip()
+    return ("+" if phone.startswith("+") else "") + re.sub(r"\D", "", phone)
+
+
+def tracking_code_new() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def tracking_code_clean(text: str) -> str:
+    """What a citizen types (lower case, spaces, dashes) → the stored form."""
+    return re.sub(r"[^0-9A-Z]", "", text.upper())[: CODE_LENGTH + 5]
+
+
+def _request_id(request_id: str) -> str:
+    # Namespaced: a UUID from the public form never meets one of the staff's intake forms.
+    return f"citizen:{request_id}"
+
+
+def citizen_report_for_request(*, request_id: str) -> CitizenReport | None:
+    """The report an earlier submission of the same form made, if any."""
+    event = CaseEvent.objects.filter(request_id=_request_id(request_id), action="report").only("case_id").first()
+    if event is None:
+        return None
+    return CitizenReport.objects.filter(case_id=event.case_id).first()
+
+
+def _limits_check(*, client_ip: str, phone: str) -> None:
+    per_ip = settings.CITIZEN_REPORTS_PER_IP_PER_HOUR
+    if ratelimit.used("citizen-ip", client_ip, window=HOUR) >= per_ip:
+        raise RateLimited(
+            _("Too many reports from this network in the last hour (at most %(limit)d). Please try again later.")
+            % {"limit": per_ip}
+        )
+    per_phone = settings.CITIZEN_REPORTS_PER_PHONE_PER_DAY
+    if phone and ratelimit.used("citizen-phone", phone, window=DAY) >= per_phone:
+        raise RateLimited(
+            _("Too many reports with this phone number today (at most %(limit)d). Please try again tomorrow.")
+            % {"limit": per_phone}
+        )
+
+
+def citizen_report(
+    *,
+    point: Point,
+    public_category: str,
+    description: str,
+    photo: IO[bytes],
+    phone: str = "",
+    client_ip: str,
+    request_id: str,
+    now: datetime.datetime | None = None,
+) -> CitizenReport:
+    """Take in a citizen's report as a case (source "citizen") in the intake queue.
+
+    The same form sent twice (same request id) gives the first report and counts once.
+    Raises RateLimited, PhotoError (cases.photos) or InvalidInput (a point outside the
+    city's grids); then nothing is stored.
+    """
+    earlier = citizen_report_for_request(request_id=request_id)
+    if earlier is not None:
+        return earlier
+    if public_category not in PublicCategory.values:
+        raise InvalidInput(_("Choose one of the categories."))
+    phone = normalize_phone(phone)
+    _limits_check(client_ip=client_ip, phone=phone)
+    photo_check(photo)  # a refused photo stops the report before the case exists
+    now = now or timezone.now()
+    # The subcategory (小类) is left to the intake clerk; the citizen's choice leads the description.
+    text = f"【{NAME_OF_PUBLIC[public_category]}】{description.strip()}"
+    with transaction.atomic():
+        case = case_report(
+            source=Source.CITIZEN,
+            point=point,
+            description=text,
+            reporter_phone=phone,
+            request_id=_request_id(request_id),
+            now=now,
+        )
+        report = CitizenReport.objects.filter(case=case).first()
+        if report is not None:  # the same form, sent twice at once: the other one won
+            return report
+        report = _with_code(case=case, public_category=public_category, now=now)
+        event = case.events.get(action="report")
+        case_photo_add(case=case, file=photo, kind=PhotoKind.BEFORE, event=event, now=now)
+    ratelimit.hit("citizen-ip", client_ip, window=HOUR)
+    if phone:
+        ratelimit.hit("citizen-phone", phone, window=DAY)
+    return report
+
+
+def _with_code(*, case, public_category: str, now: datetime.datetime) -> CitizenReport:
+    for _attempt in range(5):  # a collision is all but impossible; retry rather than fail
+        try:
+            with transaction.atomic():
+                return CitizenReport.objects.create(
+                    case=case, code=tracking_code_new(), public_category=public_category, created_at=now
+                )
+        except IntegrityError:
+            if CitizenReport.objects.filter(case=case).exists():
+                raise
+    raise IntegrityError("could not draw a free tracking code")  # pragma: no cover

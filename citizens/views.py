@@ -1,0 +1,128 @@
+"""The public 随手拍 pages: report, receipt, and the status page found by the tracking code.
+
+No login. Nothing on these pages may name a person, a phone number, a staff member or an
+internal note (tests/citizens assert it on the rendered pages).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cases.photos import PhotoError
+from cases.services import InvalidInput
+from citizens import ratelimit
+from citizens.forms import CitizenReportForm, TrackForm
+from citizens.selectors import citizen_report_by_code, city_outline, public_status
+from citizens.services import RateLimited, citizen_report, tracking_code_clean
+
+
+def _map_config() -> dict:
+    leaflet = settings.LEAFLET_CONFIG
+    return {
+        "center": list(leaflet.get("DEFAULT_CENTER", (34.92, 118.65))),
+        "zoom": leaflet.get("DEFAULT_ZOOM", 12),
+        "minZoom": leaflet.get("MIN_ZOOM", 3),
+        "maxZoom": leaflet.get("MAX_ZOOM", 19),
+        "tiles": [
+            {"name": str(name), "url": url, "options": dict(options)} for name, url, options in leaflet.get("TILES", [])
+        ],
+        "outline": city_outline(),
+    }
+
+
+def _strings() -> dict:
+    return {
+        "locating": _("Finding your position…"),
+        "located": _("Position set from your phone (accuracy about %(metres)s m). Tap the map to correct it."),
+        "noGeolocation": _("This browser cannot give its position; tap the map where the problem is."),
+        "geolocationFailed": _("Your position could not be found (allow location access, or tap the map)."),
+        "tapped": _("Position set on the map."),
+        "outside": _("This point is outside the city; reports can only be made inside it."),
+        "resizing": _("Preparing the photo…"),
+        "photoReady": _("Photo ready (%(size)s)."),
+        "photoUnreadable": _("This file could not be read as a photo; choose a JPEG, PNG or WebP image."),
+    }
+
+
+@never_cache  # each render carries a fresh request id
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest) -> HttpResponse:
+    form = CitizenReportForm(request.POST or None, request.FILES or None)
+    status = 200
+    location_errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            report = citizen_report(
+                point=Point(data["lng"], data["lat"], srid=4326),
+                public_category=data["category"],
+                description=data["description"],
+                photo=data["photo"],
+                phone=data["phone"],
+                client_ip=ratelimit.client_ip(request),
+                request_id=str(data["request_id"]),
+            )
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            status = 429
+        except PhotoError as exc:
+            form.add_error("photo", exc.message)
+        except InvalidInput as exc:  # outside the city's grids
+            location_errors.append(exc.message)
+        else:
+            return redirect("citizens:receipt", code=report.code)
+    if request.method == "POST" and not location_errors:
+        location_errors = list(dict.fromkeys([*form.errors.get("lat", []), *form.errors.get("lng", [])]))
+    context = {
+        "form": form,
+        "location_errors": location_errors,
+        "map_config": _map_config(),
+        "map_strings": _strings(),
+    }
+    return render(request, "citizens/report.html", context, status=status)
+
+
+@require_GET
+def receipt(request: HttpRequest, code: str) -> HttpResponse:
+    report = citizen_report_by_code(code=code)
+    if report is None:
+        return _not_found(request, code)
+    return render(request, "citizens/receipt.html", {"report": report, "status": public_status(report=report)})
+
+
+@require_GET
+def track(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return redirect("citizens:status", code=tracking_code_clean(form.cleaned_data["code"]))
+    return render(request, "citizens/track.html", {"form": form})
+
+
+@require_GET
+def status_page(request: HttpRequest, code: str) -> HttpResponse:
+    report = citizen_report_by_code(code=code)
+    if report is None:
+        return _not_found(request, code)
+    return render(request, "citizens/status.html", {"status": public_status(report=report)})
+
+
+@require_GET
+def status_json(request: HttpRequest, code: str) -> JsonResponse:
+    report = citizen_report_by_code(code=code)
+    if report is None:
+        raise Http404
+    data = public_status(report=report).as_json()
+    if data["after_photo_url"]:
+        data["after_photo_url"] = request.build_absolute_uri(data["after_photo_url"])
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+def _not_found(request: HttpRequest, code: str) -> HttpResponse:
+    form = TrackForm(initial={"code": code})
+    return render(request, "citizens/track.html", {"form": form, "not_found": True}, status=404)

@@ -1,0 +1,147 @@
+"""What the Open311 API shows: services from the public part of the catalogue, and the
+requests posted through it, in the GeoReport v2 shapes (open311.render writes JSON or XML).
+
+Nothing personal leaves here: no reporter name, phone, e-mail, device or account id, no
+internal note, no staff or department contact. The internal status goes in status_notes.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import TERMINAL, Case, CasePhoto, Category, CategoryKind, LimitUnit, PhotoKind, PhotoStatus, Urgency
+from open311.models import Open311Request
+
+MAX_REQUESTS = 1000  # the most a GET requests call returns, newest first
+DEFAULT_SPAN = datetime.timedelta(days=90)  # the spec's default range, and the longest allowed
+
+
+def w3c(moment: datetime.datetime | None) -> str | None:
+    """A datetime in the W3C format with its offset, to the second: 2026-11-18T09:00:00+08:00."""
+    if moment is None:
+        return None
+    return timezone.localtime(moment).replace(microsecond=0).isoformat()
+
+
+# ---- services ------------------------------------------------------------------------
+
+
+def public_categories() -> QuerySet[Category]:
+    """The subcategories offered to Open311 clients: active and marked public in the admin."""
+    return (
+        Category.objects.filter(active=True, is_public=True)
+        .select_related("major")
+        .order_by("major__kind", "major__code", "code")
+    )
+
+
+def category_for_service_code(code: str) -> Category | None:
+    """E0102 → event 0102, C0101 → component 0101 (Category.full_code); None if not public."""
+    kinds = {"E": CategoryKind.EVENT, "C": CategoryKind.COMPONENT}
+    if len(code) < 2 or code[0].upper() not in kinds:
+        return None
+    return public_categories().filter(major__kind=kinds[code[0].upper()], code=code[1:]).first()
+
+
+def limit_text(category: Category, *, urgent: bool = False) -> str:
+    amount, unit = category.time_limit(urgent=urgent)
+    return _("Handled within %(amount)s %(unit)s of dispatch.") % {
+        "amount": f"{float(amount):g}",
+        "unit": LimitUnit(unit).label,
+    }
+
+
+def service_json(category: Category) -> dict:
+    return {
+        "service_code": category.full_code,
+        "service_name": category.name,
+        "description": category.filing_condition or None,
+        "metadata": True,  # every service has the urgency attribute (service_definition_json)
+        "type": "realtime",
+        "keywords": ", ".join(filter(None, [category.major.name, category.get_public_category_display()])) or None,
+        "group": str(category.get_public_category_display()) if category.public_category else category.major.name,
+    }
+
+
+def service_definition_json(category: Category) -> dict:
+    attributes = [
+        {
+            "variable": True,
+            "code": "urgency",
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": None,
+            "order": 1,
+            "description": _("Is it urgent (a danger to people or traffic)? The command center decides in the end."),
+            "values": [{"key": value, "name": str(label)} for value, label in Urgency.choices],
+        }
+    ]
+    if category.filing_condition:
+        attributes.append(
+            {
+                "variable": False,
+                "code": "filing_condition",
+                "datatype": "text",
+                "required": False,
+                "datatype_description": None,
+                "order": 2,
+                "description": _("Taken on when: %(condition)s") % {"condition": category.filing_condition},
+            }
+        )
+    return {"service_code": category.full_code, "attributes": attributes}
+
+
+# ---- requests -------------------------------------------------------------------------
+
+
+def open311_cases() -> QuerySet[Case]:
+    """Cases posted through Open311, with what request_json reads, in a fixed number of queries."""
+    ready_photos = CasePhoto.objects.filter(status=PhotoStatus.READY).exclude(display="").order_by("created_at", "id")
+    return (
+        Case.objects.filter(open311_request__isnull=False)
+        .select_related("category__major", "department", "open311_request")
+        .prefetch_related(Prefetch("photos", queryset=ready_photos, to_attr="ready_photos"))
+        .order_by("-reported_at", "-id")
+    )
+
+
+def _media_url(case: Case, request: HttpRequest) -> str | None:
+    photos = getattr(case, "ready_photos", None)
+    if photos is None:
+        photos = list(case.photos.filter(status=PhotoStatus.READY).exclude(display="").order_by("created_at", "id"))
+    # Once handled, the after-photo tells the story; before that, the reporter's photo.
+    after = [photo for photo in photos if photo.kind == PhotoKind.AFTER]
+    chosen = after[-1] if after else (photos[0] if photos else None)
+    if chosen is not None:
+        return request.build_absolute_uri(chosen.display.url)
+    return case.open311_request.media_url or None
+
+
+def request_json(case: Case, request: HttpRequest) -> dict:
+    closed = case.status in TERMINAL
+    category = case.category
+    posted: Open311Request = case.open311_request
+    return {
+        "service_request_id": case.tracking_number,
+        "status": "closed" if closed else "open",
+        "status_notes": str(case.get_status_display()),
+        "service_name": category.name if category else None,
+        "service_code": category.full_code if category else posted.service_code,
+        "description": case.description or None,
+        "agency_responsible": case.department.name if case.department else None,
+        "service_notice": limit_text(category, urgent=case.urgency == Urgency.URGENT) if category else None,
+        "requested_datetime": w3c(case.reported_at),
+        "updated_datetime": w3c(case.closed_at if closed and case.closed_at else case.updated_at),
+        "expected_datetime": w3c(case.handling_deadline),
+        "address": case.address or None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": case.location.y,
+        "long": case.location.x,
+        "media_url": _media_url(case, request),
+    }

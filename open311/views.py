@@ -1,0 +1,219 @@
+"""Open311 GeoReport v2 under /open311/v2/: discovery, services, service definitions,
+requests (GET and POST), one request, tokens. Each in .json or .xml.
+
+Reading needs no key (as the spec says); posting needs an api_key (open311.models.ApiKey).
+Every error answers the spec's error list with its HTTP status.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from cases.models import TERMINAL, CategoryKind, Urgency
+from open311 import render
+from open311.models import Open311Request
+from open311.selectors import (
+    DEFAULT_SPAN,
+    MAX_REQUESTS,
+    category_for_service_code,
+    limit_text,
+    open311_cases,
+    public_categories,
+    request_json,
+    service_definition_json,
+    service_json,
+)
+from open311.services import (
+    Open311Error,
+    PostedRequest,
+    api_key_authenticate,
+    jurisdiction_check,
+    service_request_create,
+)
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-20T00:00:00+08:00"  # when this endpoint's behaviour last changed
+ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
+
+
+def endpoint(*methods: str) -> Callable:
+    """Allowed methods, the jurisdiction check, and Open311Error → the spec's error response."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request: HttpRequest, fmt: str, **kwargs) -> HttpResponse:
+            if request.method not in methods:
+                response = render.error(
+                    fmt, 405, _("Method %(method)s is not allowed here.") % {"method": request.method}
+                )
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                jurisdiction_check(request.POST.get("jurisdiction_id") or request.GET.get("jurisdiction_id"))
+                return view(request, fmt, **kwargs)
+            except Open311Error as exc:
+                return render.error(fmt, exc.status, exc.description)
+
+        return wrapper
+
+    return decorator
+
+
+@endpoint("GET")
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    base = request.build_absolute_uri(reverse("open311:root"))
+    return render.respond(
+        fmt,
+        "discovery",
+        {
+            "changeset": CHANGESET,
+            "contact": settings.OPEN311_CONTACT or None,
+            "key_service": _("API keys for posting are issued by the command center's system administrators."),
+            "endpoints": [
+                {
+                    "specification": SPECIFICATION,
+                    "url": base.rstrip("/"),
+                    "changeset": CHANGESET,
+                    "type": "production",
+                    "formats": ["text/xml", "application/json"],
+                }
+            ],
+        },
+    )
+
+
+@endpoint("GET")
+def services(request: HttpRequest, fmt: str) -> HttpResponse:
+    return render.respond(fmt, "services", [service_json(category) for category in public_categories()])
+
+
+@endpoint("GET")
+def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpResponse:
+    category = category_for_service_code(code)
+    if category is None:
+        raise Open311Error(404, _("service_code %(code)r was not found.") % {"code": code})
+    return render.respond(fmt, "service_definition", service_definition_json(category))
+
+
+@csrf_exempt  # API-key authenticated; no cookies are read
+@endpoint("GET", "POST")
+def requests(request: HttpRequest, fmt: str) -> HttpResponse:
+    if request.method == "POST":
+        return _post(request, fmt)
+    cases = _filtered(request.GET)
+    return render.respond(fmt, "service_requests", [request_json(case, request) for case in cases[:MAX_REQUESTS]])
+
+
+def _post(request: HttpRequest, fmt: str) -> HttpResponse:
+    data = request.POST
+    api_key = api_key_authenticate(key=data.get("api_key") or request.GET.get("api_key", ""))
+    attributes: dict[str, list[str]] = {}
+    for name, values in data.lists():
+        if match := ATTRIBUTE.match(name):
+            attributes.setdefault(match.group(1), []).extend(values)
+    posted = PostedRequest(
+        **{name: data.get(name, "").strip() for name in PostedRequest.__dataclass_fields__ if name != "attributes"},
+        attributes=attributes,
+    )
+    posted.description = data.get("description", "")  # line breaks kept
+    row = service_request_create(
+        api_key=api_key,
+        posted=posted,
+        media=request.FILES.get("media"),
+        idempotency_key=request.headers.get("Idempotency-Key", "")[:200],
+    )
+    case = row.case
+    answer = {
+        "service_request_id": case.tracking_number,
+        # The spec returns a token only from servers that cannot answer at once; this one can,
+        # and gives both, so that clients written for either kind work (see README).
+        "token": row.token,
+        "service_notice": limit_text(case.category, urgent=case.urgency == Urgency.URGENT),
+        "account_id": row.account_id or None,
+    }
+    return render.respond(fmt, "service_requests", [answer])
+
+
+def _when(value: str, name: str) -> datetime.datetime:
+    moment = parse_datetime(value)
+    if moment is None and (day := parse_date(value)) is not None:
+        moment = datetime.datetime.combine(day, datetime.time())
+    if moment is None:
+        raise Open311Error(
+            400, _("%(name)s must be a W3C datetime such as 2026-11-01T00:00:00+08:00.") % {"name": name}
+        )
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _listed(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _filtered(params):
+    cases = open311_cases()
+    ids = _listed(params.get("service_request_id", ""))
+    if ids:  # "This overrides all other arguments."
+        return cases.filter(tracking_number__in=ids)
+    codes = _listed(params.get("service_code", ""))
+    if codes:
+        kinds = {"E": CategoryKind.EVENT, "C": CategoryKind.COMPONENT}
+        match = Q(pk__in=[])
+        for code in codes:
+            if len(code) > 1 and code[0].upper() in kinds:
+                match |= Q(category__major__kind=kinds[code[0].upper()], category__code=code[1:])
+        cases = cases.filter(match)
+    statuses = set(_listed(params.get("status", "")))
+    if statuses - {"open", "closed"}:
+        raise Open311Error(400, _("status must be open or closed (or both, comma separated)."))
+    if statuses == {"open"}:
+        cases = cases.exclude(status__in=TERMINAL)
+    elif statuses == {"closed"}:
+        cases = cases.filter(status__in=TERMINAL)
+    start = _when(params["start_date"], "start_date") if params.get("start_date") else None
+    end = _when(params["end_date"], "end_date") if params.get("end_date") else None
+    if start and end and end < start:
+        raise Open311Error(400, _("end_date is before start_date."))
+    if start and end and end - start > DEFAULT_SPAN:
+        raise Open311Error(400, _("start_date and end_date may not span more than 90 days."))
+    if start is None and end is None:
+        end = timezone.now()
+    if start is None:
+        start = end - DEFAULT_SPAN
+    if end is None:
+        end = start + DEFAULT_SPAN
+    return cases.filter(reported_at__gte=start, reported_at__lte=end)
+
+
+@endpoint("GET")
+def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
+    case = open311_cases().filter(tracking_number=request_id).first()
+    if case is None:
+        raise Open311Error(404, _("service_request_id %(id)r was not found.") % {"id": request_id})
+    return render.respond(fmt, "service_requests", [request_json(case, request)])
+
+
+@endpoint("GET")
+def token(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
+    row = Open311Request.objects.select_related("case").filter(token=token).first()
+    if row is None:
+        raise Open311Error(404, _("token %(token)r was not found.") % {"token": token})
+    return render.respond(
+        fmt, "service_requests", [{"service_request_id": row.case.tracking_number, "token": row.token}]
+    )
+
+
+def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
+    fmt = "xml" if path.endswith(".xml") else "json"
+    return render.error(fmt, 404, _("No such Open311 resource: %(path)s (formats: .json or .xml).") % {"path": path})
