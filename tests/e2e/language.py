@@ -65,6 +65,7 @@ def data_strings(site: Site) -> list[str]:
         """
 from django.contrib.auth import get_user_model
 from cases.models import Case, CaseEvent, Category, Department, MajorCategory
+from citizens.models import CitizenReport
 from grids.models import Grid, Person, Place
 
 found = set()
@@ -81,6 +82,7 @@ for row in Department.objects.values_list("name", "short_name", "code"):
 for row in Case.objects.values_list("address", "description", "reporter_name"):
     found.update(row)
 found.update(CaseEvent.objects.values_list("note", flat=True))
+found.update(CitizenReport.objects.values_list("code", flat=True))
 result = sorted((s.strip() for s in found if s and s.strip()), key=len, reverse=True)
 """
     )

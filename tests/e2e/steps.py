@@ -156,6 +156,29 @@ result = {"id": case.pk, "tracking_number": case.tracking_number, "status": case
     )
 
 
+def seed_citizen_report(site: Site, *, point: dict, description: str) -> dict:
+    """A citizen's 随手拍 report made through the citizens' service: its tracking code and case."""
+    return site.shell(
+        """
+import base64
+from django.contrib.gis.geos import Point
+from django.core.files.uploadedfile import SimpleUploadedFile
+from citizens.services import citizen_report
+
+report = citizen_report(
+    point=Point(point["lon"], point["lat"], srid=4326), public_category="sanitation", description=description,
+    photo=SimpleUploadedFile("photo.jpg", base64.b64decode(photo), "image/jpeg"), client_ip="192.0.2.10",
+    request_id=request_id,
+)
+result = {"code": report.code, "case_id": report.case_id}
+""",
+        point=point,
+        description=description,
+        photo=base64.b64encode(photo("before.jpg")["buffer"]).decode(),
+        request_id=str(uuid.uuid4()),
+    )
+
+
 def case_status(site: Site, case_id: int) -> dict:
     return site.shell(
         "from cases.models import Case\n"

@@ -4,11 +4,11 @@ no interface string left in the other language on the pages each role uses."""
 from playwright.sync_api import expect
 
 from tests.e2e.language import Leftovers, data_strings
-from tests.e2e.steps import seed_cases
+from tests.e2e.steps import advance_case, seed_cases, seed_citizen_report
 
 # Who looks at what: every page of the product a role reaches from its home page.
 PAGES = [
-    (None, ["/login/"]),
+    (None, ["/login/", "/citizen/", "/citizen/track/", "/citizen/track/{citizen}/"]),
     ("dispatcher", ["/", "/cases/", "/cases/?status=dispatched", "/cases/{dispatched}/", "/cases/{filed}/",
                     "/cases/new/", "/grids/map/"]),
     ("chief_micro", ["/", "/cases/approvals/", "/cases/{pending_approval}/"]),
@@ -42,6 +42,9 @@ def test_it_shows_every_page_in_one_language_before_and_after_switching(cast, si
         site, [{"point": points[12 + n], "upto": status, "address": "兴隆路 5 号"} for n, status in enumerate(statuses)]
     )
     cases = {status: case["id"] for status, case in zip(statuses, seeded, strict=True)}
+    citizen = seed_citizen_report(site, point=points[16], description="路口垃圾桶满了")
+    advance_case(site, citizen["case_id"], upto="dispatched")
+    cases["citizen"] = citizen["code"]
     leftovers = Leftovers(data_strings(site))
     page = cast.open()
 
