@@ -9,7 +9,6 @@ cookie set by the switch in the top bar); API clients (/api/ and Open311's
 
 from django.conf import settings
 
-
 API_PREFIXES = ("/api/", "/open311/")
 
 
