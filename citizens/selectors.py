@@ -121,10 +121,29 @@ def milestones_of(events) -> tuple[dict[int, datetime.datetime], int, tuple[str,
     return dates, stage, ending
 
 
+MERGED_NOTE = _(
+    "Someone reported the same problem before you: your report was merged with theirs, "
+    "and the steps below are those of that case."
+)
+
+
+def _followed(case):
+    """The case a citizen's report is followed through: itself, or, once merged as a duplicate,
+    the case it was merged into (and so on, a few steps at most)."""
+    for _step in range(5):
+        if case.status != Status.MERGED or case.duplicate_of_id is None:
+            break
+        case = case.duplicate_of
+    return case
+
+
 def public_status(*, report: CitizenReport) -> PublicStatus:
-    case = report.case
+    own = report.case
+    case = _followed(own)
     events = case.events.order_by("at", "id").values_list("to_status", "at")
     dates, stage, ending = milestones_of(events)
+    if case is not own:
+        dates[0] = own.reported_at  # reported: when this citizen reported
     milestones = [
         Milestone(key=key, label=str(label), at=dates.get(i), done=i in dates, current=i == stage and not ending)
         for i, (key, label) in enumerate(MILESTONES)
@@ -133,11 +152,13 @@ def public_status(*, report: CitizenReport) -> PublicStatus:
         code=report.code,
         public_category=report.public_category,
         public_category_label=str(report.get_public_category_display()),
-        reported_at=case.reported_at,
+        reported_at=own.reported_at,
         milestones=milestones,
         status=MILESTONES[max(stage, 0)][0],
         status_label=str(MILESTONES[max(stage, 0)][1]),
     )
+    if case is not own:
+        status.ending_note = str(MERGED_NOTE)
     if ending and case.status in ENDINGS:
         status.status, status.status_label = ending[0], str(ENDINGS[ending[0]])
         status.ended_at, status.ending_note = ending[1], str(ENDING_NOTES[ending[0]])

@@ -161,3 +161,20 @@ def test_it_reads_the_status_page_in_a_fixed_number_of_queries(client, city, cit
     walk_to_closed(citizen.case, city, after_photo=phone_jpeg(colour=(20, 160, 40)))
     with django_assert_max_num_queries(4):
         page(client, citizen)
+
+
+def test_a_merged_report_follows_the_case_it_was_merged_into(client, city, citizen, media):
+    from cases.models import Source
+    from cases.services import case_report
+
+    earlier = case_report(source=Source.HOTLINE, point=IN_M1, description="同一堆垃圾")
+    case_transition(case_id=citizen.case.pk, action="merge", actor=city["clerk"], into=earlier.pk)
+    html = page(client, citizen)
+    assert 'id="ending-note"' in html and "merged" in html
+    assert milestones(html)["reported"] == citizen.case.reported_at.astimezone(SHANGHAI).isoformat()
+    walk_to_closed(earlier, city)
+    steps = milestones(page(client, citizen))
+    assert all(steps.values())  # closed, as the case that went on
+    data = client.get(reverse("citizens:status_json", args=[citizen.code])).json()
+    assert data["status"] == "closed"
+    assert earlier.tracking_number not in page(client, citizen)

@@ -4,13 +4,14 @@ content, the round trip into the command center's queue, and every error case.""
 
 import datetime
 import json
+import re
 from io import BytesIO
 from xml.etree import ElementTree
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.models import Case, CaseEvent, CasePhoto, Category, Source, Status, Urgency
 from cases.photos import photo_make_derivatives
@@ -424,3 +425,15 @@ def test_it_puts_a_posted_request_in_the_intake_clerks_queue(client, city, key):
     case = Case.objects.get()
     client.force_login(city["clerk"])
     assert case.tracking_number in client.get(reverse("cases:queue")).content.decode()
+
+
+def test_it_answers_in_the_clients_accept_language(city):
+    from django.test import Client
+
+    with translation.override(None):
+        english = Client().get("/open311/v2/services/E9999.json", headers={"accept-language": "en"})
+        chinese = Client().get("/open311/v2/services/E9999.json")
+    assert english.status_code == chinese.status_code == 404
+    assert english.json()[0]["description"] != chinese.json()[0]["description"]
+    assert re.search(r"[\u4e00-\u9fff]", chinese.json()[0]["description"])
+    assert not re.search(r"[\u4e00-\u9fff]", english.json()[0]["description"])
