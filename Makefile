@@ -2,6 +2,7 @@
 #   make run          set up everything on the embedded default, load the demo county, serve on :8000
 #   make test         the whole test suite on SpatiaLite
 #   make test DB=postgis   the same suite on PostgreSQL + PostGIS (see README)
+#   make e2e          the journeys in a real browser (Chromium; screenshots in e2e-artifacts/)
 
 SHELL := /bin/bash
 PY := .venv/bin/python
@@ -9,6 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 POSTGIS_URL ?= postgis://postgres@127.0.0.1:5432/citydispatch
 PYTEST_ARGS ?=
+E2E_TESTS ?= tests/e2e
 
 ifeq ($(DB),postgis)
 TEST_ENV := DATABASE_URL=$(POSTGIS_URL)
@@ -18,7 +20,7 @@ TEST_ENV :=
 TEST_PREP := :
 endif
 
-.PHONY: run setup setup-dev test lint bench-grids messages clean
+.PHONY: run setup setup-dev test e2e lint bench-grids messages clean
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -36,6 +38,10 @@ test: setup-dev
 	@$(TEST_PREP)
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
+e2e:
+	@bash scripts/e2e.sh
+	E2E=1 $(PY) -m pytest $(E2E_TESTS) $(PYTEST_ARGS)
+
 lint: setup-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -50,4 +56,4 @@ bench-grids: setup-dev
 	$(PY) bench/grid_lookup.py
 
 clean:
-	rm -rf .venv db.sqlite3 .test-db*.sqlite3 media staticfiles
+	rm -rf .venv db.sqlite3 .test-db*.sqlite3 media staticfiles e2e-artifacts

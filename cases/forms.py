@@ -102,7 +102,7 @@ class IntakeForm(forms.Form):
         label=_("Category"),
         required=False,
         blank=_("— choose later, when filing —"),
-        help_text=_("May be left for filing (立案)."),
+        help_text=_("May be left for filing."),
     )
     urgency = forms.ChoiceField(
         label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL, widget=forms.RadioSelect

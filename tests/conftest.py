@@ -1,7 +1,13 @@
+import os
+
 import pytest
 from django.contrib.auth.models import Group, User
 
 from accounts.roles import Role
+
+# The browser journeys need Chromium and Playwright and take minutes: `make e2e` runs them
+# (with E2E=1), `make test` leaves them out.
+collect_ignore = [] if os.environ.get("E2E") == "1" else ["e2e"]
 
 
 @pytest.fixture

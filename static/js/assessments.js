@@ -42,7 +42,14 @@
   if (!mapEl || !window.L) return;
   var status = document.getElementById("closure-map-status");
   var legend = document.getElementById("closure-map-legend");
-  var map = window.L.map(mapEl, { zoomSnap: 0.25, attributionControl: false });
+  var map = window.L.map(mapEl, { zoomSnap: 0.25, attributionControl: false, zoomControl: false });
+  // The +/- buttons with their titles in the page's language (data-zoom-in/-out on the map).
+  window.L.control
+    .zoom({
+      zoomInTitle: mapEl.getAttribute("data-zoom-in") || "Zoom in",
+      zoomOutTitle: mapEl.getAttribute("data-zoom-out") || "Zoom out",
+    })
+    .addTo(map);
   var layer = null;
   var stack = [];
   var STEPS = [[95, "#166534"], [90, "#4d9a5a"], [80, "#d9c33b"], [60, "#ea8a2c"], [0, "#b42318"]];

@@ -21,6 +21,14 @@
     });
   }
 
+  // Leaflet's +/- buttons with their titles in the page's language (data-zoom-in/-out on the map).
+  function zoomButtons(element) {
+    return L.control.zoom({
+      zoomInTitle: element.getAttribute("data-zoom-in") || "Zoom in",
+      zoomOutTitle: element.getAttribute("data-zoom-out") || "Zoom out",
+    });
+  }
+
   function create(element, config, options) {
     var map = L.map(
       element,
@@ -32,10 +40,12 @@
           maxZoom: config.maxZoom,
           zoomSnap: 0.25,
           attributionControl: config.tiles.length > 0,
+          zoomControl: false,
         },
         options || {}
       )
     );
+    zoomButtons(element).addTo(map);
     if (map.attributionControl) map.attributionControl.setPrefix(false);
     config.tiles.forEach(function (tile) {
       L.tileLayer(tile.url, tile.options).addTo(map);

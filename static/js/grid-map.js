@@ -30,7 +30,15 @@
     zoomSnap: 0.25,
     doubleClickZoom: false, // double-click drills down instead
     attributionControl: config.tiles.length > 0,
+    zoomControl: false, // added below with titles in the page's language
   });
+  var mapElement = map.getContainer();
+  L.control
+    .zoom({
+      zoomInTitle: mapElement.getAttribute("data-zoom-in") || "Zoom in",
+      zoomOutTitle: mapElement.getAttribute("data-zoom-out") || "Zoom out",
+    })
+    .addTo(map);
   if (map.attributionControl) map.attributionControl.setPrefix(false);
   config.tiles.forEach(function (tile) {
     L.tileLayer(tile.url, tile.options).addTo(map);
