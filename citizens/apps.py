@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class CitizensConfig(AppConfig):
     name = "citizens"
-    verbose_name = _("Citizens' reports (随手拍)")
+    verbose_name = _("Citizens' reports")

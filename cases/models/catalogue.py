@@ -52,7 +52,10 @@ class Department(models.Model):
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=100)
     short_name = models.CharField(
-        _("short name"), max_length=20, unique=True, help_text=_("As catalogue files name it, e.g. 环卫.")
+        _("short name"),
+        max_length=20,
+        unique=True,
+        help_text=_("As the catalogue files name the department (its short Chinese name)."),
     )
     webhook_url = models.URLField(_("webhook URL"), blank=True)
     webhook_secret = models.CharField(_("webhook secret"), max_length=200, blank=True)
