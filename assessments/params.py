@@ -80,13 +80,18 @@ class FilterForm(forms.Form):
     end = forms.DateField(label=gettext_lazy("To"), required=False)
     grid = forms.ModelChoiceField(queryset=Grid.objects.defer("boundary"), required=False, label=gettext_lazy("Grid"))
     department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False,
-                                        label=gettext_lazy("Department"))  # fmt: skip
+                                        label=gettext_lazy("Department"),
+                                        empty_label=gettext_lazy("All departments"))  # fmt: skip
     chief = forms.ModelChoiceField(queryset=Person.objects.all(), required=False, label=gettext_lazy("Chief"))
     category = forms.ModelChoiceField(queryset=Category.objects.all(), required=False,
                                       label=gettext_lazy("Category"))  # fmt: skip
     source = forms.ChoiceField(choices=[("", "—"), *Source.choices], required=False, label=gettext_lazy("Source"))
 
     def __init__(self, data, *, scope: Scope, default_kind: str = "month", now: datetime.datetime | None = None):
+        if not (data or {}).get("period"):
+            # Unchosen: the period shown is the default one, and the select must say so (not its first choice).
+            data = data.copy() if hasattr(data, "copy") else dict(data or {})
+            data["period"] = default_kind
         super().__init__(data)
         self.scope = scope
         self.default_kind = default_kind

@@ -156,3 +156,10 @@ def test_it_lets_only_the_requester_download_a_bulletin(client, october, make_us
     other = make_user("other_supervisor", Role.SUPERVISOR)
     client.force_login(other)
     assert client.get(reverse("assessments:bulletin_job", args=[job.pk])).status_code == 404
+
+
+def test_the_period_select_shows_the_period_on_screen_when_none_is_chosen(supervisor_client):
+    html = supervisor_client.get(reverse("assessments:dashboard")).content.decode()
+    selected = re.search(r'<select name="period"[^>]*>.*?<option value="(\w+)" selected>', html, re.S)
+    assert selected and selected.group(1) == "month"
+    assert "All departments" in html
