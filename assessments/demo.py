@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from assessments.facts import facts_rebuild_all
+from assessments.months import months_refresh
 from cases.models import Case, Category, Department, Source, Status, Urgency
 from cases.services import CaseActionError, case_report, case_transition
 from grids.models import Grid, Level, Person
@@ -158,6 +159,7 @@ def demo_history_load(
                 if log and offset % 30 == 0:
                     log(f"  case history: {made} cases up to {day}")
         facts_rebuild_all()
+        months_refresh()
     finally:
         quiet.level = level
     return made
