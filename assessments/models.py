@@ -129,7 +129,10 @@ class EventFact(models.Model):
     month = models.PositiveSmallIntegerField(null=True)  # the local month of `on`, as in CaseFact
 
     class Meta:
-        indexes = [models.Index(fields=["kind", "on"], name="eventfact_kind_on")]
+        indexes = [
+            models.Index(fields=["kind", "on"], name="eventfact_kind_on"),
+            models.Index(fields=["on"], name="eventfact_on"),  # every kind of a period: rankings, trends
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.case_id} {self.on}"
