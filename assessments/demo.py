@@ -6,7 +6,8 @@ case_transition, with explicit times), so the history is exactly what staff woul
 have produced: reports from every source spread over the micro grids, most filed
 and dispatched, handled on time or late, checked on site (some failing the check
 and reworked), some sent back to the wrong department, extended, suspended,
-cancelled or not accepted, and the last days' cases still open, some overdue.
+cancelled or not accepted, and the last days' cases still open at every stage (waiting
+for intake, dispatch, approval, the department, the on-site check, closing), some overdue.
 
 The grid chiefs who approve dispatches and one handler per department get
 accounts without a usable password (they exist in a real county too; nobody can
@@ -138,7 +139,9 @@ def demo_history_load(
             for offset in range(days, 0, -1):
                 day = timezone.localdate(now) - datetime.timedelta(days=offset - 1)
                 weekend = day.weekday() >= 5
-                count = _poisson(rng, per_day * (0.6 if weekend else 1.0))
+                # the last three days busier (a clean-up campaign): the centre's queue is full
+                busy = 2.5 if offset <= 3 else 1.0
+                count = _poisson(rng, per_day * (0.6 if weekend else 1.0) * busy)
                 for _ in range(count):
                     reported = _office_moment(rng, day)
                     if reported >= now:
@@ -154,7 +157,7 @@ def demo_history_load(
                         description=f"{category.name}（演示数据）",
                         now=reported,
                     )
-                    _work(case, rng, actors, departments, now)
+                    _work(case, rng, actors, departments, now, halt=_halt(rng, now - reported))
                     made += 1
                 if log and offset % 30 == 0:
                     log(f"  case history: {made} cases up to {day}")
@@ -173,8 +176,26 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return count
 
 
-def _work(case: Case, rng: random.Random, actors: _Actors, departments, now) -> None:
-    """Drive one case from its report as far as its story goes by `now`."""
+# Where a recent case's story may stop: the action not done yet (the case waits before it).
+# Waiting for intake, to be dispatched, for the chief's approval, with the department, to be
+# sent to the on-site check, at the check, for the shift leader's closing.
+HALTS = ("file", "dispatch", "approve", "handle", "send_to_check", "check_pass", "close")
+
+
+def _halt(rng: random.Random, age: datetime.timedelta) -> str | None:
+    """Work not done yet: most of the last day's cases are still in the queue, fewer of the days
+    before, and now and then an older one forgotten with its department (overdue by now)."""
+    days = age.total_seconds() / 86400
+    if days < 1 and rng.random() < 0.9 or days < 3 and rng.random() < 0.5:
+        return rng.choice(HALTS)
+    if days < 10 and rng.random() < 0.08:
+        return "handle"
+    return None
+
+
+def _work(case: Case, rng: random.Random, actors: _Actors, departments, now, halt: str | None = None) -> None:
+    """Drive one case from its report as far as its story goes by `now` (and not beyond `halt`,
+    the first action it still waits for)."""
     clock = {"t": case.reported_at}
 
     def later(minutes: float) -> datetime.datetime:
@@ -182,7 +203,7 @@ def _work(case: Case, rng: random.Random, actors: _Actors, departments, now) -> 
         return clock["t"]
 
     def act(action: str, user, when: datetime.datetime, **params) -> bool:
-        if when >= now:
+        if when >= now or action == halt:
             return False
         params.setdefault("note", "演示")
         try:
