@@ -200,6 +200,10 @@ HAND_STORED = """
 SELECT month, counts, handling_hours FROM assessments_monthfigures
 WHERE dim = 'all' AND key = '' AND month BETWEEN %(ms)s AND %(me)s
 """
+# What a hand-written reader must also ask before it trusts the rollup: has any case changed since?
+HAND_FRESHNESS = (
+    "SELECT (SELECT max(id) FROM cases_caseevent), (SELECT last_event_id FROM assessments_rollupstate WHERE id = 1)"
+)
 # For reference: the closure rate per community straight from the cases table.
 RAW_RANKING = """
 SELECT community_grid_id, count(*) FILTER (WHERE status <> 'cancelled') AS filed,
@@ -354,6 +358,9 @@ def main() -> None:
         "ranking: hand SQL, cases table, 2 figures": [hand((RAW_RANKING, None), **qparams(q)) for q in quarters],
         "trend, 12 months over: selectors.trend": [lambda w=w: trend(period=w, now=now) for w in windows],
         "trend, 12 months over: hand SQL, stored months": [hand((HAND_STORED, None), **qparams(w)) for w in windows],
+        "trend, 12 months over: hand SQL, freshness check + stored months": [
+            hand((HAND_FRESHNESS, None), (HAND_STORED, None), **qparams(w)) for w in windows
+        ],
         "trend, current month open: selectors.trend": [
             lambda w=w, at=at: trend(period=w, now=at) for w, at in zip(windows, mid_now, strict=True)
         ],
@@ -394,6 +401,9 @@ def main() -> None:
         "ranking": ratio("ranking: selectors.grid_ranking", "ranking: hand SQL over the rollup"),
         "trend, 12 months over": ratio(
             "trend, 12 months over: selectors.trend", "trend, 12 months over: hand SQL, stored months"
+        ),  # fmt: skip
+        "trend, 12 months over (hand SQL with the freshness check)": ratio(
+            "trend, 12 months over: selectors.trend", "trend, 12 months over: hand SQL, freshness check + stored months"
         ),  # fmt: skip
         "trend, current month open": ratio(
             "trend, current month open: selectors.trend", "trend, current month open: hand SQL"
