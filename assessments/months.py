@@ -53,9 +53,10 @@ def months_missing(*, now: datetime.datetime | None = None) -> list[int]:
     """The months that are over, hold cases, and have no stored figures."""
     now = now or timezone.now()
     last = month_index(timezone.localtime(now).date()) - 1
-    first = CaseFact.objects.aggregate(first=Min("reported_month"))["first"]
-    if first is None or first > last:
+    earliest = CaseFact.objects.aggregate(earliest=Min("reported_on"))["earliest"]  # on its index
+    if earliest is None or month_index(earliest) > last:
         return []
+    first = month_index(earliest)
     done = set(
         MonthFigures.objects.filter(dim=MonthFigures.Dim.ALL, month__gte=first, month__lte=last).values_list(
             "month", flat=True
