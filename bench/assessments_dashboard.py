@@ -27,12 +27,14 @@ Measured, each several times (median and p95), cold and warm:
 and the best hand-written SQL for the same figures in the same run: one statement per
 table over the rollup, one over the stored months, and for reference the closure rate
 straight from the cases table. Cold: a new connection (a new PostgreSQL backend, so no
-cached catalogue or plans) and a period not read before in the run; PostgreSQL is not
+cached catalogue, plans or prepared statements) and a period not read before in the run; PostgreSQL is not
 restarted and the OS page cache is not dropped (the machine is shared), so "cold" means
 "not in PostgreSQL's shared buffers as far as the run can arrange", and the share of the
 rollup's pages in shared buffers is recorded before each cold read (pg_buffercache).
-Warm: the same period read again, after one untimed read. The load average is recorded
-around every measure: on a shared 2-core machine it moves every figure.
+Warm: the same period read again, after one untimed read. A selector and its hand-written
+counterparts are measured in turns, read for read, so that the other jobs on the machine weigh
+on both alike. The load average is recorded around every measure: on a shared 2-core machine
+it moves every figure.
 
 Results: a table on stdout and bench/out/assessments_dashboard.json.
 Targets (issue 4): warm < 300 ms, cold < 2 s, within 2× of the hand-written SQL.
@@ -374,25 +376,39 @@ def main() -> None:
             hand((HAND_TREND, None), (HAND_TREND_EVENTS, None), **qparams(w)) for w in windows
         ],
     }
+    # The selector and its hand-written counterparts are measured in turns (ours, hand, ours, hand …)
+    # so that the other jobs on the machine weigh on both alike.
+    groups: dict[str, list[str]] = {}
+    for name in measures:
+        groups.setdefault(name.split(":")[0], []).append(name)
     results = {}
-    for name, runs in measures.items():
+    for names in groups.values():
         load_before = os.getloadavg()[0]
-        cold, buffers = [], []
-        for run in runs[1:]:
-            connection.close()  # cold: a new connection (a new backend), a period not read before
-            connection.ensure_connection()
-            with connection.cursor() as cursor:
-                cursor.execute("DISCARD ALL")
-            buffers.append(in_shared_buffers())
-            cold.append(timed(run))
-        runs[0]()  # untimed first read of the warm period
-        warm = [timed(runs[0]) for _ in range(args.runs)]
-        results[name] = {"cold": summary(cold), "warm": summary(warm), "rollup_in_shared_buffers_before_cold": buffers,
-                         "load_average": [load_before, os.getloadavg()[0]]}  # fmt: skip
-        r = results[name]
-        print(f"{name:60} cold {r['cold']['median_ms']:>8} / {r['cold']['p95_ms']:>8}   "
-              f"warm {r['warm']['median_ms']:>8} / {r['warm']['p95_ms']:>8}   "
-              f"load {load_before:.1f}→{os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
+        cold = {name: [] for name in names}
+        buffers = {name: [] for name in names}
+        for i in range(1, len(measures[names[0]])):
+            for name in names:
+                buffers[name].append(in_shared_buffers())
+                # cold: a new connection, i.e. a new backend process with nothing cached in the session
+                # (more than DISCARD ALL clears), and a period not read before in the run
+                connection.close()
+                connection.ensure_connection()
+                cold[name].append(timed(measures[name][i]))
+        for name in names:
+            measures[name][0]()  # untimed first read of the warm period
+        warm = {name: [] for name in names}
+        for _ in range(args.runs):
+            for name in names:
+                warm[name].append(timed(measures[name][0]))
+        load_after = os.getloadavg()[0]
+        for name in names:
+            results[name] = {"cold": summary(cold[name]), "warm": summary(warm[name]),
+                             "rollup_in_shared_buffers_before_cold": buffers[name],
+                             "load_average": [load_before, load_after]}  # fmt: skip
+            r = results[name]
+            print(f"{name:66} cold {r['cold']['median_ms']:>8} / {r['cold']['p95_ms']:>8}   "
+                  f"warm {r['warm']['median_ms']:>8} / {r['warm']['p95_ms']:>8}   "
+                  f"load {load_before:.1f}→{load_after:.1f}", flush=True)  # fmt: skip
 
     def ratio(ours: str, theirs: str) -> float:
         return round(results[ours]["warm"]["median_ms"] / results[theirs]["warm"]["median_ms"], 2)
@@ -423,9 +439,9 @@ def main() -> None:
     }
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "assessments_dashboard.json").write_text(json.dumps(report, indent=2, default=str))
-    print(f"{'measure (ms: median / p95)':60} {'cold':>19} {'warm':>19}")
+    print(f"{'measure (ms: median / p95)':66} {'cold':>19} {'warm':>19}")
     for name, r in results.items():
-        print(f"{name:60} {r['cold']['median_ms']:>8} / {r['cold']['p95_ms']:>8} "
+        print(f"{name:66} {r['cold']['median_ms']:>8} / {r['cold']['p95_ms']:>8} "
               f"{r['warm']['median_ms']:>8} / {r['warm']['p95_ms']:>8}")  # fmt: skip
     print("selectors / hand SQL (warm medians): " + ", ".join(f"{k} {v:.2f}×" for k, v in ratios.items()))
 
