@@ -131,7 +131,7 @@ def demo_history_load(
     grid_weights = [rng.paretovariate(1.6) for _ in micros]
     category_weights = [rng.paretovariate(1.3) for _ in categories]
     actors = _Actors()
-    made = 0
+    made, turns = 0, {}
     quiet = logging.getLogger("cases.notifications")
     level, quiet.level = quiet.level, logging.WARNING
     try:
@@ -139,8 +139,8 @@ def demo_history_load(
             for offset in range(days, 0, -1):
                 day = timezone.localdate(now) - datetime.timedelta(days=offset - 1)
                 weekend = day.weekday() >= 5
-                # the last three days busier (a clean-up campaign): the centre's queue is full
-                busy = 2.5 if offset <= 3 else 1.0
+                # the last four days busier (a clean-up campaign): the centre's queue is full
+                busy = 2.5 if offset <= 4 else 1.0
                 count = _poisson(rng, per_day * (0.6 if weekend else 1.0) * busy)
                 for _ in range(count):
                     reported = _office_moment(rng, day)
@@ -157,7 +157,7 @@ def demo_history_load(
                         description=f"{category.name}（演示数据）",
                         now=reported,
                     )
-                    _work(case, rng, actors, departments, now, halt=_halt(rng, now - reported))
+                    _work(case, rng, actors, departments, now, halt=_halt(rng, now - reported, turns))
                     made += 1
                 if log and offset % 30 == 0:
                     log(f"  case history: {made} cases up to {day}")
@@ -182,12 +182,17 @@ def _poisson(rng: random.Random, mean: float) -> int:
 HALTS = ("file", "dispatch", "approve", "handle", "send_to_check", "check_pass", "close")
 
 
-def _halt(rng: random.Random, age: datetime.timedelta) -> str | None:
-    """Work not done yet: most of the last day's cases are still in the queue, fewer of the days
-    before, and now and then an older one forgotten with its department (overdue by now)."""
+def _halt(rng: random.Random, age: datetime.timedelta, turns: dict[str, int]) -> str | None:
+    """Work not done yet: most of the last days' cases are still in the queue, each waiting at the
+    next stage in turn (the last day and a half's at the early stages, the two days before at
+    the later ones, so that every stage has some), and now and then an older one forgotten with its
+    department (overdue by now)."""
     days = age.total_seconds() / 86400
-    if days < 1 and rng.random() < 0.9 or days < 3 and rng.random() < 0.5:
-        return rng.choice(HALTS)
+    stages = HALTS[:4] if days < 1.5 else HALTS[3:]
+    if days < 1.5 and rng.random() < 0.9 or days < 3.5 and rng.random() < 0.7:
+        key = "early" if days < 1.5 else "late"
+        turns[key] = turns.get(key, -1) + 1
+        return stages[turns[key] % len(stages)]
     if days < 10 and rng.random() < 0.08:
         return "handle"
     return None
@@ -215,13 +220,14 @@ def _work(case: Case, rng: random.Random, actors: _Actors, departments, now, hal
         return True
 
     centre, dispatcher, inspector = actors["shiftlead"], actors["dispatcher"], actors["inspector"]
+    waits_late = halt in ("send_to_check", "check_pass", "close")  # keep it on the path to that stage
     roll = rng.random()
-    if roll < 0.05:
+    if roll < 0.05 and halt is None:
         act("reject", centre, later(rng.uniform(10, 60)), note="不属于城管范围")
         return
     if not act("file", centre, later(rng.uniform(5, 40))):
         return
-    if rng.random() < 0.03:
+    if rng.random() < 0.03 and halt is None:
         act("cancel", centre, later(rng.uniform(10, 120)), note="重复上报")
         return
 
@@ -256,16 +262,18 @@ def _work(case: Case, rng: random.Random, actors: _Actors, departments, now, hal
             act("approve_extension", centre, later(rng.uniform(10, 60)))
             deadline = case.handling_deadline
         span = max((deadline - clock["t"]).total_seconds() / 60, 10)
-        late = rng.random() < 0.12
+        late = rng.random() < 0.12 and not waits_late
         minutes = span * rng.uniform(1.05, 8) if late else span * rng.uniform(0.15, 0.95)
+        if waits_late:  # handled within hours, so that it reaches the stage it waits at
+            minutes = min(minutes, rng.uniform(60, 240))
         if not act("handle", handler, later(minutes), note="已处置，附处置后照片"):
             return  # still being handled now: open (and overdue if past its deadline)
-        if not case.category.needs_onsite_check and rng.random() < 0.3:  # closed without an on-site check
+        if not case.category.needs_onsite_check and rng.random() < 0.3 and not waits_late:  # no on-site check
             act("close", centre, later(rng.uniform(10, 180)))
             return
         if not act("send_to_check", centre, later(rng.uniform(5, 60))):
             return
-        if rng.random() < 0.09 and round_ < 2:
+        if rng.random() < 0.09 and round_ < 2 and not waits_late:
             if not act("check_fail", inspector, later(rng.uniform(30, 240)), note="现场仍有问题，返工"):
                 return
             continue
