@@ -6,7 +6,8 @@ case_transition, with explicit times), so the history is exactly what staff woul
 have produced: reports from every source spread over the micro grids, most filed
 and dispatched, handled on time or late, checked on site (some failing the check
 and reworked), some sent back to the wrong department, extended, suspended,
-cancelled or not accepted, and the last days' cases still open, some overdue.
+cancelled or not accepted, and the last days' cases still open at every stage (waiting
+for intake, dispatch, approval, the department, the on-site check, closing), some overdue.
 
 The grid chiefs who approve dispatches and one handler per department get
 accounts without a usable password (they exist in a real county too; nobody can
@@ -28,6 +29,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from assessments.facts import facts_rebuild_all
+from assessments.months import months_refresh
 from cases.models import Case, Category, Department, Source, Status, Urgency
 from cases.services import CaseActionError, case_report, case_transition
 from grids.models import Grid, Level, Person
@@ -129,7 +131,7 @@ def demo_history_load(
     grid_weights = [rng.paretovariate(1.6) for _ in micros]
     category_weights = [rng.paretovariate(1.3) for _ in categories]
     actors = _Actors()
-    made = 0
+    made, turns = 0, {}
     quiet = logging.getLogger("cases.notifications")
     level, quiet.level = quiet.level, logging.WARNING
     try:
@@ -137,7 +139,9 @@ def demo_history_load(
             for offset in range(days, 0, -1):
                 day = timezone.localdate(now) - datetime.timedelta(days=offset - 1)
                 weekend = day.weekday() >= 5
-                count = _poisson(rng, per_day * (0.6 if weekend else 1.0))
+                # the last four days busier (a clean-up campaign): the centre's queue is full
+                busy = 2.5 if offset <= 4 else 1.0
+                count = _poisson(rng, per_day * (0.6 if weekend else 1.0) * busy)
                 for _ in range(count):
                     reported = _office_moment(rng, day)
                     if reported >= now:
@@ -153,11 +157,12 @@ def demo_history_load(
                         description=f"{category.name}（演示数据）",
                         now=reported,
                     )
-                    _work(case, rng, actors, departments, now)
+                    _work(case, rng, actors, departments, now, halt=_halt(rng, now - reported, turns))
                     made += 1
                 if log and offset % 30 == 0:
                     log(f"  case history: {made} cases up to {day}")
         facts_rebuild_all()
+        months_refresh()
     finally:
         quiet.level = level
     return made
@@ -171,8 +176,31 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return count
 
 
-def _work(case: Case, rng: random.Random, actors: _Actors, departments, now) -> None:
-    """Drive one case from its report as far as its story goes by `now`."""
+# Where a recent case's story may stop: the action not done yet (the case waits before it).
+# Waiting for intake, to be dispatched, for the chief's approval, with the department, to be
+# sent to the on-site check, at the check, for the shift leader's closing.
+HALTS = ("file", "dispatch", "approve", "handle", "send_to_check", "check_pass", "close")
+
+
+def _halt(rng: random.Random, age: datetime.timedelta, turns: dict[str, int]) -> str | None:
+    """Work not done yet: most of the last days' cases are still in the queue, each waiting at the
+    next stage in turn (the last day and a half's at the early stages, the two days before at
+    the later ones, so that every stage has some), and now and then an older one forgotten with its
+    department (overdue by now)."""
+    days = age.total_seconds() / 86400
+    stages = HALTS[:4] if days < 1.5 else HALTS[3:]
+    if days < 1.5 and rng.random() < 0.9 or days < 3.5 and rng.random() < 0.7:
+        key = "early" if days < 1.5 else "late"
+        turns[key] = turns.get(key, -1) + 1
+        return stages[turns[key] % len(stages)]
+    if days < 10 and rng.random() < 0.08:
+        return "handle"
+    return None
+
+
+def _work(case: Case, rng: random.Random, actors: _Actors, departments, now, halt: str | None = None) -> None:
+    """Drive one case from its report as far as its story goes by `now` (and not beyond `halt`,
+    the first action it still waits for)."""
     clock = {"t": case.reported_at}
 
     def later(minutes: float) -> datetime.datetime:
@@ -180,7 +208,7 @@ def _work(case: Case, rng: random.Random, actors: _Actors, departments, now) -> 
         return clock["t"]
 
     def act(action: str, user, when: datetime.datetime, **params) -> bool:
-        if when >= now:
+        if when >= now or action == halt:
             return False
         params.setdefault("note", "演示")
         try:
@@ -192,13 +220,14 @@ def _work(case: Case, rng: random.Random, actors: _Actors, departments, now) -> 
         return True
 
     centre, dispatcher, inspector = actors["shiftlead"], actors["dispatcher"], actors["inspector"]
+    waits_late = halt in ("send_to_check", "check_pass", "close")  # keep it on the path to that stage
     roll = rng.random()
-    if roll < 0.05:
+    if roll < 0.05 and halt is None:
         act("reject", centre, later(rng.uniform(10, 60)), note="不属于城管范围")
         return
     if not act("file", centre, later(rng.uniform(5, 40))):
         return
-    if rng.random() < 0.03:
+    if rng.random() < 0.03 and halt is None:
         act("cancel", centre, later(rng.uniform(10, 120)), note="重复上报")
         return
 
@@ -233,16 +262,18 @@ def _work(case: Case, rng: random.Random, actors: _Actors, departments, now) -> 
             act("approve_extension", centre, later(rng.uniform(10, 60)))
             deadline = case.handling_deadline
         span = max((deadline - clock["t"]).total_seconds() / 60, 10)
-        late = rng.random() < 0.12
+        late = rng.random() < 0.12 and not waits_late
         minutes = span * rng.uniform(1.05, 8) if late else span * rng.uniform(0.15, 0.95)
+        if waits_late:  # handled within hours, so that it reaches the stage it waits at
+            minutes = min(minutes, rng.uniform(60, 240))
         if not act("handle", handler, later(minutes), note="已处置，附处置后照片"):
             return  # still being handled now: open (and overdue if past its deadline)
-        if not case.category.needs_onsite_check and rng.random() < 0.3:  # closed without an on-site check
+        if not case.category.needs_onsite_check and rng.random() < 0.3 and not waits_late:  # no on-site check
             act("close", centre, later(rng.uniform(10, 180)))
             return
         if not act("send_to_check", centre, later(rng.uniform(5, 60))):
             return
-        if rng.random() < 0.09 and round_ < 2:
+        if rng.random() < 0.09 and round_ < 2 and not waits_late:
             if not act("check_fail", inspector, later(rng.uniform(30, 240)), note="现场仍有问题，返工"):
                 return
             continue

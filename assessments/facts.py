@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from assessments.models import CaseFact, EventFact, RollupState
+from assessments.models import CaseFact, EventFact, MonthFigures, RollupState
 from cases.models import Case, CaseEvent, Status
 from cases.worktime import WorkCalendar
 
@@ -61,6 +61,23 @@ _EVENT_FIELDS = ("id", "case_id", "action", "from_status", "to_status", "at", "p
 
 def _local_date(value: datetime.datetime | None) -> datetime.date | None:
     return timezone.localtime(value).date() if value else None
+
+
+def month_index(day: datetime.date) -> int:
+    """A month as one integer, year × 12 + month − 1 (the `*_month` columns of the rollup)."""
+    return day.year * 12 + day.month - 1
+
+
+def month_start(index: int) -> datetime.date:
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def _local_month(value: datetime.datetime | None) -> int | None:
+    return month_index(timezone.localtime(value)) if value else None
+
+
+# The moments whose local month a fact row carries next to them (CaseFact.<name>_month).
+MONTH_OF = ("reported", "filed", "dispatched", "handled", "reworked", "extended", "suspended", "closed", "late")
 
 
 def _calendar() -> WorkCalendar:
@@ -102,6 +119,7 @@ def derive(case: dict, events: list[dict], calendar: WorkCalendar) -> tuple[Case
                 case_id=case["id"],
                 kind=kind,
                 on=_local_date(event["at"]),
+                month=_local_month(event["at"]),
                 at=event["at"],
                 department_id=dept,
                 **slices,
@@ -155,6 +173,17 @@ def derive(case: dict, events: list[dict], calendar: WorkCalendar) -> tuple[Case
         handled_late = handled is not None and handled > deadline and status not in OUT
         if running or parked_late or handled_late:
             late.append(deadline)
+    moments = {
+        "reported": case["reported_at"],
+        "filed": first.get("filed"),
+        "dispatched": first.get("dispatched"),
+        "handled": first.get("handled"),
+        "reworked": first.get("reworked"),
+        "extended": first.get("extended"),
+        "suspended": first.get("suspended"),
+        "closed": first.get("closed"),
+        "late": min(late) if late else None,
+    }
     fact = CaseFact(
         case_id=case["id"],
         last_event_id=events[-1]["id"] if events else 0,
@@ -173,6 +202,7 @@ def derive(case: dict, events: list[dict], calendar: WorkCalendar) -> tuple[Case
         late_at=min(late) if late else None,
         handling_hours=handling_hours,
         is_open=status not in TERMINAL,
+        **{f"{name}_month": _local_month(moments[name]) for name in MONTH_OF},
         **slices,
     )
     return fact, counted
@@ -199,12 +229,30 @@ def facts_rebuild_cases(case_ids: Iterable[int], *, calendar: WorkCalendar | Non
             facts.append(fact)
             counted.extend(rows)
         with transaction.atomic():
+            rollup_lock()
+            # Every month these cases and events belonged to, or belong to now: their stored
+            # figures (MonthFigures) are no longer right.
+            months = set(EventFact.objects.filter(case_id__in=chunk).values_list("month", flat=True).distinct())
+            for reported, filed in CaseFact.objects.filter(case_id__in=chunk).values_list(
+                "reported_month", "filed_month"
+            ):
+                months |= {reported, filed}
+            months |= {f.reported_month for f in facts} | {f.filed_month for f in facts} | {e.month for e in counted}
+            months.discard(None)
+            if months:
+                MonthFigures.objects.filter(month__in=months).delete()
             EventFact.objects.filter(case_id__in=chunk).delete()
             CaseFact.objects.bulk_create(
                 facts, update_conflicts=True, unique_fields=["case"], update_fields=_UPDATE_FIELDS
             )
             EventFact.objects.bulk_create(counted, ignore_conflicts=True)
     return len(ids)
+
+
+def rollup_lock() -> None:
+    """Inside a transaction: wait for, then hold, the rollup's lock (its state row), so that
+    fact rows do not change while stored month figures are computed from them."""
+    RollupState.objects.select_for_update().get_or_create(pk=1)
 
 
 def facts_refresh(*, force: bool = False) -> int:
@@ -231,6 +279,7 @@ def facts_refresh(*, force: bool = False) -> int:
 def facts_rebuild_all() -> int:
     """Derive every case's rows from scratch (after an import, or to check the rollup)."""
     with transaction.atomic():
+        MonthFigures.objects.all().delete()
         EventFact.objects.all().delete()
         CaseFact.objects.all().delete()
         top = CaseEvent.objects.aggregate(top=Max("id"))["top"] or 0

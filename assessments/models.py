@@ -69,6 +69,18 @@ class CaseFact(models.Model):
     handling_hours = models.DecimalField(max_digits=12, decimal_places=4, null=True)
     # Where the case stands now, for the "overdue now" card.
     is_open = models.BooleanField(default=True)
+    # The local (Asia/Shanghai) month of each moment above, as year × 12 + month − 1: a monthly
+    # trend compares them with the row's own cohort month ("closed by the end of the month it was
+    # filed in") in one grouped query, integer against integer, on any database.
+    reported_month = models.PositiveSmallIntegerField(null=True)
+    filed_month = models.PositiveSmallIntegerField(null=True)
+    dispatched_month = models.PositiveSmallIntegerField(null=True)
+    handled_month = models.PositiveSmallIntegerField(null=True)
+    reworked_month = models.PositiveSmallIntegerField(null=True)
+    extended_month = models.PositiveSmallIntegerField(null=True)
+    suspended_month = models.PositiveSmallIntegerField(null=True)
+    closed_month = models.PositiveSmallIntegerField(null=True)
+    late_month = models.PositiveSmallIntegerField(null=True)
 
     class Meta:
         indexes = [
@@ -114,12 +126,48 @@ class EventFact(models.Model):
     source = models.CharField(max_length=20)
     responsible = models.ForeignKey("grids.Person", null=True, on_delete=models.DO_NOTHING, related_name="+",
                                     db_constraint=False)  # fmt: skip
+    month = models.PositiveSmallIntegerField(null=True)  # the local month of `on`, as in CaseFact
 
     class Meta:
-        indexes = [models.Index(fields=["kind", "on"], name="eventfact_kind_on")]
+        indexes = [
+            models.Index(fields=["kind", "on"], name="eventfact_kind_on"),
+            models.Index(fields=["on"], name="eventfact_on"),  # every kind of a period: rankings, trends
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.case_id} {self.on}"
+
+
+class MonthFigures(models.Model):
+    """Every figure of one calendar month that is over, for the whole city ("all") or for one
+    value of one slice dimension (a grid of any level, a department, a category, a source, a
+    responsible chief): what `figures(period=<that month>)` gives, kept so that a year's trend
+    reads twelve rows instead of a year of cases.
+
+    Derived from the rollup by assessments.months (the selectors' own monthly query) and thrown
+    away, whole months at a time, as soon as a case of that month changes (facts.py); a month
+    without its "all" row is not computed yet and is read from the rollup instead.
+    """
+
+    class Dim(models.TextChoices):
+        ALL = "all", "all"
+        GRID = "grid", "grid"
+        DEPARTMENT = "department", "department"
+        CATEGORY = "category", "category"
+        SOURCE = "source", "source"
+        CHIEF = "chief", "chief"
+
+    month = models.PositiveSmallIntegerField()  # year × 12 + month − 1, as the rollup's *_month columns
+    dim = models.CharField(max_length=12, choices=Dim.choices)
+    key = models.CharField(max_length=40, blank=True)  # the id (or the source); "" for "all"
+    counts = models.JSONField(default=dict)  # every COUNTS name → its count
+    handling_hours = models.DecimalField(max_digits=16, decimal_places=4, default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dim", "key", "month"], name="monthfigures_dim_key_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.dim} {self.key}"
 
 
 class RollupState(models.Model):

@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assessments.facts import facts_refresh
-from assessments.models import AssessmentSettings, CaseFact, EventFact
+from assessments.facts import facts_refresh, month_index
+from assessments.models import AssessmentSettings, CaseFact, EventFact, MonthFigures
 from cases.models import Case, Category, Department, Source
 from grids.models import Grid, Level, Person
 
@@ -188,6 +188,21 @@ class Slice:
             q &= Q(source=self.source)
         return q
 
+    def dimension(self) -> tuple[str, str] | None:
+        """The stored month figures that answer this slice (MonthFigures dim and key): the whole
+        city or one dimension; None for a combination or a major category."""
+        values = {
+            MonthFigures.Dim.GRID: self.grid.pk if self.grid is not None else None,
+            MonthFigures.Dim.DEPARTMENT: self.department.pk if self.department is not None else None,
+            MonthFigures.Dim.CHIEF: self.chief.pk if self.chief is not None else None,
+            MonthFigures.Dim.CATEGORY: self.category.pk if self.category is not None else None,
+            MonthFigures.Dim.SOURCE: self.source or None,
+        }
+        given = [(dim, str(value)) for dim, value in values.items() if value is not None]
+        if self.major_id is not None or len(given) > 1:
+            return None
+        return given[0] if given else (MonthFigures.Dim.ALL, "")
+
     def as_params(self) -> dict[str, str]:
         params = {}
         if self.grid is not None:
@@ -211,65 +226,94 @@ ALL = Slice()  # the whole city
 # ---- the figures, each defined once ------------------------------------------
 
 
-def _by(field_name: str, cut: datetime.datetime) -> Q:
-    """It had happened by the cut-off."""
-    return Q(**{f"{field_name}__lt": cut})
-
-
-def _not_by(field_name: str, cut: datetime.datetime) -> Q:
-    return Q(**{f"{field_name}__isnull": True}) | Q(**{f"{field_name}__gte": cut})
-
-
 @dataclass(frozen=True)
 class Count_:
-    """A count of rollup rows: case facts or event facts."""
+    """A count of rollup rows (case facts or event facts), declared once and read two ways.
+
+    A row counts when it belongs to the cohort of the period (cases reported in it, cases filed
+    in it, or events of `cohort`'s kind dated in it) and, by the cut-off, every moment in `by`
+    had happened and none in `not_by`. `cancelled`: False leaves cancelled and merged cases
+    out, True counts only them, None both.
+
+    `where` is that filter for one period and its cut-off. `where_monthly` is the same filter
+    for every month of a period at once, each row measured against the end of its own cohort
+    month (the monthly trend): for a month m of the period, "happened by m's cut-off" is
+    "happened before the period's cut-off, in month m or earlier", which the rows' `*_month`
+    columns answer without any date arithmetic in the query.
+    """
 
     name: str
     label: str
-    table: str  # "case" or "event"
-    where: Callable[[Period, datetime.datetime], Q]
+    cohort: str  # "reported", "filed", or an EventFact.Kind
+    by: tuple[str, ...] = ()
+    not_by: tuple[str, ...] = ()
+    cancelled: bool | None = False
 
+    @property
+    def table(self) -> str:
+        return "case" if self.cohort in ("reported", "filed") else "event"
 
-def _cohort(p: Period, cut: datetime.datetime) -> Q:
-    # A cancelled (作废) or merged case was never a case to assess: it leaves every period,
-    # even when it was cancelled after the period ended.
-    return Q(filed_on__gte=p.start, filed_on__lte=p.end, filed_at__lt=cut, cancelled_at__isnull=True)
+    @property
+    def month_field(self) -> str:
+        """The column holding the row's cohort month."""
+        return f"{self.cohort}_month" if self.table == "case" else "month"
 
+    def _cohort_q(self, p: Period, cut: datetime.datetime) -> Q:
+        if self.table == "event":
+            return Q(kind=self.cohort, on__gte=p.start, on__lte=p.end, at__lt=cut)
+        q = Q(**{f"{self.cohort}_on__gte": p.start, f"{self.cohort}_on__lte": p.end, f"{self.cohort}_at__lt": cut})
+        if self.table == "case" and self.cohort == "filed" and self.cancelled is not None:
+            # A cancelled (作废) or merged case was never a case to assess: it leaves every
+            # period, even when it was cancelled after the period ended.
+            q &= Q(cancelled_at__isnull=not self.cancelled)
+        return q
 
-def _reported(p: Period, cut: datetime.datetime) -> Q:
-    return Q(reported_on__gte=p.start, reported_on__lte=p.end, reported_at__lt=cut)
+    def where(self, p: Period, cut: datetime.datetime) -> Q:
+        q = self._cohort_q(p, cut)
+        for moment in self.by:
+            q &= Q(**{f"{moment}_at__lt": cut})
+        for moment in self.not_by:
+            q &= Q(**{f"{moment}_at__isnull": True}) | Q(**{f"{moment}_at__gte": cut})
+        return q
 
-
-def _event(kind: str) -> Callable[[Period, datetime.datetime], Q]:
-    return lambda p, cut: Q(kind=kind, on__gte=p.start, on__lte=p.end, at__lt=cut)
+    def where_monthly(self, p: Period, cut: datetime.datetime) -> Q:
+        """`where` for each month of `p` at once (`cut`: the cut-off of the whole of `p`)."""
+        q = self._cohort_q(p, cut)
+        own = F(self.month_field)
+        for moment in self.by:
+            q &= Q(**{f"{moment}_at__lt": cut, f"{moment}_month__lte": own})
+        for moment in self.not_by:
+            q &= (
+                Q(**{f"{moment}_at__isnull": True})
+                | Q(**{f"{moment}_at__gte": cut})
+                | Q(**{f"{moment}_month__gt": own})
+            )
+        return q
 
 
 COUNTS: dict[str, Count_] = {
     c.name: c
     for c in [
-        Count_("reports", _("Reports"), "case", _reported),
-        Count_("reports_filed", _("Reports filed"), "case", lambda p, c: _reported(p, c) & _by("filed_at", c)),
-        Count_("filed", _("Filed"), "case", lambda p, c: Q(filed_on__gte=p.start, filed_on__lte=p.end, filed_at__lt=c)),
-        Count_("cancelled", _("Cancelled or merged"), "case",
-               lambda p, c: Q(filed_on__gte=p.start, filed_on__lte=p.end, filed_at__lt=c, cancelled_at__isnull=False)),
-        Count_("assessed", _("Filed, not cancelled"), "case", _cohort),
-        Count_("closed", _("Closed"), "case", lambda p, c: _cohort(p, c) & _by("closed_at", c)),
-        Count_("on_time_base", _("Filed, not cancelled or suspended"), "case",
-               lambda p, c: _cohort(p, c) & _not_by("suspended_at", c)),
-        Count_("closed_on_time", _("Closed on time"), "case",
-               lambda p, c: _cohort(p, c) & _not_by("suspended_at", c) & _by("closed_at", c) & _not_by("late_at", c)),
-        Count_("overdue", _("Overdue"), "case", lambda p, c: _cohort(p, c) & _by("late_at", c)),
-        Count_("dispatched", _("Dispatched"), "case", lambda p, c: _cohort(p, c) & _by("dispatched_at", c)),
-        Count_("handled", _("Handled"), "case", lambda p, c: _cohort(p, c) & _by("handled_at", c)),
-        Count_("reworked", _("Reworked"), "case", lambda p, c: _cohort(p, c) & _by("reworked_at", c)),
-        Count_("extended", _("Extended"), "case", lambda p, c: _cohort(p, c) & _by("extended_at", c)),
-        Count_("suspended", _("Suspended"), "case", lambda p, c: _cohort(p, c) & _by("suspended_at", c)),
-        Count_("dispatches", _("Dispatches"), "event", _event(EventFact.Kind.DISPATCH)),
-        Count_("send_backs", _("Send-backs"), "event", _event(EventFact.Kind.SEND_BACK)),
-        Count_("extensions", _("Extensions approved"), "event", _event(EventFact.Kind.EXTENSION)),
-        Count_("reworks", _("Reworks"), "event", _event(EventFact.Kind.REWORK)),
+        Count_("reports", _("Reports"), "reported"),
+        Count_("reports_filed", _("Reports filed"), "reported", by=("filed",)),
+        Count_("filed", _("Filed"), "filed", cancelled=None),
+        Count_("cancelled", _("Cancelled or merged"), "filed", cancelled=True),
+        Count_("assessed", _("Filed, not cancelled"), "filed"),
+        Count_("closed", _("Closed"), "filed", by=("closed",)),
+        Count_("on_time_base", _("Filed, not cancelled or suspended"), "filed", not_by=("suspended",)),
+        Count_("closed_on_time", _("Closed on time"), "filed", by=("closed",), not_by=("suspended", "late")),
+        Count_("overdue", _("Overdue"), "filed", by=("late",)),
+        Count_("dispatched", _("Dispatched"), "filed", by=("dispatched",)),
+        Count_("handled", _("Handled"), "filed", by=("handled",)),
+        Count_("reworked", _("Reworked"), "filed", by=("reworked",)),
+        Count_("extended", _("Extended"), "filed", by=("extended",)),
+        Count_("suspended", _("Suspended"), "filed", by=("suspended",)),
+        Count_("dispatches", _("Dispatches"), EventFact.Kind.DISPATCH),
+        Count_("send_backs", _("Send-backs"), EventFact.Kind.SEND_BACK),
+        Count_("extensions", _("Extensions approved"), EventFact.Kind.EXTENSION),
+        Count_("reworks", _("Reworks"), EventFact.Kind.REWORK),
     ]
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)
@@ -487,9 +531,104 @@ def overdue_now_cases(*, slice: Slice = ALL, now: datetime.datetime | None = Non
 
 
 def trend(*, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None) -> list[Figures]:
-    """The figures of each month of `period` (each month with its own cut-off)."""
+    """The figures of each month of `period`, each month with its own cut-off: exactly what
+    `figures(period=month)` gives for every month.
+
+    Months that are over are read from the stored month figures (MonthFigures, one row per
+    month) when the slice is the whole city or one dimension; the others, in one grouped query
+    over the cases and one over the events (`monthly_figures`), however many months."""
     facts_refresh()
-    return [figures(period=month, slice=slice, now=now, refresh=False) for month in period.months()]
+    now = now or timezone.now()
+    weights = assessment_settings().weights
+    months = period.months()
+    stored = _stored_months(months, slice, now, weights)
+    missing = [m for m in months if month_index(m.start) not in stored]
+    computed: dict[tuple[int, object], Figures] = {}
+    if missing:
+        span = Period.custom(missing[0].start, missing[-1].end)
+        computed = monthly_figures(period=span, where=slice.q(), now=now, weights=weights)
+    return [
+        stored.get(i) or computed.get((i, None)) or Figures(m, m.cut(now), dict.fromkeys(COUNTS, 0), weights=weights)
+        for m, i in ((m, month_index(m.start)) for m in months)
+    ]
+
+
+def monthly_figures(
+    *,
+    period: Period,
+    where: Q = Q(),  # noqa: B008 (an empty Q is immutable)
+    group: str | None = None,
+    now: datetime.datetime | None = None,
+    weights: dict[str, Decimal] | None = None,
+) -> dict[tuple[int, object], Figures]:
+    """Figures per (month index, value of `group`) for every month of `period`, each month with
+    its own cut-off (Count_.where_monthly): one grouped query over the case rows, one over the
+    event rows. Groups without any row are left out."""
+    now = now or timezone.now()
+    cut = period.cut(now)
+    weights = assessment_settings().weights if weights is None else weights
+    spans = {month_index(m.start): m for m in period.months()}
+    results: dict[tuple[int, object], Figures] = {}
+
+    def at(month: int, key: object) -> Figures:
+        figures = results.get((month, key))
+        if figures is None:
+            m = spans[month]
+            figures = results[(month, key)] = Figures(m, m.cut(now), dict.fromkeys(COUNTS, 0), weights=weights)
+        return figures
+
+    for table, model, months in (
+        ("case", CaseFact, ("reported_month", "filed_month")),
+        ("event", EventFact, ("month",)),
+    ):
+        counts = {name: c for name, c in COUNTS.items() if c.table == table}
+        aggs = {name: Count("pk", filter=c.where_monthly(period, cut)) for name, c in counts.items()}
+        if table == "case":
+            aggs["hours"] = Sum("handling_hours", filter=COUNTS["handled"].where_monthly(period, cut))
+        fields = (*months, group) if group else months
+        rows = model.objects.filter(where & _touching(table, period)).values(*fields).order_by().annotate(**aggs)
+        for row in rows:
+            key = row[group] if group else None
+            for name, c in counts.items():
+                if row[name]:
+                    at(row[c.month_field], key).counts[name] += row[name]
+            if row.get("hours"):
+                at(row["filed_month"], key).handling_hours_sum += row["hours"]
+    return results
+
+
+def _whole_months_over(months: list[Period], now: datetime.datetime) -> list[Period]:
+    """The months of a trend that are whole calendar months and over by `now`."""
+    return [
+        m
+        for m in months
+        if m == Period.containing("month", m.start) and m.cut(now) == local_midnight(m.end + datetime.timedelta(days=1))
+    ]
+
+
+def _stored_months(
+    months: list[Period], slice: Slice, now: datetime.datetime, weights: dict[str, Decimal]
+) -> dict[int, Figures]:
+    """The months whose figures are stored for this slice (month index → Figures)."""
+    dimension = slice.dimension()
+    whole = _whole_months_over(months, now) if dimension is not None else []
+    if not whole:
+        return {}
+    dim, key = dimension
+    by_index = {month_index(m.start): m for m in whole}
+    rows = MonthFigures.objects.filter(month__in=list(by_index)).filter(
+        Q(dim=MonthFigures.Dim.ALL) | Q(dim=dim, key=key)
+    )
+    computed = {
+        row.month for row in rows if row.dim == MonthFigures.Dim.ALL and set(COUNTS) <= set(row.counts)
+    }  # a month is computed once it has its "all" row (with every count this code knows)
+    out = {i: Figures(m, m.cut(now), dict.fromkeys(COUNTS, 0), weights=weights) for i, m in by_index.items()
+           if i in computed}  # fmt: skip
+    for row in rows:
+        if row.dim == dim and row.key == key and row.month in out:
+            out[row.month].counts.update({name: row.counts[name] for name in COUNTS})
+            out[row.month].handling_hours_sum = row.handling_hours
+    return out
 
 
 # ---- rankings ----------------------------------------------------------------

@@ -9,8 +9,14 @@ from assessments.facts import facts_refresh
 
 @shared_task(name="assessments.refresh_facts")
 def refresh_facts() -> int:
-    """Fold new case events into the rollup, looking back for late commits (beat: every minute)."""
-    return facts_refresh(force=True)
+    """Fold new case events into the rollup, looking back for late commits, then compute the
+    stored figures of months that are over and have none (beat: every minute; a year of
+    months at most per run, so that a first run on a large history stays short)."""
+    from assessments.months import months_refresh
+
+    count = facts_refresh(force=True)
+    months_refresh(limit=12)
+    return count
 
 
 @shared_task(name="assessments.make_bulletin_pdf", acks_late=True)

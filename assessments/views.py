@@ -17,7 +17,7 @@ from assessments.models import BulletinJob
 from assessments.params import AssessmentNotPermitted, FilterError, parse
 from assessments.selectors import COUNTS, RATES, comparison, metric_cases, overdue_now
 from assessments.tables import TABLE_KINDS, build_table, ranking_levels, table_csv, table_xlsx
-from grids.models import Level
+from grids.models import Grid, Level, Person
 
 
 def _forbidden(request, message: str, status: int = 403):
@@ -121,12 +121,26 @@ def dashboard(request):
         },
     }  # fmt: skip
     exports = {kind: _query(period, slice) for kind in TABLE_KINDS}
+    chief_choices = _chief_choices(slice)
     return render(request, "assessments/dashboard.html", {
         "form": form, "period": period, "slice": slice, "scope": scope, "cards": cards, "tables": tables,
         "breakdowns": breakdowns, "trend_table": trend_table, "chart": chart, "map_config": map_config,
         "query": _query(period, slice), "exports": exports, "compared": compared,
-        "cut": compared.current.cut, "is_current": period.is_current(now),
+        "cut": compared.current.cut, "is_current": period.is_current(now), "chief_choices": chief_choices,
     })  # fmt: skip
+
+
+def _chief_choices(slice) -> list[Person]:
+    """The chiefs a dashboard on a community or micro grid can be narrowed to: those of its micro
+    grids (a whole city has too many for a list; the URL and the API still take any chief)."""
+    grid = slice.grid
+    people: list[Person] = []
+    if grid is not None and grid.level in (Level.COMMUNITY, Level.MICRO):
+        micro = Grid.objects.filter(pk=grid.pk) if grid.level == Level.MICRO else Grid.objects.filter(parent=grid)
+        people = list(Person.objects.filter(pk__in=micro.values("chief_id")).order_by("name", "pk"))
+    if slice.chief is not None and slice.chief not in people:
+        people.append(slice.chief)
+    return people
 
 
 @login_required

@@ -163,3 +163,26 @@ def test_the_period_select_shows_the_period_on_screen_when_none_is_chosen(superv
     selected = re.search(r'<select name="period"[^>]*>.*?<option value="(\w+)" selected>', html, re.S)
     assert selected and selected.group(1) == "month"
     assert "All departments" in html
+
+
+def test_it_offers_category_source_and_the_micro_chiefs_of_a_community(supervisor_client, october):
+    html = supervisor_client.get(f"/assessments/?{OCT}").content.decode()
+    assert 'name="category"' in html and 'name="source"' in html
+    assert 'name="chief"' not in html  # the whole city: too many chiefs for a list
+    community = october["community"]
+    html = supervisor_client.get(f"/assessments/?{OCT}&grid={community.pk}").content.decode()
+    chiefs = re.search(r'<select name="chief".*?</select>', html, re.S).group(0)
+    for key in ("a", "b"):
+        assert f'value="{october[key].chief.pk}"' in chiefs, key
+    chief = october["a"].chief
+    response = supervisor_client.get(f"/assessments/?{OCT}&grid={community.pk}&chief={chief.pk}")
+    card = re.search(r'id="card-filed".*?</article>', response.content.decode(), re.S).group(0)
+    assert ">5<" in card  # A B C F G: M1's cases
+    assert f'value="{chief.pk}" selected' in response.content.decode()
+
+
+def test_it_links_the_dashboard_from_the_menu_for_those_who_may_see_it(client, october, make_user):
+    client.force_login(october["supervisor"])
+    assert 'href="/assessments/"' in client.get("/").content.decode()
+    client.force_login(make_user("no_role"))  # an account without a role yet
+    assert 'href="/assessments/"' not in client.get("/").content.decode()

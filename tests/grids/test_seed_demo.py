@@ -46,12 +46,13 @@ def demo(django_db_setup, django_db_blocker):
             output = seed()
         yield output
         # Everything seed_demo writes, since this data outlives the test transactions.
-        from assessments.models import RollupState
+        from assessments.models import MonthFigures, RollupState
         from cases.models import Case, Category, DailySequence, Department, MajorCategory
 
         Case.objects.all().delete()  # the case history (events, notifications and rollup rows go with it)
         DailySequence.objects.all().delete()
         RollupState.objects.all().delete()
+        MonthFigures.objects.all().delete()  # the stored month figures are not tied to a case
         Category.objects.all().delete()
         MajorCategory.objects.all().delete()
         Department.objects.all().delete()
@@ -207,3 +208,18 @@ def test_it_loads_the_catalogue_and_puts_the_handler_in_a_department(demo):
     assert Category.objects.count() == 50
     sanitation = Department.objects.get(code="sanitation")
     assert list(sanitation.members.values_list("username", flat=True)) == ["handler"]
+
+
+def test_it_leaves_the_last_days_cases_open_at_every_stage(demo):
+    from django.utils import timezone
+
+    from cases.models import Case, Status
+
+    waiting = {Status.REPORTED, Status.FILED, Status.PENDING_APPROVAL, Status.DISPATCHED, Status.HANDLED,
+               Status.CHECKING, Status.CHECKED}  # fmt: skip
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert waiting <= statuses, waiting - statuses
+    open_cases = Case.objects.filter(status__in=waiting).count()
+    assert 20 <= open_cases <= 0.2 * Case.objects.count()
+    overdue = Case.objects.filter(status=Status.DISPATCHED, handling_deadline__lt=timezone.now()).count()
+    assert 3 <= overdue <= 40
