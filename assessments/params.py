@@ -82,10 +82,13 @@ class FilterForm(forms.Form):
     department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False,
                                         label=gettext_lazy("Department"),
                                         empty_label=gettext_lazy("All departments"))  # fmt: skip
-    chief = forms.ModelChoiceField(queryset=Person.objects.all(), required=False, label=gettext_lazy("Chief"))
+    chief = forms.ModelChoiceField(queryset=Person.objects.all(), required=False, label=gettext_lazy("Chief"),
+                                   empty_label=gettext_lazy("All chiefs"))  # fmt: skip
     category = forms.ModelChoiceField(queryset=Category.objects.all(), required=False,
-                                      label=gettext_lazy("Category"))  # fmt: skip
-    source = forms.ChoiceField(choices=[("", "—"), *Source.choices], required=False, label=gettext_lazy("Source"))
+                                      label=gettext_lazy("Category"),
+                                      empty_label=gettext_lazy("All categories"))  # fmt: skip
+    source = forms.ChoiceField(choices=[("", gettext_lazy("All sources")), *Source.choices], required=False,
+                               label=gettext_lazy("Source"))  # fmt: skip
 
     def __init__(self, data, *, scope: Scope, default_kind: str = "month", now: datetime.datetime | None = None):
         if not (data or {}).get("period"):
