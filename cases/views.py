@@ -51,14 +51,10 @@ from cases.selectors import (
     urgent_dispatches_told_to,
 )
 from cases.services import CaseActionError, InvalidInput, case_report, case_transition, work_calendar
+from cases.sla import EVENT_LABELS as SWEEP_LABELS
 from cases.transitions import CENTRE, TRANSITIONS, Transition, transitions_from
 from cases.worktime import WorkCalendar, traffic_light
 from grids.api.views import RESPONSIBLE_ROLES
-
-try:  # the sweeps' events (cases.sla) are not transitions: their labels live there
-    from cases.sla import EVENT_LABELS as SWEEP_LABELS
-except ImportError:  # pragma: no cover
-    SWEEP_LABELS = {}
 
 PAGE_SIZE = 25
 URGENT_TOLD_DAYS = 7  # how far back a chief's approvals page lists the urgent dispatches they were told of
@@ -279,11 +275,8 @@ REQUEST_ACTIONS = {
 
 def _open_requests(case: Case, transitions: list[Transition]) -> dict[str, CaseEvent]:
     """kind → the request event waiting for a decision, for the kinds these transitions touch."""
-    open_request = getattr(services, "case_open_request", None)
     kinds = {REQUEST_ACTIONS[t.action][0] for t in transitions if t.action in REQUEST_ACTIONS}
-    if open_request is None:
-        return {}
-    found = {kind: open_request(case=case, kind=kind) for kind in sorted(kinds)}
+    found = {kind: services.case_open_request(case=case, kind=kind) for kind in sorted(kinds)}
     return {kind: event for kind, event in found.items() if event is not None}
 
 
@@ -526,7 +519,7 @@ def _event_label(action: str) -> str:
         return Status.REPORTED.label
     if action == "merged_in":
         return _("A duplicate report was merged into this case")
-    return SWEEP_LABELS.get(action, action)
+    return SWEEP_LABELS.get(action, action)  # the sweeps' events are not transitions: cases.sla names them
 
 
 def _parse_time(value) -> datetime.datetime | None:
