@@ -252,12 +252,7 @@ def case_step_clocks(
 
     def span(start_actions: set[str], waiting: str) -> tuple[CaseEvent, datetime.datetime | None] | None:
         starts = [e for e in events if e.action in start_actions and e.to_status == waiting]
-        if not starts:
-            return None
-        start = starts[-1]
-        later = events[events.index(start) + 1 :]
-        stop = next((e.at for e in later if e.to_status != waiting), None)
-        return start, stop
+        return (starts[-1], _leaves(events, starts[-1], waiting)) if starts else None
 
     def clock(step: str, start: datetime.datetime, stop, amount, unit, excluded=()) -> StepClock:
         end = stop or now
@@ -291,6 +286,7 @@ def case_step_clocks(
 
 
 def _leaves(events: Sequence[CaseEvent], start: CaseEvent, status: str) -> datetime.datetime | None:
+    """When the case, in `status` from event `start` on, next moved to another status (None: still there)."""
     return next((e.at for e in events[events.index(start) + 1 :] if e.to_status != status), None)
 
 
