@@ -45,10 +45,6 @@ class Table:
         return [(row, link, n >= first) for n, (row, link) in enumerate(zip(self.rows, links, strict=True))]
 
 
-def _pct(value: Decimal | None) -> Decimal | None:
-    return value
-
-
 def _figure_columns() -> list[str]:
     return [
         _("Reports"),
@@ -86,13 +82,6 @@ def ranking_table(key: str, title: str, ranked: list[RankedUnit], link=None) -> 
                            *_figure_cells(r.figures), r.figures.score, r.figures.grade])  # fmt: skip
         table.links.append(link(r.unit) if link else None)
     return table
-
-
-LEVEL_TITLES = {
-    Level.LARGE: "Large grids",
-    Level.COMMUNITY: "Community grids",
-    Level.MICRO: "Micro grids",
-}
 
 
 def ranking_levels(slice: Slice) -> list[str]:
