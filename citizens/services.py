@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.catalogue import PUBLIC_BY_NAME
-from cases.models import CaseEvent, PhotoKind, PublicCategory, Source
-from cases.photos import case_photo_add, photo_check
+from cases.models import CaseEvent, PublicCategory, Source
+from cases.photos import photo_check
 from cases.services import InvalidInput, case_report
 from citizens import ratelimit
 from citizens.models import CODE_ALPHABET, CODE_LENGTH, CitizenReport
@@ -114,13 +114,12 @@ def citizen_report(
             reporter_phone=phone,
             request_id=_request_id(request_id),
             now=now,
+            photos=[photo],
         )
         report = CitizenReport.objects.filter(case=case).first()
         if report is not None:  # the same form, sent twice at once: the other one won
             return report
         report = _with_code(case=case, public_category=public_category, now=now)
-        event = case.events.get(action="report")
-        case_photo_add(case=case, file=photo, kind=PhotoKind.BEFORE, event=event, now=now)
     ratelimit.hit("citizen-ip", client_ip, window=HOUR)
     if phone:
         ratelimit.hit("citizen-phone", phone, window=DAY)

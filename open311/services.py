@@ -1,8 +1,8 @@
 """Open311 writes: API keys, and service requests posted by client systems.
 
-A request becomes a case through cases.services.case_report (source: the key's), its photo
-through cases.photos.case_photo_add. Errors are Open311Error with the HTTP status the spec
-gives (400 bad input, 403 bad key, 404 unknown service code or jurisdiction).
+A request becomes a case, with its photo, through cases.services.case_report (source: the
+key's). Errors are Open311Error with the HTTP status the spec gives (400 bad input, 403 bad
+key, 404 unknown service code or jurisdiction).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import CaseEvent, PhotoKind, Source, Urgency
-from cases.photos import PhotoError, case_photo_add, photo_check
+from cases.models import CaseEvent, Source, Urgency
+from cases.photos import PhotoError, photo_check
 from cases.services import InvalidInput, case_report
 from citizens import ratelimit
 from open311.models import ApiKey, Open311Request
@@ -193,6 +193,7 @@ def service_request_create(
                 reporter_phone=posted.phone.strip(),
                 request_id=request_id,
                 now=now,
+                photos=[media] if media is not None else (),
             )
             existing = Open311Request.objects.filter(case=case).first()
             if existing is not None:  # the same Idempotency-Key twice at once: the other one won
@@ -209,9 +210,6 @@ def service_request_create(
                 account_id=posted.account_id[:100],
                 created_at=now,
             )
-            if media is not None:
-                event = case.events.get(action="report")
-                case_photo_add(case=case, file=media, kind=PhotoKind.BEFORE, event=event, now=now)
     except InvalidInput as exc:  # outside the city's grids
         raise Open311Error(400, exc.message) from None
     ratelimit.hit("open311-key", str(api_key.pk), window=3600)
