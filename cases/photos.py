@@ -101,6 +101,7 @@ def case_photo_add(
     actor=None,
     event: CaseEvent | None = None,
     now: datetime.datetime | None = None,
+    checked: CheckedPhoto | None = None,
 ) -> CasePhoto:
     """Check and store a photo of a case; its display image and thumbnail are made after commit.
 
@@ -112,7 +113,7 @@ def case_photo_add(
         raise PhotoError(_("Unknown photo kind %(kind)r.") % {"kind": kind})
     if event is not None and event.case_id != case.pk:
         raise PhotoError(_("The event belongs to another case."))
-    checked = photo_check(file)
+    checked = checked or photo_check(file)  # `checked`: photo_check's answer for `file`, if the caller has it
     existing = CasePhoto.objects.filter(case=case, sha256=checked.sha256).first()
     if existing is not None:
         return existing

@@ -37,7 +37,7 @@ from cases.models import (
 from cases.models.case import TERMINAL
 from cases.models.photos import PhotoKind
 from cases.notifications import notifications_create_for_dispatch, notifications_create_for_overdue
-from cases.photos import PhotoError, case_photo_add, photo_check
+from cases.photos import CheckedPhoto, PhotoError, case_photo_add, photo_check
 from cases.selectors import case_chief_chain, department_for
 from cases.transitions import CENTRE, TRANSITIONS, Transition
 from cases.worktime import WorkCalendar, default_calendar
@@ -139,7 +139,7 @@ def case_report(
     if not location.inside:
         raise InvalidInput(_("The location is outside the city's grids; check the point on the map."))
     responsible = responsible_at_point(point=point, location=location)
-    _check_photos(photos)
+    checked = _check_photos(photos)
     now = now or timezone.now()
     stored: list = []
     try:
@@ -163,7 +163,7 @@ def case_report(
                 reported_at=now,
             )
             event = _event(case, actor=actor, action="report", from_status="", request_id=request_id, now=now)
-            _store_photos(case, event, photos, kind=PhotoKind.BEFORE, actor=actor, now=now, stored=stored)
+            _store_photos(case, event, photos, checked, kind=PhotoKind.BEFORE, actor=actor, now=now, stored=stored)
     except IntegrityError:
         _forget(stored)
         if request_id and (earlier := CaseEvent.objects.filter(request_id=request_id, action="report").first()):
@@ -179,21 +179,24 @@ def case_report(
 PHOTO_ACTIONS = {"handle": PhotoKind.AFTER}
 
 
-def _check_photos(photos: Sequence[IO[bytes]]) -> None:
-    """Every photo checked before anything is written: a refused one refuses the whole action."""
+def _check_photos(photos: Sequence[IO[bytes]]) -> list[CheckedPhoto]:
+    """Every photo checked before anything is written (and before any lock is taken): a refused
+    one refuses the whole action."""
+    checked = []
     for number, file in enumerate(photos, start=1):
         try:
-            photo_check(file)
+            checked.append(photo_check(file))
         except PhotoError as exc:
             message = (
                 exc.message if len(photos) == 1 else _("Photo %(n)s: %(reason)s") % {"n": number, "reason": exc.message}
             )
             raise InvalidInput(message) from None
+    return checked
 
 
-def _store_photos(case: Case, event: CaseEvent, photos, *, kind: str, actor, now, stored: list) -> None:
-    for file in photos:
-        photo = case_photo_add(case=case, file=file, kind=kind, actor=actor, event=event, now=now)
+def _store_photos(case: Case, event: CaseEvent, photos, checked, *, kind: str, actor, now, stored: list) -> None:
+    for file, check in zip(photos, checked, strict=True):
+        photo = case_photo_add(case=case, file=file, kind=kind, actor=actor, event=event, now=now, checked=check)
         if photo.event_id == event.pk:
             stored.append(photo)
 
@@ -486,7 +489,7 @@ def case_transition(
     photos = list(photos or ())
     if photos and action not in PHOTO_ACTIONS:
         raise InvalidInput(_("Photos cannot be sent with: %(action)s.") % {"action": transition.label})
-    _check_photos(photos)
+    checked = _check_photos(photos)
     now = now or timezone.now()
     if action == "merge":
         params["into"] = _merge_target_id(params.get("into"))
@@ -530,7 +533,9 @@ def case_transition(
             event = _event(case, actor=actor, action=action, from_status=current, note=note, payload=ctx.payload,
                            request_id=request_id, now=now)  # fmt: skip
             if photos:
-                _store_photos(case, event, photos, kind=PHOTO_ACTIONS[action], actor=actor, now=now, stored=stored)
+                _store_photos(
+                    case, event, photos, checked, kind=PHOTO_ACTIONS[action], actor=actor, now=now, stored=stored
+                )
             if action == "merge":
                 _merged_in(case, event, actor=actor, now=now)
             if case.status == Status.DISPATCHED and current != Status.DISPATCHED:
