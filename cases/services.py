@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -624,16 +625,15 @@ def case_record_sla_threshold(
 
 
 def _escalation_emails(payload: dict) -> list[str]:
-    """The e-mail addresses of the people an overdue event escalates to (see cases.sla)."""
-    from django.contrib.auth import get_user_model
-
+    """The e-mail addresses of the people an overdue event escalates to (see cases.sla), in one query."""
     escalated = payload.get("escalated_to") or {}
-    user_ids = [(escalated.get("department_head") or {}).get("user_id")]
-    chief = escalated.get("grid_chief") or {}
-    if chief.get("id"):
-        user_ids.append(Person.objects.filter(pk=chief["id"]).values_list("user_id", flat=True).first())
-    users = get_user_model().objects.filter(pk__in=[pk for pk in user_ids if pk], is_active=True).exclude(email="")
-    return sorted(users.values_list("email", flat=True))
+    head_id = (escalated.get("department_head") or {}).get("user_id")
+    chief_id = (escalated.get("grid_chief") or {}).get("id")
+    if not head_id and not chief_id:
+        return []
+    who = (Q(pk=head_id) if head_id else Q(pk__in=[])) | (Q(person__pk=chief_id) if chief_id else Q(pk__in=[]))
+    users = get_user_model().objects.filter(who, is_active=True).exclude(email="")
+    return sorted(set(users.values_list("email", flat=True)))
 
 
 def case_escalate_approval(
