@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 from assessments.bulletin import bulletin_data, headline_rows, ranking_rows, summary_sentence
 from assessments.models import BulletinJob
 from assessments.params import AssessmentNotPermitted, FilterError, parse
-from assessments.selectors import COUNTS, RATES, comparison, metric_cases, overdue_now
+from assessments.selectors import COUNTS, RATES, comparison, metric_cases, overdue_now, overdue_now_cases
 from assessments.tables import TABLE_KINDS, build_table, ranking_levels, table_csv, table_xlsx
 from grids.models import Grid, Level, Person
 
@@ -24,8 +25,19 @@ def _forbidden(request, message: str, status: int = 403):
     return render(request, "assessments/problem.html", {"message": message}, status=status)
 
 
-def _parsed(request, default_kind: str = "month"):
-    return parse(request.GET, user=request.user, default_kind=default_kind)
+def _parsed_or_problem(request, query=None):
+    """((period, slice, scope, form), None) from the filters, or (None, the problem page to answer)."""
+    try:
+        return parse(request.GET if query is None else query, user=request.user), None
+    except AssessmentNotPermitted as exc:
+        return None, _forbidden(request, str(exc))
+    except FilterError as exc:
+        return None, render(request, "assessments/problem.html", {"message": exc.message, "back": True}, status=400)
+
+
+def _bulletin_period(period):
+    """A bulletin is monthly or quarterly: any other period gives the month it starts in."""
+    return period if period.kind in ("month", "quarter") else type(period).containing("month", period.start)
 
 
 def _query(period, slice, **extra) -> str:
@@ -49,12 +61,10 @@ def _delta(current, previous):
 
 @login_required
 def dashboard(request):
-    try:
-        period, slice, scope, form = _parsed(request)
-    except AssessmentNotPermitted as exc:
-        return _forbidden(request, str(exc))
-    except FilterError as exc:
-        return render(request, "assessments/problem.html", {"message": exc.message, "back": True}, status=400)
+    parsed, problem = _parsed_or_problem(request)
+    if problem is not None:
+        return problem
+    period, slice, scope, form = parsed
     now = timezone.now()
     compared = comparison(period=period, slice=slice, now=now)
     cards = []
@@ -148,7 +158,7 @@ def export(request, kind: str, fmt: str):
     if kind not in TABLE_KINDS or fmt not in ("csv", "xlsx"):
         raise Http404
     try:
-        period, slice, _scope, _form = _parsed(request)
+        period, slice, _scope, _form = parse(request.GET, user=request.user)
     except AssessmentNotPermitted as exc:
         return _forbidden(request, str(exc))
     except FilterError as exc:
@@ -184,16 +194,12 @@ def _slice_text(slice) -> str:
 
 @login_required
 def cases_behind(request):
-    try:
-        period, slice, _scope, _form = _parsed(request)
-    except AssessmentNotPermitted as exc:
-        return _forbidden(request, str(exc))
-    except FilterError as exc:
-        return render(request, "assessments/problem.html", {"message": exc.message, "back": True}, status=400)
+    parsed, problem = _parsed_or_problem(request)
+    if problem is not None:
+        return problem
+    period, slice, _scope, _form = parsed
     metric = request.GET.get("metric", "")
     if metric == "overdue_now":
-        from assessments.selectors import overdue_now_cases
-
         cases, label = overdue_now_cases(slice=slice), _("Overdue now")
     elif metric in COUNTS:
         cases, label = metric_cases(name=metric, period=period, slice=slice), COUNTS[metric].label
@@ -213,14 +219,11 @@ def cases_behind(request):
 
 @login_required
 def bulletin(request):
-    try:
-        period, slice, scope, form = _parsed(request)
-    except AssessmentNotPermitted as exc:
-        return _forbidden(request, str(exc))
-    except FilterError as exc:
-        return render(request, "assessments/problem.html", {"message": exc.message, "back": True}, status=400)
-    if period.kind not in ("month", "quarter"):
-        period = type(period).containing("month", period.start)
+    parsed, problem = _parsed_or_problem(request)
+    if problem is not None:
+        return problem
+    period, slice, scope, form = parsed
+    period = _bulletin_period(period)
     data = bulletin_data(period=period, slice=slice)
     rankings = [
         (_("Best units"), ranking_rows(data.grid_top)),
@@ -243,17 +246,12 @@ def bulletin(request):
 def bulletin_pdf_start(request):
     from assessments.tasks import make_bulletin_pdf
 
-    try:
-        period, slice, _scope, _form = parse(request.POST, user=request.user)
-    except AssessmentNotPermitted as exc:
-        return _forbidden(request, str(exc))
-    except FilterError as exc:
-        return render(request, "assessments/problem.html", {"message": exc.message, "back": True}, status=400)
-    if period.kind not in ("month", "quarter"):
-        period = type(period).containing("month", period.start)
+    parsed, problem = _parsed_or_problem(request, request.POST)
+    if problem is not None:
+        return problem
+    period, slice, _scope, _form = parsed
+    period = _bulletin_period(period)
     job = BulletinJob.objects.create(requested_by=request.user, params={**period.as_params(), **slice.as_params()})
-    from django.db import transaction
-
     transaction.on_commit(lambda: make_bulletin_pdf.delay(job.pk))
     return redirect("assessments:bulletin_job", job_id=job.pk)
 
