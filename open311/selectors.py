@@ -111,9 +111,7 @@ def open311_cases() -> QuerySet[Case]:
 
 
 def _media_url(case: Case, request: HttpRequest) -> str | None:
-    photos = getattr(case, "ready_photos", None)
-    if photos is None:
-        photos = list(case.photos.filter(status=PhotoStatus.READY).exclude(display="").order_by("created_at", "id"))
+    photos = case.ready_photos  # prefetched by open311_cases
     # Once handled, the after-photo tells the story; before that, the reporter's photo.
     after = [photo for photo in photos if photo.kind == PhotoKind.AFTER]
     chosen = after[-1] if after else (photos[0] if photos else None)
