@@ -40,12 +40,23 @@ def public_categories() -> QuerySet[Category]:
     )
 
 
-def category_for_service_code(code: str) -> Category | None:
-    """E0102 → event 0102, C0101 → component 0101 (Category.full_code); None if not public."""
-    kinds = {"E": CategoryKind.EVENT, "C": CategoryKind.COMPONENT}
-    if len(code) < 2 or code[0].upper() not in kinds:
+SERVICE_CODE_KINDS = {"E": CategoryKind.EVENT, "C": CategoryKind.COMPONENT}
+
+
+def service_code_parts(code: str) -> tuple[str, str] | None:
+    """E0102 → (event, "0102"), C0101 → (component, "0101") (Category.full_code); None if not one."""
+    if len(code) < 2 or code[0].upper() not in SERVICE_CODE_KINDS:
         return None
-    return public_categories().filter(major__kind=kinds[code[0].upper()], code=code[1:]).first()
+    return SERVICE_CODE_KINDS[code[0].upper()], code[1:]
+
+
+def category_for_service_code(code: str) -> Category | None:
+    """The public subcategory a service code names; None if unknown or not public."""
+    parts = service_code_parts(code)
+    if parts is None:
+        return None
+    kind, number = parts
+    return public_categories().filter(major__kind=kind, code=number).first()
 
 
 def limit_text(category: Category, *, urgent: bool = False) -> str:

@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from cases.models import TERMINAL, CategoryKind, Urgency
+from cases.models import TERMINAL, Urgency
 from open311 import render
 from open311.models import Open311Request
 from open311.selectors import (
@@ -32,6 +32,7 @@ from open311.selectors import (
     open311_cases,
     public_categories,
     request_json,
+    service_code_parts,
     service_definition_json,
     service_json,
 )
@@ -168,11 +169,10 @@ def _filtered(params):
         return cases.filter(tracking_number__in=ids)
     codes = _listed(params.get("service_code", ""))
     if codes:
-        kinds = {"E": CategoryKind.EVENT, "C": CategoryKind.COMPONENT}
         match = Q(pk__in=[])
         for code in codes:
-            if len(code) > 1 and code[0].upper() in kinds:
-                match |= Q(category__major__kind=kinds[code[0].upper()], category__code=code[1:])
+            if parts := service_code_parts(code):
+                match |= Q(category__major__kind=parts[0], category__code=parts[1])
         cases = cases.filter(match)
     statuses = set(_listed(params.get("status", "")))
     if statuses - {"open", "closed"}:
