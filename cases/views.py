@@ -238,22 +238,28 @@ def _thumbnail(case: Case) -> dict:
 def _action_forms(
     case: Case, transitions: list[Transition], *, next_url: str, categories=None, departments=None
 ) -> list[ActionForm]:
-    forms = []
-    for transition in transitions:
-        initial = {"expected_status": case.status, "next": next_url}
-        if transition.action == "file" and case.category_id:
-            initial["category"] = case.category_id
-        form = ActionForm(
-            transition,
-            initial=initial,
-            auto_id=f"id_{case.pk}_{transition.action}_%s",
-            categories=categories,
-            departments=departments,
-        )
-        form.url = reverse("cases:act", args=[case.pk, transition.action])
-        form.tone = "danger" if transition.action in NEGATIVE_ACTIONS else "primary"
-        forms.append(form)
-    return forms
+    return [
+        _action_form(case, transition, next_url=next_url, categories=categories, departments=departments)
+        for transition in transitions
+    ]
+
+
+def _action_form(
+    case: Case, transition: Transition, *, next_url: str, into: Case | None = None, **choices
+) -> ActionForm:
+    """The small form of one action on `case`; with `into`, the merge into that case (a single button)."""
+    initial = {"expected_status": case.status, "next": next_url}
+    if transition.action == "file" and case.category_id:
+        initial["category"] = case.category_id
+    if into is not None:
+        initial["into"] = into.tracking_number
+    suffix = f"_{into.pk}" if into is not None else ""
+    form = ActionForm(transition, initial=initial, auto_id=f"id_{case.pk}_{transition.action}{suffix}_%s", **choices)
+    if into is not None:
+        form.fields["into"].widget = forms.HiddenInput()
+    form.url = reverse("cases:act", args=[case.pk, transition.action])
+    form.tone = "danger" if transition.action in NEGATIVE_ACTIONS and into is None else "primary"
+    return form
 
 
 def _allowed(user, status: str, *, offered: set[str] | None = None) -> list[Transition]:
@@ -460,15 +466,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     if any(t.action == "merge" for t in transitions):
         candidates = case_duplicates_near(point=case.location, category_id=case.category_id, exclude_id=case.pk)
         for candidate in candidates:
-            form = ActionForm(
-                TRANSITIONS["merge"],
-                initial={"expected_status": case.status, "next": request.get_full_path(),
-                         "into": candidate.tracking_number},
-                auto_id=f"id_{case.pk}_merge_{candidate.pk}_%s",
-            )  # fmt: skip
-            form.fields["into"].widget = forms.HiddenInput()
-            form.url = reverse("cases:act", args=[case.pk, "merge"])
-            form.tone = "primary"
+            form = _action_form(case, TRANSITIONS["merge"], next_url=request.get_full_path(), into=candidate)
             merge_forms.append({"case": candidate, "tone": STATUS_TONES.get(candidate.status, "new"), "form": form})
     merged_in = list(case.duplicates.order_by("reported_at", "pk").only("id", "tracking_number", "reported_at"))
     photos = list(
