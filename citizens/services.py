@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.catalogue import PUBLIC_BY_NAME
-from cases.models import CaseEvent, PublicCategory, Source
+from cases.models import PublicCategory, Source
 from cases.photos import photo_check
 from cases.services import InvalidInput, case_report
 from citizens import ratelimit
@@ -57,10 +57,9 @@ def _request_id(request_id: str) -> str:
 
 def citizen_report_for_request(*, request_id: str) -> CitizenReport | None:
     """The report an earlier submission of the same form made, if any."""
-    event = CaseEvent.objects.filter(request_id=_request_id(request_id), action="report").only("case_id").first()
-    if event is None:
-        return None
-    return CitizenReport.objects.filter(case_id=event.case_id).first()
+    return CitizenReport.objects.filter(
+        case__events__request_id=_request_id(request_id), case__events__action="report"
+    ).first()
 
 
 def _limits_check(*, client_ip: str, phone: str) -> None:

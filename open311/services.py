@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import CaseEvent, Source, Urgency
+from cases.models import Source, Urgency
 from cases.photos import PhotoError, photo_check
 from cases.services import InvalidInput, case_report
 from citizens import ratelimit
@@ -136,9 +136,11 @@ def service_request_create(
     """
     request_id = _request_id(api_key, idempotency_key) if idempotency_key else None
     if request_id:
-        earlier = CaseEvent.objects.filter(request_id=request_id, action="report").only("case_id").first()
-        if earlier and (posted_earlier := Open311Request.objects.filter(case_id=earlier.case_id).first()):
-            return posted_earlier
+        earlier = Open311Request.objects.filter(
+            case__events__request_id=request_id, case__events__action="report"
+        ).first()
+        if earlier is not None:
+            return earlier
     if not posted.service_code:
         raise Open311Error(400, _("service_code was not provided."))
     category = category_for_service_code(posted.service_code)
