@@ -25,6 +25,12 @@ DEFAULT_WEIGHTS = {
 }
 
 
+def _slice_key(to: str) -> models.ForeignKey:
+    """A slice column of the rollup (grid, department, category, chief): a plain id, no constraint,
+    so that the rows can be thrown away and derived again whatever happened to the referenced row."""
+    return models.ForeignKey(to, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+
+
 class CaseFact(models.Model):
     """What happened to one case and when, in the columns the figures count on.
 
@@ -34,22 +40,15 @@ class CaseFact(models.Model):
 
     case = models.OneToOneField("cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="fact")
     last_event_id = models.BigIntegerField(default=0)
-    micro_grid = models.ForeignKey("grids.Grid", null=True, on_delete=models.DO_NOTHING, related_name="+",
-                                   db_constraint=False)  # fmt: skip
-    community_grid = models.ForeignKey("grids.Grid", null=True, on_delete=models.DO_NOTHING, related_name="+",
-                                       db_constraint=False)  # fmt: skip
-    large_grid = models.ForeignKey("grids.Grid", null=True, on_delete=models.DO_NOTHING, related_name="+",
-                                   db_constraint=False)  # fmt: skip
-    district_grid = models.ForeignKey("grids.Grid", null=True, on_delete=models.DO_NOTHING, related_name="+",
-                                      db_constraint=False)  # fmt: skip
+    micro_grid = _slice_key("grids.Grid")
+    community_grid = _slice_key("grids.Grid")
+    large_grid = _slice_key("grids.Grid")
+    district_grid = _slice_key("grids.Grid")
     # The department that has (or last had) the case.
-    department = models.ForeignKey("cases.Department", null=True, on_delete=models.DO_NOTHING, related_name="+",
-                                   db_constraint=False)  # fmt: skip
-    category = models.ForeignKey("cases.Category", null=True, on_delete=models.DO_NOTHING, related_name="+",
-                                 db_constraint=False)  # fmt: skip
+    department = _slice_key("cases.Department")
+    category = _slice_key("cases.Category")
     source = models.CharField(max_length=20)
-    responsible = models.ForeignKey("grids.Person", null=True, on_delete=models.DO_NOTHING, related_name="+",
-                                    db_constraint=False)  # fmt: skip
+    responsible = _slice_key("grids.Person")
 
     reported_on = models.DateField()
     reported_at = models.DateTimeField()
@@ -110,22 +109,15 @@ class EventFact(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     on = models.DateField()
     at = models.DateTimeField()
-    micro_grid = models.ForeignKey("grids.Grid", null=True, on_delete=models.DO_NOTHING, related_name="+",
-                                   db_constraint=False)  # fmt: skip
-    community_grid = models.ForeignKey("grids.Grid", null=True, on_delete=models.DO_NOTHING, related_name="+",
-                                       db_constraint=False)  # fmt: skip
-    large_grid = models.ForeignKey("grids.Grid", null=True, on_delete=models.DO_NOTHING, related_name="+",
-                                   db_constraint=False)  # fmt: skip
-    district_grid = models.ForeignKey("grids.Grid", null=True, on_delete=models.DO_NOTHING, related_name="+",
-                                      db_constraint=False)  # fmt: skip
+    micro_grid = _slice_key("grids.Grid")
+    community_grid = _slice_key("grids.Grid")
+    large_grid = _slice_key("grids.Grid")
+    district_grid = _slice_key("grids.Grid")
     # The department the event concerns: dispatched to, sent back by, extended for.
-    department = models.ForeignKey("cases.Department", null=True, on_delete=models.DO_NOTHING, related_name="+",
-                                   db_constraint=False)  # fmt: skip
-    category = models.ForeignKey("cases.Category", null=True, on_delete=models.DO_NOTHING, related_name="+",
-                                 db_constraint=False)  # fmt: skip
+    department = _slice_key("cases.Department")
+    category = _slice_key("cases.Category")
     source = models.CharField(max_length=20)
-    responsible = models.ForeignKey("grids.Person", null=True, on_delete=models.DO_NOTHING, related_name="+",
-                                    db_constraint=False)  # fmt: skip
+    responsible = _slice_key("grids.Person")
     month = models.PositiveSmallIntegerField(null=True)  # the local month of `on`, as in CaseFact
 
     class Meta:
