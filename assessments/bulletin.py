@@ -15,10 +15,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import CaseFact
 from assessments.selectors import (
     ALL,
     Comparison,
@@ -94,14 +94,13 @@ def bulletin_data(*, period: Period, slice: Slice = ALL, now: datetime.datetime 
         months = trend(period=Period.custom(start, period.end), slice=slice, now=now)
     step(75)
     late = metric_cases(name="overdue", period=period, slice=slice, now=now)
-    facts = dict(CaseFact.objects.filter(case__in=late).values_list("case_id", "late_at"))
     overdue_cases = []
-    for case in sorted(late, key=lambda c: facts.get(c.pk) or now)[:NOTABLE]:
+    for case in late.annotate(late_since=F("fact__late_at")).order_by("late_since", "pk")[:NOTABLE]:
         overdue_cases.append({
             "tracking_number": case.tracking_number, "category": case.category.name if case.category else "",
             "grid": case.micro_grid.name if case.micro_grid else "", "address": case.address,
             "department": case.department.name if case.department else "",
-            "late_since": timezone.localtime(facts[case.pk]) if facts.get(case.pk) else None,
+            "late_since": timezone.localtime(case.late_since) if case.late_since else None,
             "status": case.get_status_display(), "pk": case.pk,
         })  # fmt: skip
     step(85)
