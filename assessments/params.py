@@ -7,6 +7,8 @@ the same figures everywhere. Bad input gives a clear message per parameter.
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 from dataclasses import dataclass
 
 from django import forms
@@ -19,6 +21,7 @@ from assessments.selectors import PERIOD_KINDS, PERIOD_LABELS, Period, Slice
 from cases.models import Category, Department, Source
 from cases.transitions import CENTRE
 from grids.models import Grid, Person
+from grids.selectors import subtree_q
 
 # Roles that see every grid and department (the command centre, inspectors, leaders).
 SEES_ALL = CENTRE | {Role.INSPECTOR, Role.SUPERVISOR}
@@ -44,11 +47,10 @@ class Scope:
     def allows_grid(self, grid: Grid) -> bool:
         if self.grids is None:
             return self.departments is None
-        chain, node = set(), grid
-        while node is not None:
-            chain.add(node.pk)
-            node = node.parent
-        return any(top.pk in chain for top in self.grids)
+        if not self.grids:
+            return False
+        inside = functools.reduce(operator.or_, (subtree_q(top) for top in self.grids))
+        return Grid.objects.filter(inside, pk=grid.pk).exists()  # one query, not one per ancestor
 
 
 def scope_for(user) -> Scope:
