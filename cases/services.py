@@ -42,35 +42,38 @@ from cases.photos import CheckedPhoto, PhotoError, case_photo_add, photo_check
 from cases.selectors import case_chief_chain, department_for
 from cases.transitions import CENTRE, TRANSITIONS, Transition
 from cases.worktime import WorkCalendar, default_calendar
+from config.errors import ApplicationError
 from grids.models import Grid, Person
 from grids.selectors import grid_at_point, responsible_at_point
 
 
-class CaseActionError(Exception):
-    """An action that cannot be applied; `status_code` is what the API answers."""
+class CaseActionError(ApplicationError):
+    """An action that cannot be applied; `status_code` is what the API answers, `current_status`
+    (in the API's error body) the case's status now, when known."""
 
-    status_code = 400
-
-    def __init__(self, message: str, *, current_status: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, current_status: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, current_status=current_status, **kwargs)
         self.current_status = current_status
 
 
 class InvalidInput(CaseActionError):
     status_code = 400
+    code = "invalid"
 
 
 class NotPermitted(CaseActionError):
     status_code = 403
+    code = "not_permitted"
 
 
 class IllegalTransition(CaseActionError):
     status_code = 409
+    code = "illegal_transition"
 
 
 class StaleAction(CaseActionError):
     status_code = 409
+    code = "stale"
 
 
 def work_calendar() -> WorkCalendar:

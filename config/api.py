@@ -5,7 +5,8 @@ case service's, answers
 
     {"error": {"code": "...", "message": "...", "fields": {"<field>": ["..."]}}}
 
-with `current_status` added for errors of case actions (409 and friends).
+with `current_status` added for errors of case actions (409 and friends). A service refuses
+with a config.errors.ApplicationError subclass, rendered here without importing its app.
 """
 
 from __future__ import annotations
@@ -25,15 +26,8 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from cases.services import CaseActionError, IllegalTransition, InvalidInput, NotPermitted, StaleAction
+from config.errors import ApplicationError
 
-# The service's errors, by the code clients branch on.
-CASE_ERROR_CODES: dict[type[CaseActionError], str] = {
-    IllegalTransition: "illegal_transition",
-    StaleAction: "stale",
-    NotPermitted: "not_permitted",
-    InvalidInput: "invalid",
-}
 # DRF's codes where the API has its own word for the same thing.
 RENAMED_CODES = {"permission_denied": "not_permitted"}
 
@@ -91,10 +85,9 @@ def error_body(*, code: str, message: str, fields: dict | None = None, **extra: 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]: every error in the one format; None (a 500) for bugs."""
-    if isinstance(exc, CaseActionError):
+    if isinstance(exc, ApplicationError):  # a service's refusal, whichever app raised it
         set_rollback()
-        code = next((c for cls, c in CASE_ERROR_CODES.items() if isinstance(exc, cls)), "invalid")
-        body = error_body(code=code, message=exc.message, current_status=exc.current_status)
+        body = error_body(code=exc.code, message=exc.message, fields=exc.fields, **exc.extra)
         return Response(body, status=exc.status_code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
