@@ -16,6 +16,10 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
 
 
+# The command center (指挥中心): the roles at its desks.
+CENTRE = frozenset({Role.INTAKE_CLERK, Role.SHIFT_LEADER, Role.DISPATCHER})
+
+
 def user_roles(user) -> list[Role]:
     """The roles a user holds, in the order of Role; cached on the user object."""
     if not getattr(user, "is_authenticated", False):

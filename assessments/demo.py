@@ -20,12 +20,15 @@ import datetime
 import logging
 import random
 from collections.abc import Callable
+from io import BytesIO
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.gis.geos import Point
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image
 
 from accounts.roles import Role
 from assessments.facts import facts_rebuild_all
@@ -179,6 +182,13 @@ def _poisson(rng: random.Random, mean: float) -> int:
 # Where a recent case's story may stop: the action not done yet (the case waits before it).
 # Waiting for intake, to be dispatched, for the chief's approval, with the department, to be
 # sent to the on-site check, at the check, for the shift leader's closing.
+def _after_photo(rng: random.Random) -> ContentFile:
+    """A small photo of the result (handling needs one): a JPEG of one colour."""
+    buffer = BytesIO()
+    Image.new("RGB", (48, 36), tuple(rng.randrange(256) for _ in range(3))).save(buffer, "JPEG")
+    return ContentFile(buffer.getvalue(), name="after.jpg")
+
+
 HALTS = ("file", "dispatch", "approve", "handle", "send_to_check", "check_pass", "close")
 
 
@@ -266,7 +276,7 @@ def _work(case: Case, rng: random.Random, actors: _Actors, departments, now, hal
         minutes = span * rng.uniform(1.05, 8) if late else span * rng.uniform(0.15, 0.95)
         if waits_late:  # handled within hours, so that it reaches the stage it waits at
             minutes = min(minutes, rng.uniform(60, 240))
-        if not act("handle", handler, later(minutes), note="已处置，附处置后照片"):
+        if not act("handle", handler, later(minutes), note="已处置，附处置后照片", photos=[_after_photo(rng)]):
             return  # still being handled now: open (and overdue if past its deadline)
         if not case.category.needs_onsite_check and rng.random() < 0.3 and not waits_late:  # no on-site check
             act("close", centre, later(rng.uniform(10, 180)))

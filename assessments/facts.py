@@ -21,25 +21,20 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
-from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from assessments.models import CaseFact, EventFact, MonthFigures, RollupState
-from cases.models import Case, CaseEvent, Status
+from cases.clocks import first_handling_hours, is_dispatch, suspensions
+from cases.models import NOT_COUNTED, TERMINAL, Case, CaseEvent, Status
+from cases.selectors import work_calendar
 from cases.worktime import WorkCalendar
 
 MARGIN = 500
 CHUNK = 500
-
-# Statuses from which a case will not move again, and those that take it out of the figures.
-OUT = {"cancelled", "merged"}
-CLOSED = "closed"
-TERMINAL = {CLOSED, "rejected", *OUT}
-# Entering "dispatched" from one of these is a dispatch to a department (not a resumption or a rework).
-_DISPATCH_FROM = {Status.FILED, Status.PENDING_APPROVAL, Status.RETURNED}
 
 _CASE_FIELDS = (
     "id",
@@ -57,6 +52,18 @@ _CASE_FIELDS = (
     "handling_deadline",
 )
 _EVENT_FIELDS = ("id", "case_id", "action", "from_status", "to_status", "at", "payload")
+
+
+class EventRow(NamedTuple):
+    """A case event as the rollup reads it (the attributes cases.clocks reads)."""
+
+    id: int
+    case_id: int
+    action: str
+    from_status: str
+    to_status: str
+    at: datetime.datetime
+    payload: dict
 
 
 def _local_date(value: datetime.datetime | None) -> datetime.date | None:
@@ -80,19 +87,17 @@ def _local_month(value: datetime.datetime | None) -> int | None:
 MONTH_OF = ("reported", "filed", "dispatched", "handled", "reworked", "extended", "suspended", "closed", "late")
 
 
-def _calendar() -> WorkCalendar:
-    from cases.services import work_calendar
-
-    return work_calendar()
-
-
 def _department_in(payload: dict) -> int | None:
     department = (payload or {}).get("department")
     return department.get("id") if isinstance(department, dict) else None
 
 
-def derive(case: dict, events: list[dict], calendar: WorkCalendar) -> tuple[CaseFact, list[EventFact]]:
-    """The fact row and the counted events of one case (`case`: _CASE_FIELDS; `events` in id order)."""
+def derive(case: dict, events: list[EventRow], calendar: WorkCalendar) -> tuple[CaseFact, list[EventFact]]:
+    """The fact row and the counted events of one case (`case`: _CASE_FIELDS; `events` in id order).
+
+    What the events mean (a dispatch, a suspension, the handling time) is read by cases.clocks,
+    as the case page and the sweeps read it.
+    """
     slices = {
         "micro_grid_id": case["micro_grid_id"],
         "community_grid_id": case["community_grid_id"],
@@ -107,70 +112,59 @@ def derive(case: dict, events: list[dict], calendar: WorkCalendar) -> tuple[Case
     counted: list[EventFact] = []
     department = None  # the department that has the case, as the events go
     last_department = None
-    clock_start = None  # the start of the handling round in progress
-    suspended_since = None
-    suspensions: list[tuple[datetime.datetime, datetime.datetime]] = []
-    handling_hours = None
 
-    def count(kind: str, event: dict, dept: int | None) -> None:
+    def count(kind: str, event: EventRow, dept: int | None) -> None:
         counted.append(
             EventFact(
-                event_id=event["id"],
+                event_id=event.id,
                 case_id=case["id"],
                 kind=kind,
-                on=_local_date(event["at"]),
-                month=_local_month(event["at"]),
-                at=event["at"],
+                on=_local_date(event.at),
+                month=_local_month(event.at),
+                at=event.at,
                 department_id=dept,
                 **slices,
             )
         )
 
     for event in events:
-        action, to, at = event["action"], event["to_status"], event["at"]
-        if action == "dispatch" and _department_in(event["payload"]):
-            department = last_department = _department_in(event["payload"])
+        action, to, at = event.action, event.to_status, event.at
+        if action == "dispatch" and _department_in(event.payload):
+            department = last_department = _department_in(event.payload)
         if to == Status.FILED and action == "file":
             first.setdefault("filed", at)
-        if to == Status.DISPATCHED and event["from_status"] in _DISPATCH_FROM:
+        if is_dispatch(event):
             first.setdefault("dispatched", at)
-            clock_start = at
             count(EventFact.Kind.DISPATCH, event, department)
         if action == "send_back":
-            count(EventFact.Kind.SEND_BACK, event, _department_in(event["payload"]) or department)
+            count(EventFact.Kind.SEND_BACK, event, _department_in(event.payload) or department)
             department = None
         if action == "refuse":
             department = None
         if action == "approve_extension":
             first.setdefault("extended", at)
             count(EventFact.Kind.EXTENSION, event, department)
-        if to == Status.SUSPENDED and event["from_status"] != Status.SUSPENDED:
+        if to == Status.SUSPENDED and event.from_status != Status.SUSPENDED:
             first.setdefault("suspended", at)
-            suspended_since = at
-        if event["from_status"] == Status.SUSPENDED and to != Status.SUSPENDED and suspended_since:
-            suspensions.append((suspended_since, at))
-            suspended_since = None
-        if to == Status.HANDLED and "handled" not in first:
-            first["handled"] = at
-            if clock_start is not None:
-                hours = calendar.working_hours_between(clock_start, at, suspensions)
-                handling_hours = Decimal(str(round(hours, 4)))
+        if to == Status.HANDLED:
+            first.setdefault("handled", at)
         if action == "check_fail":
             first.setdefault("reworked", at)
             count(EventFact.Kind.REWORK, event, department)
-        if to == CLOSED:
+        if to == Status.CLOSED:
             first.setdefault("closed", at)
-        if to in OUT or action == "merge":
+        if to in NOT_COUNTED:
             first.setdefault("cancelled", at)
         if action == "sla_overdue":
             overdue_marks.append(at)
 
     status, deadline, handled = case["status"], case["handling_deadline"], case["handled_at"]
+    _spans, suspended_since = suspensions(events)
     late = list(overdue_marks)
     if deadline is not None:
         running = status == Status.DISPATCHED  # late from the deadline on, unless handled before it
         parked_late = status == Status.SUSPENDED and suspended_since is not None and suspended_since > deadline
-        handled_late = handled is not None and handled > deadline and status not in OUT
+        handled_late = handled is not None and handled > deadline and status not in NOT_COUNTED
         if running or parked_late or handled_late:
             late.append(deadline)
     moments = {
@@ -186,7 +180,7 @@ def derive(case: dict, events: list[dict], calendar: WorkCalendar) -> tuple[Case
     }
     fact = CaseFact(
         case_id=case["id"],
-        last_event_id=events[-1]["id"] if events else 0,
+        last_event_id=events[-1].id if events else 0,
         department_id=case["department_id"] or last_department,
         reported_on=_local_date(case["reported_at"]),
         reported_at=case["reported_at"],
@@ -200,7 +194,7 @@ def derive(case: dict, events: list[dict], calendar: WorkCalendar) -> tuple[Case
         closed_at=first.get("closed"),
         cancelled_at=first.get("cancelled"),
         late_at=min(late) if late else None,
-        handling_hours=handling_hours,
+        handling_hours=first_handling_hours(events, calendar),
         is_open=status not in TERMINAL,
         **{f"{name}_month": _local_month(moments[name]) for name in MONTH_OF},
         **slices,
@@ -216,13 +210,13 @@ _UPDATE_FIELDS = [
 def facts_rebuild_cases(case_ids: Iterable[int], *, calendar: WorkCalendar | None = None) -> int:
     """Derive the rows of these cases again (in chunks). Returns how many cases."""
     ids = sorted(set(case_ids))
-    calendar = calendar or _calendar()
+    calendar = calendar or work_calendar()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         cases = {row["id"]: row for row in Case.objects.filter(pk__in=chunk).values(*_CASE_FIELDS)}
-        events: dict[int, list[dict]] = defaultdict(list)
-        for row in CaseEvent.objects.filter(case_id__in=chunk).order_by("id").values(*_EVENT_FIELDS):
-            events[row["case_id"]].append(row)
+        events: dict[int, list[EventRow]] = defaultdict(list)
+        for row in CaseEvent.objects.filter(case_id__in=chunk).order_by("id").values_list(*_EVENT_FIELDS):
+            events[row[1]].append(EventRow(*row))
         facts, counted = [], []
         for case_id, case in cases.items():
             fact, rows = derive(case, events[case_id], calendar)

@@ -19,12 +19,10 @@ from django.utils.translation import gettext_lazy
 from accounts.roles import Role, user_roles
 from assessments.selectors import PERIOD_KINDS, PERIOD_LABELS, Period, Slice
 from cases.models import Category, Department, Source
-from cases.transitions import CENTRE
+from cases.scope import SEES_ALL
 from grids.models import Grid, Person
 from grids.selectors import subtree_q
 
-# Roles that see every grid and department (the command centre, inspectors, leaders).
-SEES_ALL = CENTRE | {Role.INSPECTOR, Role.SUPERVISOR}
 MAX_DAYS = 3 * 366 + 1
 
 
@@ -54,7 +52,8 @@ class Scope:
 
 
 def scope_for(user) -> Scope:
-    """Leaders and the centre see all; a grid chief their grids' subtrees; a department its own figures."""
+    """Those who see every case (cases.scope.SEES_ALL: leaders, the centre, inspectors) see all
+    figures; a grid chief their grids' subtrees; a department its own figures."""
     if getattr(user, "is_staff", False):
         return Scope(None, None)
     roles = set(user_roles(user))

@@ -14,12 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from cases.models import Category, Department, LimitUnit, Source, Status, Urgency
-from cases.photos import PhotoError, photo_check
-from cases.transitions import Transition
+from cases.photos import PHOTOS_MAX, PhotoError, photo_check
+from cases.transitions import Input, Transition
 from grids.models import Grid, Level
 
 NOTE_MAX = 2000
-PHOTOS_MAX = 9
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -32,9 +31,10 @@ class PhotosField(forms.FileField):
 
     widget = MultiplePhotoInput
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, *, maximum: int = PHOTOS_MAX, **kwargs) -> None:
         kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
         super().__init__(**kwargs)
+        self.maximum = maximum
 
     def clean(self, data, initial=None) -> list:
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
@@ -42,8 +42,8 @@ class PhotosField(forms.FileField):
             if self.required:
                 raise forms.ValidationError(self.error_messages["required"], code="required")
             return []
-        if len(files) > PHOTOS_MAX:
-            raise forms.ValidationError(_("At most %(max)d photos at a time.") % {"max": PHOTOS_MAX})
+        if len(files) > self.maximum:
+            raise forms.ValidationError(_("At most %(max)d photos at a time.") % {"max": self.maximum})
         errors = []
         for number, file in enumerate(files, start=1):
             try:
@@ -222,10 +222,13 @@ class CaseFilterForm(forms.Form):
 
 
 class ActionForm(forms.Form):
-    """One action on one case, as the case page, the queues and the task list offer it.
+    """One action on one case, as the case page, the queues and the task list offer it: its
+    fields are those the action's row of cases.transitions declares (note, inputs, photos).
 
     `expected_status` is the status the page showed: if the case has moved on since,
     the service refuses and nothing changes. `request_id` makes a double click harmless.
+    The fields check what a form can (so a message shows at its field); cases.services
+    enforces every rule, in the same words.
     """
 
     expected_status = forms.ChoiceField(choices=Status.choices, widget=forms.HiddenInput)
@@ -235,50 +238,29 @@ class ActionForm(forms.Form):
     def __init__(self, transition: Transition, *args, categories=None, departments=None, **kwargs) -> None:
         self.transition = transition
         super().__init__(*args, **kwargs)
-        action = transition.action
-        if transition.needs_note or action in NOTE_OPTIONAL:
+        choices = {"category": categories, "department": departments}
+        if transition.note is not None:
             self.fields["note"] = forms.CharField(
-                label=NOTE_LABELS.get(action, _("Note")),
+                label=transition.note.label,
                 max_length=NOTE_MAX,
-                required=transition.needs_note,
+                required=transition.note.required,
                 widget=forms.Textarea(attrs={"rows": 2}),
-                error_messages={"required": _("Give a reason or note for: %(action)s.") % {"action": transition.label}},
+                error_messages={"required": transition.note_required_message},
             )
-        if action == "file":
-            field = GroupedCategoryField(label=_("Category"), blank=_("— choose a category —"))
-            field.error_messages["required"] = _("Choose a category before filing the case.")
-            if categories is not None:  # grouped choices the page built once for all its forms
-                field.choices = categories
-            self.fields["category"] = field
-        if action == "request_extension":
-            self.fields["amount"] = forms.DecimalField(
-                label=_("More time"), min_value=Decimal("0.01"), max_digits=6, decimal_places=2
-            )
-            self.fields["unit"] = forms.ChoiceField(
-                label=_("Unit"), choices=LimitUnit.choices, initial=LimitUnit.WORKING_DAYS
-            )
-        if action == "handle":
+        for spec in transition.inputs:
+            field = INPUT_FIELDS[spec.kind](spec)
+            if choices.get(spec.kind) is not None:  # choices the page built once for all its forms
+                field.choices = choices[spec.kind]
+            self.fields[spec.name] = field
+        if transition.photos is not None:
+            spec = transition.photos
             self.fields["photos"] = PhotosField(
-                label=_("Photos of the result"),
-                error_messages={"required": _("Add at least one photo of the result.")},
+                label=spec.label,
+                required=spec.min > 0,
+                maximum=spec.max,
+                error_messages={"required": spec.required_message},
             )
             self.fields["photos"].widget.attrs["capture"] = "environment"
-        if action == "merge":
-            self.fields["into"] = forms.CharField(
-                label=_("Duplicate of case (tracking number)"),
-                max_length=20,
-                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-                error_messages={"required": _("Say which case this one duplicates.")},
-            )
-        if action == "dispatch":
-            self.fields["department"] = forms.ModelChoiceField(
-                label=_("Department"),
-                queryset=Department.objects.filter(active=True),
-                required=False,
-                empty_label=_("As the routing rules say"),
-            )
-            if departments is not None:
-                self.fields["department"].choices = departments
 
     def params(self) -> dict:
         """Keyword arguments of cases.services.case_transition (besides case, actor, action)."""
@@ -288,31 +270,44 @@ class ActionForm(forms.Form):
             "expected_status": data["expected_status"],
             "request_id": str(data["request_id"]),
         }
-        if data.get("category") is not None:
-            params["category"] = data["category"]
-        if data.get("department") is not None:
-            params["department"] = data["department"]
-        if data.get("amount") is not None:
-            params["amount"], params["unit"] = data["amount"], data["unit"]
+        for spec in self.transition.inputs:
+            if data.get(spec.name) not in (None, ""):
+                params[spec.name] = data[spec.name]
+        if "unit" in params and "amount" not in params:
+            del params["unit"]  # a select always says something: without an amount it means nothing
         if data.get("photos"):
             params["photos"] = data["photos"]
-        if data.get("into"):
-            params["into"] = data["into"]
         return params
 
 
-# Actions where a note helps but is not required.
-NOTE_OPTIONAL = {"verify", "dispatch", "send_to_check", "close", "merge", "check_pass"}
-NOTE_LABELS = {
-    "reject": _("Reason"),
-    "refuse": _("Reason for refusing"),
-    "cancel": _("Reason"),
-    "handle": _("What was done"),
-    "send_back": _("Why it is the wrong department"),
-    "suspend": _("Reason"),
-    "check_fail": _("What is still wrong"),
-    "request_extension": _("Why more time is needed"),
-    "request_suspension": _("Why it cannot be handled now"),
-    "refuse_extension": _("Reason"),
-    "refuse_suspension": _("Reason"),
-}
+def _options(spec: Input) -> dict:
+    """What every input's form field takes from the action's row: label, required, message."""
+    return {"label": spec.label, "required": spec.required,
+            "error_messages": {"required": spec.message} if spec.message else {}}  # fmt: skip
+
+
+# The form field of each kind of action input (cases.transitions.Input.kind).
+INPUT_FIELDS = {
+    "category": lambda spec: GroupedCategoryField(blank=_("— choose a category —"), **_options(spec)),
+    "urgency": lambda spec: forms.ChoiceField(
+        choices=[("", _("Unchanged")), *Urgency.choices], **_options(spec)
+    ),
+    "department": lambda spec: forms.ModelChoiceField(
+        queryset=Department.objects.filter(active=True), empty_label=_("As the routing rules say"),
+        **_options(spec),
+    ),
+    "amount": lambda spec: forms.DecimalField(
+        min_value=Decimal("0.01"), max_digits=6, decimal_places=2, **_options(spec)
+    ),
+    "unit": lambda spec: forms.ChoiceField(
+        choices=LimitUnit.choices, initial=LimitUnit.WORKING_DAYS, **_options(spec)
+    ),
+    "deadline": lambda spec: forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        **_options(spec),
+    ),
+    "case": lambda spec: forms.CharField(
+        max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        **_options(spec),
+    ),
+}  # fmt: skip

@@ -48,6 +48,7 @@ ACCEPTED = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP"
 WITH_PLUGIN = {"HEIF": ("image/heic", ".heic")}
 # ISO-BMFF brands of HEIC/HEIF files (iPhones), to name them when no plugin reads them.
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+PHOTOS_MAX = 9  # per report or action, as the phone apps allow
 DISPLAY_SIZE = 1600  # px, the long side at most
 THUMBNAIL_SIZE = 320
 JPEG_QUALITY = 85

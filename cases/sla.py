@@ -35,26 +35,18 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
+from cases.clocks import approval_limit_minutes, case_clock
 from cases.models import Case, CaseEvent, Status
-from cases.selectors import _CLOCK_STARTS, case_chief_chain, case_clock
-from cases.services import SLA_THRESHOLDS, case_escalate_approval, case_record_sla_threshold, work_calendar
+from cases.selectors import case_chief_chain, work_calendar
+from cases.services import SLA_THRESHOLDS, case_escalate_approval, case_record_sla_threshold
 from cases.worktime import Light
 from grids.models import Person
 
 WARNING, OVERDUE = 0.8, 1.0
 _THRESHOLD_OF_LIGHT = {"yellow": WARNING, "red": OVERDUE}
-DEFAULT_APPROVAL_LIMIT_MINUTES = 30
-# Events the sweeps write: not transitions, so the timeline takes their labels from here.
-EVENT_LABELS = {
-    "sla_warning": _("Time limit warning: 80 per cent used"),  # no "%": gettext would read "% u" as a format
-    "sla_overdue": _("Overdue: escalated"),
-    "approval_escalated": _("Approval passed one level up"),
-}
 _BATCH = 200
 
 
@@ -82,10 +74,9 @@ def sla_sweep_handling(*, now: datetime.datetime | None = None) -> HandlingSweep
             continue
         result.lights[case.pk] = clock.light
         threshold = _THRESHOLD_OF_LIGHT.get(clock.light)
-        round_start = _round_start(events)
-        if threshold is None or round_start is None:
+        if threshold is None:
             continue
-        marked = {event.action for event in events if event.pk > round_start.pk}
+        marked = {event.action for event in events if event.pk > clock.start_event_id}
         if any(SLA_THRESHOLDS[t] in marked for t in SLA_THRESHOLDS if t >= threshold):
             continue  # this threshold, or a higher one, is already marked in this round
         payload = {
@@ -99,7 +90,7 @@ def sla_sweep_handling(*, now: datetime.datetime | None = None) -> HandlingSweep
         event = case_record_sla_threshold(
             case_id=case.pk,
             threshold=threshold,
-            round_start_id=round_start.pk,
+            round_start_id=clock.start_event_id,
             deadline=case.handling_deadline,
             now=now,
             payload=payload,
@@ -141,13 +132,6 @@ def sla_sweep_approvals(*, now: datetime.datetime | None = None) -> list[int]:
     return moved
 
 
-def approval_limit_minutes() -> float:
-    minutes = getattr(settings, "APPROVAL_LIMIT_MINUTES", DEFAULT_APPROVAL_LIMIT_MINUTES)
-    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes <= 0:
-        raise ValueError(f"APPROVAL_LIMIT_MINUTES must be a positive number of minutes, not {minutes!r}.")
-    return minutes
-
-
 # ---- helpers ----------------------------------------------------------------------------
 
 
@@ -158,12 +142,6 @@ def _in_batches(ids: list[int]) -> Iterator[Case]:
     )
     for first in range(0, len(ids), _BATCH):
         yield from cases.filter(pk__in=ids[first : first + _BATCH]).order_by("pk")
-
-
-def _round_start(events: list[CaseEvent]) -> CaseEvent | None:
-    """The event that started the current handling round (the case page's clock starts there too)."""
-    starts = [e for e in events if e.action in _CLOCK_STARTS and e.to_status == Status.DISPATCHED]
-    return starts[-1] if starts else None
 
 
 def _chief_above_micro(case: Case) -> Person | None:

@@ -9,11 +9,8 @@ small form that names the status it showed, so a stale click changes nothing.
 from __future__ import annotations
 
 import datetime
-import logging
 import math
-from dataclasses import dataclass
 from functools import wraps
-from types import SimpleNamespace
 
 from django import forms
 from django.conf import settings
@@ -29,69 +26,29 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role, user_roles
-from cases import services
-from cases.api.views import SEES_CONTACT, mask_name, mask_phone
+from cases.clocks import row_light
 from cases.forms import ActionForm, CaseFilterForm, IntakeForm, active_categories, category_choices
-from cases.models import Case, CaseEvent, CasePhoto, Department, LimitUnit, Status, Urgency
+from cases.models import STATUS_INFO, Case, Department, Status
 from cases.notifications import case_notifications
+from cases.scope import REPORTERS, cases_awaiting_approval, cases_visible_to
 from cases.selectors import (
-    case_clock,
+    case_department,
     case_duplicates_near,
     case_get,
     case_list,
-    case_step_clocks,
     cases_at_work,
-    cases_awaiting_approval,
-    cases_visible_to,
-    department_for,
     urgent_dispatches_told_to,
+    work_calendar,
 )
-from cases.services import CaseActionError, InvalidInput, case_report, case_transition, work_calendar
-from cases.sla import EVENT_LABELS as SWEEP_LABELS
-from cases.transitions import CENTRE, TRANSITIONS, Transition, transitions_from
-from cases.worktime import WorkCalendar, traffic_light
-from grids.api.views import RESPONSIBLE_ROLES
+from cases.services import CaseActionError, CaseNotFound, InvalidInput, case_report, case_transition
+from cases.transitions import TRANSITIONS, Transition, transitions_from
+from cases.viewmodel import case_view
 
 PAGE_SIZE = 25
 URGENT_TOLD_DAYS = 7  # how far back a chief's approvals page lists the urgent dispatches they were told of
-# Who takes in reports on the intake page: the command center and inspectors.
-INTAKE_ROLES = CENTRE | {Role.INSPECTOR}
-# Where each status sits on the page: a colour family for its badge.
-STATUS_TONES = {
-    Status.REPORTED: "new",
-    Status.VERIFYING: "wait",
-    Status.FILED: "new",
-    Status.PENDING_APPROVAL: "wait",
-    Status.DISPATCHED: "work",
-    Status.RETURNED: "warn",
-    Status.SUSPENDED: "warn",
-    Status.HANDLED: "work",
-    Status.CHECKING: "wait",
-    Status.CHECKED: "work",
-    Status.CLOSED: "done",
-    Status.REJECTED: "off",
-    Status.CANCELLED: "off",
-    Status.MERGED: "off",
-}
-# Actions that say no, undo or send away: drawn as such, so they are not hit by habit.
-NEGATIVE_ACTIONS = {
-    "merge", "reject", "refuse", "cancel", "send_back", "check_fail", "suspend",
-    "refuse_extension", "refuse_suspension",
-}  # fmt: skip
-LIGHT_LABELS = {
-    "green": gettext_lazy("On time"),
-    "yellow": gettext_lazy("Due soon"),
-    "red": gettext_lazy("Overdue"),
-    "paused": gettext_lazy("Suspended: the clock stands"),
-}
-
-privacy_log = logging.getLogger("cases.privacy")
-
-
 # ---- access ----------------------------------------------------------------
 
 
@@ -150,57 +107,14 @@ class _CountedPaginator(Paginator):
         return self._known_count
 
 
-@dataclass(frozen=True)
-class Light:
-    """A deadline as a row shows it: when, and how close (green, yellow, red or paused)."""
-
-    deadline: datetime.datetime
-    colour: str
-    stopped: bool  # handled or closed: the colour is how it stood then
-
-    @property
-    def label(self) -> str:
-        return str(LIGHT_LABELS[self.colour])
-
-
-def _row_light(case: Case, calendar: WorkCalendar, now: datetime.datetime) -> Light | None:
-    """The handling deadline's traffic light for a list, without the case's events.
-
-    The share of the limit used up is read backwards from the deadline (an extension,
-    which moves the deadline, gives more time); the case page measures it exactly.
-    """
-    deadline = case.handling_deadline
-    if deadline is None or case.category is None:
-        return None
-    if case.status == Status.SUSPENDED:
-        return Light(deadline, "paused", False)
-    if case.status == Status.DISPATCHED:
-        end, stopped = now, False
-    elif case.status in (Status.HANDLED, Status.CHECKING, Status.CHECKED, Status.CLOSED) and case.handled_at:
-        end, stopped = case.handled_at, True
-    else:
-        return None
-    if case.overdue or end > deadline:
-        return Light(deadline, "red", stopped)
-    amount, unit = case.category.time_limit(urgent=case.urgency == Urgency.URGENT)
-    left = calendar.elapsed(end, deadline, unit)
-    used = 1 - left / float(amount) if amount else 1.0
-    return Light(deadline, traffic_light(max(used, 0.0)), stopped)
-
-
 def _for_rows(cases: list[Case]) -> list[Case]:
     """Each case with its status colour and deadline light (the calendar is read only if needed)."""
     calendar = work_calendar() if any(case.handling_deadline for case in cases) else None
     now = timezone.now()
     for case in cases:
-        case.tone = STATUS_TONES.get(case.status, "new")
-        case.light = _row_light(case, calendar, now) if calendar else None
+        case.tone = STATUS_INFO[case.status].tone
+        case.light = row_light(case, calendar, now) if calendar else None
     return cases
-
-
-def _limit_text(category, *, urgent: bool) -> str:
-    amount, unit = category.time_limit(urgent=urgent)
-    return f"{float(amount):g} {LimitUnit(unit).label}"
 
 
 THUMB_W, THUMB_H, THUMB_PAD = 160, 120, 10
@@ -258,49 +172,15 @@ def _action_form(
     if into is not None:
         form.fields["into"].widget = forms.HiddenInput()
     form.url = reverse("cases:act", args=[case.pk, transition.action])
-    form.tone = "danger" if transition.action in NEGATIVE_ACTIONS and into is None else "primary"
+    form.tone = "danger" if transition.negative and into is None else "primary"
     return form
 
 
-def _allowed(user, status: str, *, offered: set[str] | None = None) -> list[Transition]:
-    """The transitions `user`'s roles allow from `status` (those in `offered` only, if given)."""
+def _allowed(user, status: str, *, offered: set[str]) -> list[Transition]:
+    """The transitions of `offered` that `user`'s roles allow from `status` (a work list's buttons;
+    the case page offers what cases.viewmodel says)."""
     roles = set(user_roles(user))
-    return [t for t in transitions_from(status) if t.roles & roles and (offered is None or t.action in offered)]
-
-
-# Requests on a dispatched case (延期 extension, 挂账 suspension): kind, and whether the action
-# decides an open request (True) or opens one (False). At most one of each kind is open.
-REQUEST_ACTIONS = {
-    "request_extension": ("extension", False),
-    "request_suspension": ("suspension", False),
-    "approve_extension": ("extension", True),
-    "refuse_extension": ("extension", True),
-    "refuse_suspension": ("suspension", True),
-}
-
-
-def _open_requests(case: Case, transitions: list[Transition]) -> dict[str, CaseEvent]:
-    """kind → the request event waiting for a decision, for the kinds these transitions touch."""
-    kinds = {REQUEST_ACTIONS[t.action][0] for t in transitions if t.action in REQUEST_ACTIONS}
-    found = {kind: services.case_open_request(case=case, kind=kind) for kind in sorted(kinds)}
-    return {kind: event for kind, event in found.items() if event is not None}
-
-
-def _possible_now(transitions: list[Transition], open_requests: dict[str, CaseEvent]) -> list[Transition]:
-    """Without the request actions that cannot apply: deciding what nobody asked, asking twice."""
-    kept = []
-    for transition in transitions:
-        kind, decides = REQUEST_ACTIONS.get(transition.action, (None, False))
-        if kind is None or (kind in open_requests) == decides:
-            kept.append(transition)
-    return kept
-
-
-def _actor_name(user) -> str:
-    if user is None:
-        return _("System or citizen")
-    person = getattr(user, "person", None)
-    return person.name if person is not None else (user.get_full_name() or user.get_username())
+    return [t for t in transitions_from(status) if t.roles & roles and t.action in offered]
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -315,7 +195,7 @@ def _safe_next(request: HttpRequest) -> str | None:
 # ---- intake ------------------------------------------------------------------
 
 
-@roles_required(*INTAKE_ROLES)
+@roles_required(*REPORTERS)
 def case_new(request: HttpRequest) -> HttpResponse:
     roles = user_roles(request.user)
     form = IntakeForm(request.POST or None, request.FILES or None, roles=roles)
@@ -401,7 +281,7 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         "tabs": tabs,
         "status": status,
         "filtered": filtered,
-        "can_report": bool(set(user_roles(request.user)) & INTAKE_ROLES),
+        "can_report": bool(set(user_roles(request.user)) & REPORTERS),
     }
     return render(request, "cases/queue.html", context)
 
@@ -414,91 +294,23 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = case_get(case_id=case_id, user=request.user)
     if case is None:
         raise Http404(_("No such case, or not one you may see."))
-    user = request.user
-    roles = set(user_roles(user))
-    events = list(case.events.all())
-    calendar, now = work_calendar(), timezone.now()
-    clock = None
-    if case.handling_deadline is not None:
-        clock = case_clock(case=case, events=events, calendar=calendar, now=now)
-    step_clocks = [
-        {"clock": step, "label": LIGHT_LABELS[step.light], "percent": round(step.elapsed_fraction * 100)}
-        for step in case_step_clocks(case=case, events=events, calendar=calendar, now=now)
-    ]
-    timeline = []
-    for event in events:
-        payload = event.payload or {}
-        timeline.append(
-            {
-                "event": event,
-                "label": _event_label(event.action),
-                "actor": _actor_name(event.actor),
-                "department": (payload.get("department") or {}).get("name"),
-                "approver": (payload.get("approver") or {}).get("name"),
-                "asked": _asked_text(payload) if event.action == "request_extension" else "",
-                "deadline": _parse_time(payload.get("deadline")) if event.action != "request_extension" else None,
-                "other_case": payload.get("case") if event.action == "merged_in" else payload.get("into"),
-            }
-        )
-
-    full_contact = bool(roles & SEES_CONTACT)
-    reporter = {
-        "name": case.reporter_name if full_contact else mask_name(case.reporter_name),
-        "phone": case.reporter_phone if full_contact else mask_phone(case.reporter_phone),
-        "masked": not full_contact,
-    }
-    if full_contact and case.reporter_phone:
-        privacy_log.info("reporter contact of case %s shown to user %s on its page", case.tracking_number, user.pk)
-
-    transitions = _allowed(user, case.status)
-    open_requests = _open_requests(case, transitions)
-    transitions = _possible_now(transitions, open_requests)
-    categories = departments = None
-    if any(t.action == "file" for t in transitions):
-        categories = category_choices(active_categories(), blank=_("— choose a category —"))
-    if any(t.action == "dispatch" for t in transitions):
-        departments = _department_choices(case)
-    actions = _action_forms(
-        case, transitions, next_url=request.get_full_path(), categories=categories, departments=departments
-    )
-
+    view = case_view(case=case, user=request.user, where="page")
+    next_url = request.get_full_path()
+    offered = {t.action for t in view.actions}
+    categories = category_choices(active_categories(), blank=_("— choose a category —")) if "file" in offered else None
+    departments = _department_choices(case) if "dispatch" in offered else None
     merge_forms = []
-    if any(t.action == "merge" for t in transitions):
+    if "merge" in offered:
         candidates = case_duplicates_near(point=case.location, category_id=case.category_id, exclude_id=case.pk)
         for candidate in candidates:
-            form = _action_form(case, TRANSITIONS["merge"], next_url=request.get_full_path(), into=candidate)
-            merge_forms.append({"case": candidate, "tone": STATUS_TONES.get(candidate.status, "new"), "form": form})
-    merged_in = list(case.duplicates.order_by("reported_at", "pk").only("id", "tracking_number", "reported_at"))
-    photos = list(
-        CasePhoto.objects.filter(case_id__in=[case.pk, *(d.pk for d in merged_in)])
-        .select_related("case")
-        .only("id", "kind", "status", "display", "thumbnail", "case__tracking_number", "case_id")
-    )
-
-    responsible = None
-    if case.responsible is not None:
-        responsible = {
-            "person": case.responsible,
-            "role": RESPONSIBLE_ROLES.get(case.responsible_role, case.responsible_role),
-        }
-    category = case.category
+            form = _action_form(case, TRANSITIONS["merge"], next_url=next_url, into=candidate)
+            merge_forms.append({"case": candidate, "tone": STATUS_INFO[candidate.status].tone, "form": form})
     context = {
         "case": case,
-        "tone": STATUS_TONES.get(case.status, "new"),
-        "timeline": timeline,
-        "clock": clock,
-        "step_clocks": step_clocks,
-        "clock_label": LIGHT_LABELS.get("paused" if clock and clock.paused else clock.light, "") if clock else "",
-        "clock_percent": round(clock.elapsed_fraction * 100) if clock and clock.elapsed_fraction is not None else None,
-        "reporter": reporter,
-        "responsible": responsible,
-        "limit": _limit_text(category, urgent=case.urgency == Urgency.URGENT) if category else None,
-        "actions": actions,
-        "open_requests": [_request_summary(kind, event) for kind, event in open_requests.items()],
+        "view": view,
+        "actions": _action_forms(case, view.actions, next_url=next_url, categories=categories, departments=departments),
         "notifications": list(case_notifications(case=case)),
-        "photos": photos,
         "merge_candidates": merge_forms,
-        "merged_in": merged_in,
         "map_config": _map_config(
             point=[case.location.x, case.location.y],
             micro=case.micro_grid_id,
@@ -509,46 +321,9 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(request, "cases/detail.html", context)
 
 
-def _event_label(action: str) -> str:
-    transition = TRANSITIONS.get(action)
-    if transition is not None:
-        return transition.label
-    if action == "report":
-        return Status.REPORTED.label
-    if action == "merged_in":
-        return _("A duplicate report was merged into this case")
-    return SWEEP_LABELS.get(action, action)  # the sweeps' events are not transitions: cases.sla names them
-
-
-def _parse_time(value) -> datetime.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _asked_text(payload: dict) -> str:
-    """What an extension request asks for: "+2 working days" or "until 11-30 17:30"."""
-    if payload.get("amount") and payload.get("unit") in LimitUnit.values:
-        return f"+{float(payload['amount']):g} {LimitUnit(payload['unit']).label}"
-    deadline = _parse_time(payload.get("deadline"))
-    if deadline is not None:
-        return _("until %(deadline)s") % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")}
-    return ""
-
-
-def _request_summary(kind: str, event: CaseEvent) -> dict:
-    label = _("Extension requested") if kind == "extension" else _("Suspension requested")
-    return {"kind": kind, "label": label, "event": event, "actor": _actor_name(event.actor),
-            "asked": _asked_text(event.payload or {})}  # fmt: skip
-
-
 def _department_choices(case: Case) -> list:
     """The active departments, the empty choice naming the one the routing rules pick."""
-    chain = [g for g in (case.micro_grid, case.community_grid, case.large_grid, case.district_grid) if g]
-    routed = department_for(category=case.category, location=SimpleNamespace(inside=bool(chain), chain=chain))
+    routed = case_department(case=case)
     blank = (
         _("As the routing rules say: %(department)s") % {"department": routed.name}
         if routed
@@ -565,14 +340,10 @@ def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
         raise Http404(_("There is no action “%(action)s”.") % {"action": action})
     detail_url = reverse("cases:detail", args=[case_id])
     back = _safe_next(request) or detail_url
-    request_id = request.POST.get("request_id") or None
-    if not cases_visible_to(user=request.user).filter(pk=case_id).exists():
-        # The same click again after an action that took the case out of sight (a send-back): done already.
-        if request_id and CaseEvent.objects.filter(request_id=request_id, case_id=case_id, action=action).exists():
-            return redirect(back if back != detail_url else reverse("cases:queue"))
-        raise Http404(_("No such case, or not one you may see."))
     form = ActionForm(transition, request.POST, request.FILES)
     if not form.is_valid():
+        if not cases_visible_to(user=request.user).filter(pk=case_id).exists():
+            raise Http404(_("No such case, or not one you may see."))
         for name, errors in form.errors.items():
             if name in ("expected_status", "request_id", "next"):
                 messages.error(request, _("The form was incomplete. Reload the page and try again."))
@@ -582,6 +353,8 @@ def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
         return redirect(back)
     try:
         case = case_transition(case_id=case_id, action=action, actor=request.user, **form.params())
+    except CaseNotFound as exc:
+        raise Http404(exc.message) from None
     except CaseActionError as exc:
         messages.error(request, exc.message)
         return redirect(back)

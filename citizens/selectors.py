@@ -13,31 +13,14 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import CasePhoto, PhotoKind, PhotoStatus, Status
+from cases.models import STATUS_INFO, CasePhoto, Milestone, PhotoKind, PhotoStatus, Status
 from citizens.models import CitizenReport
 from grids.models import Grid
 
-MILESTONES = [
-    ("reported", _("Reported")),
-    ("opened", _("Case opened")),
-    ("dispatched", _("Dispatched")),
-    ("handled", _("Handled")),
-    ("closed", _("Closed")),
-]
-# Each internal status → the milestone it has reached. "checked" (check passed, waiting for
-# the shift leader's 结案) is still "handled": only a closed case is closed.
+MILESTONES = Milestone.choices
+# Each internal status → the index of the public milestone it has reached (cases.models.STATUS_INFO).
 STAGE_OF_STATUS = {
-    Status.REPORTED: 0,
-    Status.VERIFYING: 0,
-    Status.FILED: 1,
-    Status.PENDING_APPROVAL: 1,
-    Status.RETURNED: 1,
-    Status.DISPATCHED: 2,
-    Status.SUSPENDED: 2,
-    Status.HANDLED: 3,
-    Status.CHECKING: 3,
-    "checked": 3,
-    Status.CLOSED: 4,
+    status: list(Milestone).index(info.milestone) for status, info in STATUS_INFO.items() if info.milestone
 }
 # Ends that are not "closed": said as such, without the internal reason.
 ENDINGS = {

@@ -10,6 +10,12 @@ from accounts.roles import Role
 collect_ignore = [] if os.environ.get("E2E") == "1" else ["e2e"]
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    """Photos stored by any test (a case reported handled needs one) go to a folder of the test run."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture
 def make_user(db):
     def make(username: str = "user", *roles: Role, **extra) -> User:

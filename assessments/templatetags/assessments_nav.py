@@ -3,7 +3,7 @@
 from django import template
 
 from accounts.roles import Role, user_roles
-from assessments.params import SEES_ALL
+from cases.scope import SEES_ALL
 
 register = template.Library()
 

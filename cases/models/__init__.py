@@ -1,6 +1,18 @@
 """The cases app's models, one module per concern; import them from here."""
 
-from cases.models.case import TERMINAL, Case, CaseEvent, DailySequence, Source, Status, Urgency
+from cases.models.case import (
+    NOT_COUNTED,
+    STATUS_INFO,
+    TERMINAL,
+    Case,
+    CaseEvent,
+    DailySequence,
+    Milestone,
+    Source,
+    Status,
+    StatusInfo,
+    Urgency,
+)
 from cases.models.catalogue import (
     CalendarDay,
     Category,
@@ -15,7 +27,11 @@ from cases.models.notifications import Channel, DeliveryStatus, Notification, No
 from cases.models.photos import CasePhoto, PhotoKind, PhotoStatus
 
 __all__ = [
+    "NOT_COUNTED",
+    "STATUS_INFO",
     "TERMINAL",
+    "Milestone",
+    "StatusInfo",
     "CalendarDay",
     "Case",
     "CaseEvent",

@@ -5,6 +5,8 @@ Case status changes only in cases.services (one write path, see STYLE.md).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.gis.db import models as gis_models
 from django.db import models
@@ -33,7 +35,58 @@ class Status(models.TextChoices):
     MERGED = "merged", _("Merged into another case")  # 已合并 (a duplicate report; see Case.duplicate_of)
 
 
-TERMINAL = {Status.CLOSED, Status.REJECTED, Status.CANCELLED, Status.MERGED}
+class Milestone(models.TextChoices):
+    """The lifecycle as the public follows it (随手拍, Open311): each status reaches one of these."""
+
+    REPORTED = "reported", _("Reported")
+    OPENED = "opened", _("Case opened")
+    DISPATCHED = "dispatched", _("Dispatched")
+    HANDLED = "handled", _("Handled")
+    CLOSED = "closed", _("Closed")
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    """What a status means wherever a case is shown or counted.
+
+    terminal: the case will not move again. counted: False for the ends that take a case out of
+    every figure (cancelled, merged). milestone: the public milestone reached (None: an ending
+    the public sees as such, or a merge the public follows through the other case). tone: the
+    colour family of its badge. clock_runs: the handling clock (处置时限) runs in it.
+    """
+
+    tone: str
+    milestone: Milestone | None
+    terminal: bool = False
+    counted: bool = True
+    clock_runs: bool = False
+
+    @property
+    def handling_done(self) -> bool:
+        """The department has reported the case handled (the handling clock stood at handled)."""
+        return self.milestone in (Milestone.HANDLED, Milestone.CLOSED)
+
+
+STATUS_INFO: dict[str, StatusInfo] = {
+    Status.REPORTED: StatusInfo("new", Milestone.REPORTED),
+    Status.VERIFYING: StatusInfo("wait", Milestone.REPORTED),
+    Status.FILED: StatusInfo("new", Milestone.OPENED),
+    Status.PENDING_APPROVAL: StatusInfo("wait", Milestone.OPENED),
+    Status.RETURNED: StatusInfo("warn", Milestone.OPENED),
+    Status.DISPATCHED: StatusInfo("work", Milestone.DISPATCHED, clock_runs=True),
+    Status.SUSPENDED: StatusInfo("warn", Milestone.DISPATCHED, clock_runs=True),
+    Status.HANDLED: StatusInfo("work", Milestone.HANDLED),
+    Status.CHECKING: StatusInfo("wait", Milestone.HANDLED),
+    # Check passed, waiting for the shift leader's 结案: for the public still "handled".
+    Status.CHECKED: StatusInfo("work", Milestone.HANDLED),
+    Status.CLOSED: StatusInfo("done", Milestone.CLOSED, terminal=True),
+    Status.REJECTED: StatusInfo("off", None, terminal=True),
+    Status.CANCELLED: StatusInfo("off", None, terminal=True, counted=False),
+    Status.MERGED: StatusInfo("off", None, terminal=True, counted=False),
+}
+TERMINAL = frozenset(status for status, info in STATUS_INFO.items() if info.terminal)
+# The ends that take a case out of every figure (assessments): cancelled, merged.
+NOT_COUNTED = frozenset(status for status, info in STATUS_INFO.items() if not info.counted)
 
 
 class Source(models.TextChoices):

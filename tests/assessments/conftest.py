@@ -33,6 +33,7 @@ from cases.models import Department, Source
 from cases.services import case_report, case_transition
 from tests.cases import conftest as cases_conftest
 from tests.cases.conftest import IN_M1, NOW, SHANGHAI
+from tests.photos import with_after_photo
 
 city = cases_conftest.city  # the lifecycle tests' city, as a fixture here too
 
@@ -56,7 +57,9 @@ class Story:
             self.case.refresh_from_db()
             user = self.case.approver.user
         params.setdefault("note", "ok")
-        self.case = case_transition(case_id=self.case.pk, action=action, actor=user, now=when, **params)
+        self.case = case_transition(
+            case_id=self.case.pk, action=action, actor=user, now=when, **with_after_photo(action, params)
+        )
         return self
 
     def dispatched(self, day, h, m, *, month=10):

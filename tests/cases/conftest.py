@@ -5,13 +5,11 @@ C1, under L1 and D1, each with a chief); the catalogue is the shipped one.
 """
 
 import datetime
-from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.gis.geos import Point
-from PIL import Image
 
 from accounts.roles import Role
 from cases.catalogue import catalogue_load, departments_load
@@ -75,8 +73,4 @@ def media(settings, tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
-def noise_jpeg(size=(64, 48)) -> bytes:
-    """A real JPEG, different every time (so two are never the same photo)."""
-    buffer = BytesIO()
-    Image.effect_noise(size, 64).convert("RGB").save(buffer, "JPEG", quality=95)
-    return buffer.getvalue()
+from tests.photos import noise_jpeg  # noqa: E402,F401  (the tests of this folder import it from here)

@@ -15,11 +15,15 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from accounts.roles import Role
+from cases.clocks import case_clock
 from cases.models import Case, CaseEvent, Category, Department, Source, Status, Urgency
-from cases.selectors import case_clock
-from cases.services import case_report, case_transition, work_calendar
+from cases.selectors import work_calendar
+from cases.services import case_report, case_transition
 from cases.transitions import TRANSITIONS
 from tests.cases.conftest import IN_M1, NOW, SHANGHAI
+from tests.grids.factories import PersonFactory
+from tests.photos import after_photo, with_after_photo
 
 pytestmark = pytest.mark.django_db
 
@@ -52,13 +56,19 @@ def post(client, url, data=None, **extra):
 
 
 def act(client, case, action, **data):
+    """JSON, or multipart/form-data when photos go with it (handling needs one: added if none given)."""
+    if action == "handle":
+        data.setdefault("photos", [after_photo()])
+    if "photos" in data:
+        return client.post(action_url(case, action), data)
     return post(client, action_url(case, action), data)
 
 
 def move(case, *steps, city):
     """Set a case up through the service: (action, persona key, extra kwargs) steps."""
     for action, who, *extra in steps:
-        case = case_transition(case_id=case.pk, action=action, actor=city[who], now=NOW, **(extra[0] if extra else {}))
+        params = with_after_photo(action, extra[0] if extra else {})
+        case = case_transition(case_id=case.pk, action=action, actor=city[who], now=NOW, **params)
     return case
 
 
@@ -451,11 +461,14 @@ def test_it_answers_404_for_an_unknown_case(as_user, city):
 def test_it_shows_a_case_with_a_fixed_number_of_queries(as_user, city, report, who, django_assert_num_queries):
     client = as_user(city[who])
     case = dispatched(city, report, reporter_phone="13812341234")
-    # the case with its grids and people, its events with their actors, the calendar's overrides
-    with django_assert_num_queries(AUTH_QUERIES + 3):
+    # the case with its grids and people, its events with their actors, the calendar's overrides, its
+    # photos (with those of duplicates merged in); whether a grid chief may act on it is asked only
+    # when the case offers them an action
+    expected = AUTH_QUERIES + 4
+    with django_assert_num_queries(expected):
         client.get(detail_url(case))
     move(case, ("handle", "handler", {"note": "已清运"}), ("send_to_check", "dispatcher"), city=city)
-    with django_assert_num_queries(AUTH_QUERIES + 3):
+    with django_assert_num_queries(expected):
         assert len(client.get(detail_url(case)).json()["events"]) == 6
 
 
@@ -482,7 +495,9 @@ def test_it_turns_the_clock_yellow_from_80_percent_and_red_past_the_deadline(cit
 
 def test_it_stops_the_clock_when_handled(city, report):
     case = dispatched(city, report)
-    case_transition(case_id=case.pk, action="handle", actor=city["handler"], note="已清运", now=at(18, 11))
+    case_transition(
+        case_id=case.pk, action="handle", actor=city["handler"], note="已清运", now=at(18, 11), photos=[after_photo()]
+    )
     clock = clock_of(case, at(25, 9))
     assert clock.stopped_at == at(18, 11) and clock.light == "green"
 
@@ -726,21 +741,35 @@ def test_it_refuses_an_action_to_the_wrong_role(as_user, city, report, who, acti
     assert status_of(case) == before and not CaseEvent.objects.filter(case=case, action=action).exists()
 
 
-def test_it_refuses_an_action_on_another_grids_case(as_user, city, report):
+def test_it_answers_404_to_an_action_on_another_grids_case(as_user, city, report):
+    # A case the user may not see answers as if it did not exist: its status is not told.
     case = move(filed(city, report), ("dispatch", "dispatcher"), city=city)
     response = act(as_user(city["neighbour"]), case, "approve")
+    assert response.status_code == 404
+    body = error(response)
+    assert body["code"] == "not_found" and body["current_status"] is None
+    assert status_of(case) == "pending_approval"
+
+
+def test_it_answers_404_to_an_action_on_another_departments_case(as_user, city, report):
+    case = dispatched(city, report)
+    response = act(as_user(city["other_handler"]), case, "handle", note="已清运")
+    assert response.status_code == 404
+    assert error(response)["code"] == "not_found"
+    assert status_of(case) == "dispatched"
+
+
+def test_it_refuses_an_action_on_a_case_seen_but_not_theirs_to_decide(as_user, city, report, make_user):
+    # A shop chief (三长, with the grid-chief role) sees the case named theirs, but does not approve it.
+    shop_chief = make_user("shop_chief", Role.GRID_CHIEF)
+    case = move(filed(city, report), ("dispatch", "dispatcher"), city=city)
+    person = PersonFactory(name="店长", user=shop_chief)
+    Case.objects.filter(pk=case.pk).update(responsible=person)
+    response = act(as_user(shop_chief), case, "approve")
     assert response.status_code == 403
     body = error(response)
     assert body["code"] == "not_permitted" and body["current_status"] == "pending_approval"
     assert status_of(case) == "pending_approval"
-
-
-def test_it_refuses_an_action_on_another_departments_case(as_user, city, report):
-    case = dispatched(city, report)
-    response = act(as_user(city["other_handler"]), case, "handle", note="已清运")
-    assert response.status_code == 403
-    assert error(response)["code"] == "not_permitted"
-    assert status_of(case) == "dispatched"
 
 
 def test_it_answers_404_for_an_action_on_an_unknown_case(as_user, city):

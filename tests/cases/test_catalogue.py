@@ -100,10 +100,10 @@ def test_it_routes_by_the_deepest_rule_then_citywide_then_default(catalogue):
         Department.objects.get(code=c) for c in ("sanitation", "enforcement", "housing")
     )
     here = GridLocation(point=None, micro=tree["a"])
-    assert department_for(category=garbage, location=here) == sanitation
+    assert department_for(category=garbage, grid_ids=[g.pk for g in here.chain]) == sanitation
     RoutingRule.objects.create(category=garbage, grid=None, department=housing)
-    assert department_for(category=garbage, location=here) == housing
+    assert department_for(category=garbage, grid_ids=[g.pk for g in here.chain]) == housing
     RoutingRule.objects.create(category=garbage, grid=tree["large"], department=enforcement)
-    assert department_for(category=garbage, location=here) == enforcement
+    assert department_for(category=garbage, grid_ids=[g.pk for g in here.chain]) == enforcement
     # outside the jurisdiction only the city-wide rule applies
-    assert department_for(category=garbage, location=GridLocation(point=None, micro=None)) == housing
+    assert department_for(category=garbage, grid_ids=[]) == housing

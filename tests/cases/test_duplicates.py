@@ -205,7 +205,7 @@ def test_the_case_page_offers_merging_into_a_nearby_duplicate(client, city, medi
     target_page = client.get(f"/cases/{target.pk}/")
     html = target_page.content.decode()
     assert duplicate.tracking_number in html  # merged reports, the timeline's link
-    assert [p.pk for p in target_page.context["photos"]] == list(CasePhoto.objects.values_list("pk", flat=True))
+    assert [p.pk for p in target_page.context["view"].photos] == list(CasePhoto.objects.values_list("pk", flat=True))
 
 
 def test_the_case_page_offers_no_merge_to_who_may_not(client, city):

@@ -9,15 +9,18 @@ from django.utils import translation
 
 from accounts.roles import Role
 from cases.models import Case, CaseEvent, Department, Notification, Status
+from cases.selectors import case_events, open_request
 from cases.services import (
     CaseActionError,
+    CaseNotFound,
     IllegalTransition,
     InvalidInput,
     NotPermitted,
-    case_open_request,
     case_transition,
 )
+from cases.transitions import REQUESTS
 from tests.cases.conftest import NOW, SHANGHAI
+from tests.photos import with_after_photo
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +34,14 @@ def english():
         yield
 
 
+def case_open_request(*, case, kind):
+    request = REQUESTS[kind]
+    return open_request(case_events(case_id=case.pk), ask=request.ask, decisions=request.decisions)
+
+
 def act(case, action, user, **kwargs):
     kwargs.setdefault("now", NOW)
-    return case_transition(case_id=case.pk, action=action, actor=user, **kwargs)
+    return case_transition(case_id=case.pk, action=action, actor=user, **with_after_photo(action, kwargs))
 
 
 @pytest.fixture
@@ -164,10 +172,10 @@ def test_it_refuses_a_role_that_may_not_act(city, dispatched, action, user):
 
 def test_it_refuses_another_department_and_a_neighbouring_chief(city, dispatched):
     case = dispatched()
-    with pytest.raises(NotPermitted, match="outside your grid or department"):
+    with pytest.raises(CaseNotFound, match="not one you may see"):
         act(case, "request_extension", city["other_handler"], note="x", amount=1, unit="hours")
     act(case, "request_extension", city["handler"], note="x", amount=1, unit="hours")
-    with pytest.raises(NotPermitted, match="outside your grid or department"):
+    with pytest.raises(CaseNotFound, match="not one you may see"):
         act(case, "approve_extension", city["neighbour"])
     assert Case.objects.get(pk=case.pk).extension_count == 0
 

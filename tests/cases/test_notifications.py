@@ -37,6 +37,7 @@ from cases.notifications import (
 from cases.services import case_transition
 from cases.tasks import deliver_notification
 from tests.cases.conftest import IN_M1, NOW
+from tests.photos import with_after_photo
 from tests.worker import broker_unreachable
 
 pytestmark = pytest.mark.django_db
@@ -128,7 +129,7 @@ def hooked(sanitation, receiver) -> Department:
 
 def act(case, action, user, **kwargs):
     kwargs.setdefault("now", NOW)
-    return case_transition(case_id=case.pk, action=action, actor=user, **kwargs)
+    return case_transition(case_id=case.pk, action=action, actor=user, **with_after_photo(action, kwargs))
 
 
 @pytest.fixture

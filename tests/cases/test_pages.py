@@ -136,7 +136,6 @@ def test_it_refuses_users_without_a_role(as_user, city, report, url):
     ("who", "url"),
     [
         ("handler", NEW),
-        ("chief", NEW),
         ("supervisor", NEW),
         ("clerk", APPROVALS),
         ("dispatcher", APPROVALS),
@@ -492,7 +491,7 @@ def test_it_shows_the_reporters_phone_to_the_command_center(as_user, city, repor
 def test_it_shows_the_clock_with_its_colour(as_user, city, report):
     case = dispatched(city, report)
     response = as_user(city["dispatcher"]).get(detail(case))
-    clock = response.context["clock"]
+    clock = response.context["view"].clock
     assert clock is not None
     assert f"clock light-{clock.light}" in body(response)
 

@@ -10,9 +10,11 @@ from django.db import connection
 from accounts.roles import Role
 from cases import tasks
 from cases.models import Case, CaseEvent, Department, Status
-from cases.services import case_transition, work_calendar
+from cases.selectors import work_calendar
+from cases.services import case_transition
 from cases.sla import sla_sweep_approvals, sla_sweep_handling
 from tests.cases.conftest import NOW, SHANGHAI
+from tests.photos import with_after_photo
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +25,7 @@ DEADLINE = datetime.datetime(2026, 11, 18, 14, 30, tzinfo=SHANGHAI)
 
 def act(case, action, user, **kwargs):
     kwargs.setdefault("now", NOW)
-    return case_transition(case_id=case.pk, action=action, actor=user, **kwargs)
+    return case_transition(case_id=case.pk, action=action, actor=user, **with_after_photo(action, kwargs))
 
 
 def used(fraction, start=NOW, limit_hours=4):

@@ -4,10 +4,12 @@ import datetime
 
 import pytest
 
+from cases.clocks import case_step_clocks
 from cases.models import CaseEvent, Urgency
-from cases.selectors import case_step_clocks
-from cases.services import case_transition, work_calendar
+from cases.selectors import work_calendar
+from cases.services import case_transition
 from tests.cases.conftest import NOW
+from tests.photos import with_after_photo
 
 
 def minutes(n: float) -> datetime.datetime:
@@ -21,7 +23,7 @@ def clocks(case, now):
 
 
 def act(case, action, user, at, **kwargs):
-    return case_transition(case_id=case.pk, action=action, actor=user, now=at, **kwargs)
+    return case_transition(case_id=case.pk, action=action, actor=user, now=at, **with_after_photo(action, kwargs))
 
 
 def test_filing_and_dispatch_turn_yellow_at_24_and_red_after_30_minutes(city, report):

@@ -11,6 +11,7 @@ from PIL import ExifTags, Image
 from cases.models import Status
 from cases.services import case_transition
 from tests.cases.conftest import IN_M1, NOW, city, report  # noqa: F401  (fixtures)
+from tests.photos import with_after_photo
 
 __all__ = ["IN_M1", "NOW"]
 
@@ -60,21 +61,30 @@ def upload(data: bytes | None = None, name: str = "IMG_0001.jpg", content_type: 
 def walk_to_closed(case, people, *, after_photo: bytes | None = None):
     """File, dispatch, approve, handle (with an after-photo), and close: whichever way the
     transition table closes a handled case (directly, or check passed and then 结案)."""
-    from cases.models import CaseEvent, PhotoKind
-    from cases.photos import case_photo_add, photo_make_derivatives
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.models import CasePhoto, PhotoKind
+    from cases.photos import photo_make_derivatives
 
     def act(action, user, **kwargs):
-        return case_transition(case_id=case.pk, action=action, actor=user, note="内部备注：张三 13900001111", **kwargs)
+        return case_transition(
+            case_id=case.pk,
+            action=action,
+            actor=user,
+            note="内部备注：张三 13900001111",
+            **with_after_photo(action, kwargs),
+        )
 
     act("file", people["clerk"], category=people["garbage"])
     current = act("dispatch", people["dispatcher"])
     if current.status == Status.PENDING_APPROVAL:
         act("approve", people["chief"])
-    act("handle", people["handler"])
     if after_photo is not None:
-        event = CaseEvent.objects.filter(case=case, action="handle").last()
-        photo = case_photo_add(case=case, file=BytesIO(after_photo), kind=PhotoKind.AFTER, event=event)
+        act("handle", people["handler"], photos=[SimpleUploadedFile("after.jpg", after_photo, "image/jpeg")])
+        photo = CasePhoto.objects.get(case=case, kind=PhotoKind.AFTER)
         photo_make_derivatives(photo_id=photo.pk)
+    else:
+        act("handle", people["handler"])
     act("send_to_check", people["dispatcher"])
     current = act("check_pass", people["inspector"])
     if current.status != Status.CLOSED:

@@ -16,6 +16,7 @@ from citizens.services import citizen_report
 from grids.models import Person
 from tests.cases.conftest import SHANGHAI
 from tests.citizens.conftest import IN_M1, phone_jpeg, upload, walk_to_closed
+from tests.photos import with_after_photo
 
 pytestmark = pytest.mark.django_db
 PHONE = "13912345678"
@@ -111,7 +112,9 @@ def test_it_shows_later_milestones_as_to_come_again_after_a_failed_check(client,
     case = citizen.case
 
     def act(action, user, **kwargs):
-        return case_transition(case_id=case.pk, action=action, actor=user, note="备注", **kwargs)
+        return case_transition(
+            case_id=case.pk, action=action, actor=user, note="备注", **with_after_photo(action, kwargs)
+        )
 
     act("file", city["clerk"], category=city["garbage"])
     if act("dispatch", city["dispatcher"]).status == Status.PENDING_APPROVAL:

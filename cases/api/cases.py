@@ -1,0 +1,237 @@
+"""Cases over JSON: the list, intake (上报), one case as its user sees it, possible duplicates.
+
+Reads go through cases.selectors and cases.scope (what a user may see), the case as shown
+through cases.viewmodel (the same view the page renders), every change through cases.services.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.contrib.gis.geos import Point
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.views import APIView
+
+from accounts.roles import user_roles
+from cases.api.permissions import PERMISSIONS
+from cases.api.serializers import (
+    CaseDetailSerializer,
+    CaseListItemSerializer,
+    CasePageSerializer,
+    ChoicesField,
+    case_data,
+)
+from cases.models import Case, Category, Source, Status, Urgency
+from cases.photos import PHOTOS_MAX
+from cases.scope import REPORTERS
+from cases.selectors import case_duplicates_near, case_get, case_list
+from cases.services import case_report
+from cases.viewmodel import case_view
+from config.api import error_responses
+from grids.api.views import LocateApi
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def case_answer(*, case_id: int, user) -> dict:
+    """The case as `user` sees it, after they changed it: shown even if it has now left their scope
+    (a department that sends a case back, say): the service allowed the change."""
+    return case_data(case_view(case=case_get(case_id=case_id), user=user, where="api"))
+
+
+class CasesApi(APIView):
+    """GET /api/cases/: the cases you may see, filtered and paginated.
+    POST /api/cases/: take in a report (上报)."""
+
+    permission_classes = PERMISSIONS
+
+    class FilterSerializer(serializers.Serializer):
+        status = ChoicesField(choices=Status.choices, required=False, help_text="One or more (repeat or comma)")
+        category = serializers.IntegerField(min_value=1, required=False, help_text="Subcategory id")
+        grid = serializers.IntegerField(min_value=1, required=False, help_text="Any grid: its whole subtree")
+        urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+        overdue = serializers.BooleanField(allow_null=True, default=None)
+        source = serializers.ChoiceField(choices=Source.choices, required=False)
+        reported_from = serializers.DateField(required=False, help_text="Local date (Asia/Shanghai), included")
+        reported_to = serializers.DateField(required=False, help_text="Local date (Asia/Shanghai), included")
+        department = serializers.IntegerField(min_value=1, required=False)
+        page = serializers.IntegerField(min_value=1, default=1)
+        page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
+
+        def validate(self, data: dict) -> dict:
+            start, end = data.get("reported_from"), data.get("reported_to")
+            if start and end and start > end:
+                raise serializers.ValidationError({"reported_to": _("The end date is before the start date.")})
+            return data
+
+    class ReportInputSerializer(LocateApi.InputSerializer):  # lon, lat (WGS84) as the map lookup takes them
+        address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+        category = serializers.PrimaryKeyRelatedField(
+            queryset=Category.objects.filter(active=True), required=False, allow_null=True, default=None
+        )
+        urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+        source = serializers.ChoiceField(choices=Source.choices)
+        description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+        reporter_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+        reporter_phone = serializers.RegexField(
+            r"^[0-9+\-() ]*$",
+            max_length=30,
+            required=False,
+            allow_blank=True,
+            default="",
+            error_messages={"invalid": _("A phone number has digits only (and spaces, +, - or brackets).")},
+        )
+        request_id = serializers.CharField(
+            max_length=64, required=False, help_text="Your id for this report (a UUID): sent twice, it is taken once"
+        )
+        photos = serializers.ListField(
+            child=serializers.FileField(),
+            required=False,
+            default=list,
+            max_length=PHOTOS_MAX,
+            help_text="Photos of the problem (multipart/form-data; JPEG, PNG or WebP). A refused photo refuses the report.",
+        )
+
+    @extend_schema(
+        operation_id="cases_list",
+        summary="The cases you may see",
+        description="Newest first. Filters combine; `status` takes several values. The command center, "
+        "inspectors and supervisors see every case; a grid chief those in the subtrees of their grids and "
+        "those awaiting their approval; a department handler their departments' cases. No reporter contact.",
+        parameters=[FilterSerializer],
+        responses={200: CasePageSerializer, **error_responses(400, 403, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        params = self.FilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        given = params.validated_data
+        cases = case_list(
+            user=request.user,
+            statuses=given.get("status", ()),
+            category_id=given.get("category"),
+            grid_id=given.get("grid"),
+            urgency=given.get("urgency"),
+            overdue=given["overdue"],
+            source=given.get("source"),
+            reported_from=given.get("reported_from"),
+            reported_to=given.get("reported_to"),
+            department_id=given.get("department"),
+        )
+        page, size = given["page"], given["page_size"]
+        count = cases.count()
+        pages = max(1, math.ceil(count / size))
+        if page > pages:
+            raise exceptions.NotFound(
+                _("There is no page %(page)d; the last is %(pages)d.") % {"page": page, "pages": pages}
+            )
+        url = request.build_absolute_uri()
+        data = {
+            "count": count,
+            "page": page,
+            "page_size": size,
+            "pages": pages,
+            "next": replace_query_param(url, "page", page + 1) if page < pages else None,
+            "previous": None,
+            "results": CaseListItemSerializer(cases[(page - 1) * size : page * size], many=True).data,
+        }
+        if page > 1:
+            data["previous"] = (
+                replace_query_param(url, "page", page - 1) if page > 2 else remove_query_param(url, "page")
+            )
+        return Response(data)
+
+    @extend_schema(
+        operation_id="cases_report",
+        summary="Take in a report (上报)",
+        description="The point is located in its micro grid and the responsible chief named. A point outside "
+        "the city's grids is refused (400) and nothing is stored. The same `request_id` sent again by you "
+        "answers 200 with the case made the first time; an id already used for anything else is refused (400).",
+        request=ReportInputSerializer,
+        responses={201: CaseDetailSerializer, 200: CaseDetailSerializer, **error_responses(400, 403)},
+    )
+    def post(self, request: Request) -> Response:
+        if not set(user_roles(request.user)) & REPORTERS:
+            raise exceptions.PermissionDenied(_("Your role may not take in reports."))
+        params = self.ReportInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        given = params.validated_data
+        case = case_report(
+            source=given["source"],
+            point=Point(given["lon"], given["lat"], srid=4326),
+            address=given["address"],
+            category=given["category"],
+            urgency=given["urgency"],
+            description=given["description"],
+            reporter_name=given["reporter_name"],
+            reporter_phone=given["reporter_phone"],
+            actor=request.user,
+            request_id=given.get("request_id"),
+            photos=given["photos"],
+        )
+        data = case_answer(case_id=case.pk, user=request.user)
+        return Response(data, status=status.HTTP_200_OK if case.repeated else status.HTTP_201_CREATED)
+
+
+class CaseDetailApi(APIView):
+    """GET /api/cases/<id>/: one case with its timeline, clock and the actions you may take now."""
+
+    permission_classes = PERMISSIONS
+
+    @extend_schema(
+        operation_id="cases_detail",
+        summary="One case: timeline, clock, what you may do now",
+        responses={200: CaseDetailSerializer, **error_responses(403, 404)},
+    )
+    def get(self, request: Request, case_id: int) -> Response:
+        case = case_get(case_id=case_id, user=request.user)
+        if case is None:
+            raise exceptions.NotFound(_("No such case, or not one you may see."))
+        return Response(case_data(case_view(case=case, user=request.user, where="api")))
+
+
+class CaseDuplicatesApi(APIView):
+    """GET /api/cases/duplicates/?lon=&lat=&category=: open cases this report may duplicate."""
+
+    permission_classes = PERMISSIONS
+
+    class InputSerializer(LocateApi.InputSerializer):
+        category = serializers.IntegerField(min_value=1, help_text="Subcategory id")
+        exclude = serializers.IntegerField(min_value=1, required=False, help_text="A case id to leave out (itself)")
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        tracking_number = serializers.CharField()
+        status = serializers.CharField()
+        status_label = serializers.CharField(source="get_status_display")
+        distance_m = serializers.FloatField()
+        reported_at = serializers.DateTimeField()
+        description = serializers.CharField()
+        url = serializers.SerializerMethodField()
+
+        def get_url(self, case: Case) -> str:
+            return reverse("cases:detail", args=[case.pk])
+
+    @extend_schema(
+        operation_id="cases_duplicates",
+        summary="Possible duplicates: same subcategory, open, within 50 m, last 7 days",
+        parameters=[InputSerializer],
+        responses={200: OutputSerializer(many=True), **error_responses(400, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        given = params.validated_data
+        found = case_duplicates_near(
+            point=Point(given["lon"], given["lat"], srid=4326),
+            category_id=given["category"],
+            exclude_id=given.get("exclude"),
+        )
+        visible = set(case_list(user=request.user).filter(pk__in=[c.pk for c in found]).values_list("pk", flat=True))
+        return Response(self.OutputSerializer([c for c in found if c.pk in visible], many=True).data)

@@ -1,0 +1,290 @@
+"""The clocks of a case, read from its event log: the one place that says what the events mean
+for time.
+
+- The handling clock (处置时限, DESIGN.md §3.4): a round starts when the case enters
+  "dispatched" (a dispatch, an approval, a rework after a failed check; a resumption continues
+  the round), stops when it leaves the handling states (handled, sent back …); suspended
+  (挂账) time counts neither in the time used nor in the limit.
+- The command center's step clocks: filing + dispatch, verification, approval, on-site check.
+- A list row's light, from the case's fields alone (no events).
+- The first handling time (dispatch → handled, working hours) the assessment rollup counts.
+
+Used by the case page and the API (cases.viewmodel), the queue lights (cases.views), the SLA
+sweeps (cases.sla) and the assessment rollup (assessments.facts). Every function takes the
+events in order (`at`, id), as model instances or any rows with the same attributes.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import STATUS_INFO, LimitUnit, Status, Urgency
+from cases.worktime import Light, WorkCalendar, traffic_light
+
+Span = tuple[datetime.datetime, datetime.datetime]
+DEFAULT_APPROVAL_LIMIT_MINUTES = 30
+
+LIGHT_LABELS = {
+    "green": _("On time"),
+    "yellow": _("Due soon"),
+    "red": _("Overdue"),
+    "paused": _("Suspended: the clock stands"),
+}
+
+
+# ---- what the events mean for the handling clock ------------------------------------------
+
+
+def starts_round(event: Any) -> bool:
+    """The event starts a handling round: the case enters "dispatched" other than by resuming
+    (a dispatch, an approval, a rework). Requests and decisions on a dispatched case do not."""
+    return event.to_status == Status.DISPATCHED and event.from_status not in (Status.DISPATCHED, Status.SUSPENDED)
+
+
+def is_dispatch(event: Any) -> bool:
+    """The event sends the case to a department (a dispatch or an approval), not a rework."""
+    return starts_round(event) and event.from_status != Status.CHECKING
+
+
+def round_start(events: Sequence[Any]) -> Any | None:
+    """The event that started the current (or last) handling round, or None before any dispatch."""
+    return next((event for event in reversed(events) if starts_round(event)), None)
+
+
+def suspensions(events: Sequence[Any]) -> tuple[list[Span], datetime.datetime | None]:
+    """The spans spent suspended (挂账), and since when the case is suspended now (or None)."""
+    spans: list[Span] = []
+    since = None
+    for event in events:
+        if event.to_status == Status.SUSPENDED and event.from_status != Status.SUSPENDED:
+            since = event.at
+        elif event.from_status == Status.SUSPENDED and event.to_status != Status.SUSPENDED and since is not None:
+            spans.append((since, event.at))
+            since = None
+    return spans, since
+
+
+@dataclass(frozen=True)
+class CaseClock:
+    """The handling clock of a dispatched case: from dispatch (or rework) to handled."""
+
+    started_at: datetime.datetime
+    stopped_at: datetime.datetime | None  # handled, sent back …: the clock no longer runs
+    deadline: datetime.datetime
+    paused: bool  # suspended (挂账): that time does not count
+    elapsed_fraction: float | None  # of the limit; None when the deadline leaves no time at all
+    light: Light
+    start_event_id: int  # the event that started the round (the sweeps mark thresholds once per round)
+
+    @property
+    def label(self) -> str:
+        return str(LIGHT_LABELS["paused" if self.paused else self.light])
+
+    @property
+    def percent(self) -> int | None:
+        return round(self.elapsed_fraction * 100) if self.elapsed_fraction is not None else None
+
+
+def case_clock(*, case: Any, events: Sequence[Any], calendar: WorkCalendar, now: datetime.datetime) -> CaseClock | None:
+    """The clock of `case` from its events, or None before its first dispatch.
+
+    The limit measured against runs from the start to the deadline, so an extension (which
+    moves the deadline) gives more time; suspended spans count neither in the time used nor
+    in the limit.
+    """
+    if case.handling_deadline is None or case.category is None:
+        return None
+    start = round_start(events)
+    if start is None:
+        return None
+    after = list(events[events.index(start) + 1 :])
+    spans, suspended_since = suspensions(after)
+    stopped_at = next((e.at for e in after if not STATUS_INFO[e.to_status].clock_runs), None)
+    if stopped_at is None and not STATUS_INFO[case.status].clock_runs:
+        stopped_at = case.updated_at  # left the handling states without an event we know of
+    end = stopped_at or now
+    paused = case.status == Status.SUSPENDED and stopped_at is None
+    _amount, unit = case.category.time_limit(urgent=case.urgency == Urgency.URGENT)
+    # The deadline was moved at resume by the suspended time: measure the limit without it.
+    limit = calendar.elapsed(start.at, case.handling_deadline, unit, spans)
+    if paused and suspended_since is not None:
+        spans.append((suspended_since, max(suspended_since, end)))
+    if limit > 0:
+        fraction = calendar.elapsed_fraction(start.at, end, limit, unit, spans)
+        light = traffic_light(fraction)
+    else:
+        fraction, light = None, ("red" if end > case.handling_deadline else "yellow")
+    return CaseClock(
+        started_at=start.at,
+        stopped_at=stopped_at,
+        deadline=case.handling_deadline,
+        paused=paused,
+        elapsed_fraction=fraction,
+        light=light,
+        start_event_id=start.id,
+    )
+
+
+def first_handling_hours(events: Sequence[Any], calendar: WorkCalendar) -> Decimal | None:
+    """Working hours from the dispatch to the first "handled", suspended time left out (the
+    rollup's mean handling time); None if the case was never handled after a dispatch."""
+    dispatched_at = None
+    for index, event in enumerate(events):
+        if is_dispatch(event):
+            dispatched_at = event.at
+        if event.to_status == Status.HANDLED:
+            if dispatched_at is None:
+                return None
+            spans, _since = suspensions(events[:index])
+            hours = calendar.working_hours_between(dispatched_at, event.at, spans)
+            return Decimal(str(round(hours, 4)))
+    return None
+
+
+# ---- a list row's light, without the events -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowLight:
+    """A deadline as a list row shows it: when, and how close (green, yellow, red or paused)."""
+
+    deadline: datetime.datetime
+    colour: str
+    stopped: bool  # handled or closed: the colour is how it stood then
+
+    @property
+    def label(self) -> str:
+        return str(LIGHT_LABELS[self.colour])
+
+
+def row_light(case: Any, calendar: WorkCalendar, now: datetime.datetime) -> RowLight | None:
+    """The handling deadline's light for a list row, from the case's fields alone.
+
+    The share of the limit used up is read backwards from the deadline (an extension, which
+    moves the deadline, gives more time); the case page measures it exactly (case_clock).
+    """
+    deadline = case.handling_deadline
+    if deadline is None or case.category is None:
+        return None
+    info = STATUS_INFO[case.status]
+    if case.status == Status.SUSPENDED:
+        return RowLight(deadline, "paused", False)
+    if case.status == Status.DISPATCHED:
+        end, stopped = now, False
+    elif info.handling_done and case.handled_at:
+        end, stopped = case.handled_at, True
+    else:
+        return None
+    if case.overdue or end > deadline:
+        return RowLight(deadline, "red", stopped)
+    amount, unit = case.category.time_limit(urgent=case.urgency == Urgency.URGENT)
+    left = calendar.elapsed(end, deadline, unit)
+    used = 1 - left / float(amount) if amount else 1.0
+    return RowLight(deadline, traffic_light(max(used, 0.0)), stopped)
+
+
+# ---- the command center's own clocks (DESIGN.md §3.4) ---------------------------------------
+
+# Step → (limit, urgent limit, unit). Filing + dispatch 30 min (urgent 10), verification 30 min,
+# on-site check 2 h, in office hours; the approval's own limit is APPROVAL_LIMIT_MINUTES.
+STEP_LIMITS = {
+    "dispatch": (Decimal("0.5"), Decimal(10) / 60, LimitUnit.WORKING_HOURS),
+    "verify": (Decimal("0.5"), Decimal("0.5"), LimitUnit.WORKING_HOURS),
+    "check": (Decimal(2), Decimal(2), LimitUnit.WORKING_HOURS),
+}
+STEP_LABELS = {
+    "dispatch": _("Filing and dispatch"),
+    "verify": _("Verification"),
+    "approval": _("Grid-chief approval"),
+    "check": _("On-site check"),
+}
+
+
+def approval_limit_minutes() -> float:
+    """How long a dispatch may wait for a grid chief's approval (natural minutes)."""
+    minutes = getattr(settings, "APPROVAL_LIMIT_MINUTES", DEFAULT_APPROVAL_LIMIT_MINUTES)
+    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes <= 0:
+        raise ValueError(f"APPROVAL_LIMIT_MINUTES must be a positive number of minutes, not {minutes!r}.")
+    return minutes
+
+
+@dataclass(frozen=True)
+class StepClock:
+    """One of the command center's step clocks: when it started, stopped, is due, and its colour."""
+
+    step: str
+    label: str
+    started_at: datetime.datetime
+    stopped_at: datetime.datetime | None
+    deadline: datetime.datetime
+    elapsed_fraction: float
+    light: Light
+
+    @property
+    def light_label(self) -> str:
+        return str(LIGHT_LABELS[self.light])
+
+    @property
+    def percent(self) -> int:
+        return round(self.elapsed_fraction * 100)
+
+
+def case_step_clocks(
+    *, case: Any, events: Sequence[Any], calendar: WorkCalendar, now: datetime.datetime
+) -> list[StepClock]:
+    """The clocks of the steps the center answers for, latest round of each, from the events:
+
+    - filing and dispatch: from the report to the first dispatch (or the report's end: refused,
+      merged, cancelled), time spent verifying left out (verification has its own clock);
+    - verification: from sending an inspector to verify to filing or refusing;
+    - grid-chief approval: from proposing a dispatch to the chief's decision;
+    - on-site check: from sending an inspector to check to the check's result.
+    """
+    urgent = case.urgency == Urgency.URGENT
+    clocks: list[StepClock] = []
+
+    def span(start_actions: set[str], waiting: str) -> tuple[Any, datetime.datetime | None] | None:
+        starts = [e for e in events if e.action in start_actions and e.to_status == waiting]
+        return (starts[-1], _leaves(events, starts[-1], waiting)) if starts else None
+
+    def clock(step: str, start: datetime.datetime, stop, amount, unit, excluded=()) -> StepClock:
+        end = stop or now
+        fraction = calendar.elapsed_fraction(start, end, amount, unit, excluded)
+        deadline = calendar.add(start, amount, unit, excluded)
+        return StepClock(step, str(STEP_LABELS[step]), start, stop, deadline, fraction, traffic_light(fraction))
+
+    verifying = [(e.at, _leaves(events, e, Status.VERIFYING) or now) for e in events if e.action == "verify"]
+    report = next((e for e in events if e.action == "report"), None)
+    if report is not None:
+        ends = {"dispatch", "reject", "merge", "cancel"}
+        stop = next((e.at for e in events if e.action in ends), None)
+        amount, urgent_amount, unit = STEP_LIMITS["dispatch"]
+        clocks.append(clock("dispatch", report.at, stop, urgent_amount if urgent else amount, unit, verifying))
+    for step, actions, waiting in (
+        ("verify", {"verify"}, Status.VERIFYING),
+        ("approval", {"dispatch", "approval_escalated"}, Status.PENDING_APPROVAL),
+        ("check", {"send_to_check"}, Status.CHECKING),
+    ):
+        found = span(actions, waiting)
+        if found is None:
+            continue
+        start, stop = found
+        if step == "approval":
+            minutes = Decimal(str(approval_limit_minutes()))
+            clocks.append(clock(step, start.at, stop, minutes / 60, LimitUnit.HOURS))
+        else:
+            amount, urgent_amount, unit = STEP_LIMITS[step]
+            clocks.append(clock(step, start.at, stop, urgent_amount if urgent else amount, unit))
+    return clocks
+
+
+def _leaves(events: Sequence[Any], start: Any, status: str) -> datetime.datetime | None:
+    """When the case, in `status` from event `start` on, next moved to another status (None: still there)."""
+    return next((e.at for e in events[events.index(start) + 1 :] if e.to_status != status), None)

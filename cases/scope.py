@@ -1,0 +1,115 @@
+"""Whose case is it: who may see a case, who may act on it, who approves its dispatch.
+
+The three questions side by side, built from the same pieces, so a difference between them
+is one written down here and not a drift:
+
+| who | sees | may act (within their role's actions) | approves dispatches |
+|---|---|---|---|
+| command center (intake, shift leader, dispatcher) | every case | every case | – |
+| inspector (city-wide patrols) | every case | every case | – |
+| supervisor 领导 (read-only) | every case | nothing (no action has the role) | – |
+| grid chief | cases in the subtrees of the grids they chief, those waiting for their approval, and those naming them responsible (三长: street, shop, lane chiefs) | cases in their subtrees and those waiting for their approval — not the ones they are only named responsible for: a 三长 follows a case, the grid chief decides | the dispatches waiting in their subtrees or naming them approver |
+| department handler | cases of their departments | the same | – |
+| anyone else | nothing | nothing | – |
+
+Reports (上报) are taken in by the command center, inspectors and grid chiefs on patrol
+(REPORTERS), on the intake page and in the API alike. A user holding several roles has the union. Who approves looks only at the grid-chief part
+of a user, even if another role of theirs sees every case: an approvals page lists decisions
+that are theirs. "May act" is checked by cases.services under the row lock; the pages and the
+API offer only the actions it would allow (cases.viewmodel).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import F, Q, QuerySet
+
+from accounts.roles import CENTRE, Role, user_roles
+from cases.models import Case, Status
+from grids.models import Grid
+
+# Roles that act on any case (their actions are still only those the transition table gives them).
+ACTS_CITY_WIDE = CENTRE | {Role.INSPECTOR}
+# Roles that see every case.
+SEES_ALL = ACTS_CITY_WIDE | {Role.SUPERVISOR}
+# Roles that take in reports (上报): the command center, inspectors, grid chiefs on patrol.
+REPORTERS = CENTRE | {Role.INSPECTOR, Role.GRID_CHIEF}
+
+
+def _chief_q(user, *, followed: bool) -> Q:
+    """The cases of a grid chief: in the subtree of a grid they chief (a case carries its whole
+    chain of grids, so "in the subtree of G" is "G is one of them"), or waiting for their
+    approval; with `followed`, also those naming them responsible (三长)."""
+    chiefed = Grid.objects.filter(chief__user=user).values("pk")
+    q = (
+        Q(micro_grid__in=chiefed)
+        | Q(community_grid__in=chiefed)
+        | Q(large_grid__in=chiefed)
+        | Q(district_grid__in=chiefed)
+        | Q(approver__user=user)
+    )
+    return q | Q(responsible__user=user) if followed else q
+
+
+def _department_q(user) -> Q:
+    return Q(department__in=user.departments.values("pk"))
+
+
+def _scope(user, roles: Iterable[str], *, all_roles: frozenset, followed: bool) -> QuerySet[Case]:
+    roles = set(roles)
+    if roles & all_roles:
+        return Case.objects.all()
+    q = Q()
+    if Role.GRID_CHIEF in roles:
+        q |= _chief_q(user, followed=followed)
+    if Role.DEPARTMENT_HANDLER in roles:
+        q |= _department_q(user)
+    return Case.objects.filter(q) if q else Case.objects.none()
+
+
+def cases_visible_to(*, user) -> QuerySet[Case]:
+    """The cases `user` may see (the table above, column "sees")."""
+    return _scope(user, user_roles(user), all_roles=SEES_ALL, followed=True)
+
+
+def cases_actionable_by(*, user, roles: Iterable[str]) -> QuerySet[Case]:
+    """The cases `user` may act on with `roles` (those of their roles an action allows)."""
+    return _scope(user, roles, all_roles=ACTS_CITY_WIDE, followed=False)
+
+
+def may_act(*, user, case: Case, roles: Iterable[str]) -> bool:
+    """Whether `user`, with `roles`, may act on `case` (one query at most)."""
+    roles = set(roles)
+    if roles & ACTS_CITY_WIDE:
+        return True
+    return cases_actionable_by(user=user, roles=roles).filter(pk=case.pk).exists()
+
+
+def may_see(*, user, case_id: int) -> bool:
+    return cases_visible_to(user=user).filter(pk=case_id).exists()
+
+
+def cases_awaiting_approval(*, user) -> QuerySet[Case]:
+    """The dispatch proposals `user` may decide as a grid chief, longest waiting first."""
+    if Role.GRID_CHIEF not in user_roles(user):
+        return Case.objects.none()
+    return (
+        cases_actionable_by(user=user, roles={Role.GRID_CHIEF})
+        .filter(status=Status.PENDING_APPROVAL)
+        .select_related("category__major", "department", "micro_grid", "community_grid", "approver")
+        .defer("community_grid__boundary")
+        .order_by("updated_at", "id")
+    )
+
+
+def cases_at_work(*, user) -> QuerySet[Case]:
+    """The dispatched cases of `user`'s departments, the nearest deadline first."""
+    if Role.DEPARTMENT_HANDLER not in user_roles(user):
+        return Case.objects.none()
+    return (
+        Case.objects.filter(_department_q(user), status=Status.DISPATCHED)
+        .select_related("category__major", "department", "micro_grid", "community_grid")
+        .defer("community_grid__boundary")
+        .order_by(F("handling_deadline").asc(nulls_last=True), "dispatched_at", "id")
+    )

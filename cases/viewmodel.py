@@ -1,0 +1,192 @@
+"""A case as a user sees it: the one view of a case that the page and the API both show.
+
+`case_view` gathers, for one user, what is known about a case and what they may do with it:
+the facts, the reporter's contact (masked unless their role calls back; a full view recorded),
+the handling clock and the command center's step clocks, the timeline with a label for every
+event, the department's open requests, the photos (the case's and those of duplicates merged
+into it), and the actions this user may take now, each with the inputs its row of the
+transition table asks for. The page (cases.views) renders it as HTML with a form per action;
+the API (cases.api) serializes it. Nothing here writes, except the record of a full contact view.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import user_roles
+from cases.clocks import CaseClock, StepClock, case_clock, case_step_clocks
+from cases.models import STATUS_INFO, Case, CaseEvent, CasePhoto, LimitUnit, Urgency
+from cases.privacy import Contact, reporter_contact
+from cases.scope import may_act
+from cases.selectors import open_request, work_calendar
+from cases.transitions import DECIDES, OPENS, REQUESTS, Transition, event_label, transitions_from
+from grids.api.views import RESPONSIBLE_ROLES
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    event: CaseEvent
+    label: str
+    actor: str | None  # the name of who did it; None for citizens and the system
+    department: str | None = None
+    approver: str | None = None
+    asked: str = ""  # what an extension request asks for
+    deadline: datetime.datetime | None = None  # the deadline the event set
+    other_case: dict | None = None  # {"id", "tracking_number"}: merged into / merged in
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    kind: str
+    label: str
+    event: CaseEvent
+    actor: str | None
+    asked: str
+
+
+@dataclass(frozen=True)
+class Responsible:
+    name: str
+    phone: str
+    role: str
+    role_label: str
+
+
+@dataclass
+class CaseView:
+    case: Case
+    tone: str
+    reporter: Contact
+    responsible: Responsible | None
+    limit: str | None
+    clock: CaseClock | None
+    step_clocks: list[StepClock]
+    timeline: list[TimelineEntry]
+    open_requests: list[OpenRequest]
+    actions: list[Transition]  # what the user may do now, in the table's order
+    photos: list[CasePhoto] = field(default_factory=list)
+    merged_in: list[dict] = field(default_factory=list)  # {"id", "tracking_number"} of duplicates merged in
+
+
+def case_view(*, case: Case, user, where: str, now: datetime.datetime | None = None) -> CaseView:
+    """`case` (as cases.selectors.case_get reads it: events prefetched) as `user` sees it.
+
+    `where` names the interface for the record of a full contact view ("page", "api").
+    """
+    now = now or timezone.now()
+    events = list(case.events.all())
+    calendar = work_calendar()
+    clock = case_clock(case=case, events=events, calendar=calendar, now=now)
+    requests = {kind: open_request(events, ask=r.ask, decisions=r.decisions) for kind, r in REQUESTS.items()}
+    requests = {kind: event for kind, event in requests.items() if event is not None}
+    # The duplicates merged into this case, as their merge events name them.
+    merged_in = [event.payload["case"] for event in events if event.action == "merged_in" and event.payload.get("case")]
+    photos = list(
+        CasePhoto.objects.filter(Q(case_id=case.pk) | Q(case__duplicate_of_id=case.pk))
+        .select_related("case")
+        .only("id", "kind", "status", "display", "thumbnail", "case__tracking_number", "case_id")
+        .order_by("created_at", "id")
+    )
+    return CaseView(
+        case=case,
+        tone=STATUS_INFO[case.status].tone,
+        reporter=reporter_contact(case=case, user=user, where=where),
+        responsible=_responsible(case),
+        limit=limit_text(case),
+        clock=clock,
+        step_clocks=case_step_clocks(case=case, events=events, calendar=calendar, now=now),
+        timeline=[_entry(event) for event in events],
+        open_requests=[_open_request(kind, event) for kind, event in requests.items()],
+        actions=actions_now(case=case, user=user, open_requests=requests),
+        photos=photos,
+        merged_in=merged_in,
+    )
+
+
+def actions_now(*, case: Case, user, open_requests: dict[str, CaseEvent]) -> list[Transition]:
+    """The actions `user` may take on `case` now: those their roles allow from its status, on a
+    case in their scope (cases.scope), possible for this case, and fitting its open requests
+    (deciding needs a request, asking needs none open). The service applies the same rules."""
+    roles = set(user_roles(user))
+    in_scope: dict[frozenset, bool] = {}
+    offered = []
+    for transition in transitions_from(case.status):
+        allowed = frozenset(transition.roles & roles)
+        if not allowed or (transition.available and transition.available(case)):
+            continue
+        if transition.request is not None:
+            kind, how = transition.request
+            if (how == OPENS and kind in open_requests) or (how == DECIDES and kind not in open_requests):
+                continue
+        if allowed not in in_scope:  # last: the one rule that may cost a query
+            in_scope[allowed] = may_act(user=user, case=case, roles=allowed)
+        if in_scope[allowed]:
+            offered.append(transition)
+    return offered
+
+
+def limit_text(case: Case) -> str | None:
+    """The case's handling limit as people say it: "4 working hours"."""
+    if case.category is None:
+        return None
+    amount, unit = case.category.time_limit(urgent=case.urgency == Urgency.URGENT)
+    return f"{float(amount):g} {LimitUnit(unit).label}"
+
+
+def actor_name(user) -> str | None:
+    if user is None:
+        return None
+    person = getattr(user, "person", None)
+    return person.name if person is not None else (user.get_full_name() or user.get_username())
+
+
+def asked_text(payload: dict) -> str:
+    """What an extension request asks for: "+2 working days" or "until 2026-11-30 17:30"."""
+    if payload.get("amount") and payload.get("unit") in LimitUnit.values:
+        return f"+{float(payload['amount']):g} {LimitUnit(payload['unit']).label}"
+    deadline = _parse_time(payload.get("deadline"))
+    if deadline is not None:
+        return _("until %(deadline)s") % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")}
+    return ""
+
+
+def _entry(event: CaseEvent) -> TimelineEntry:
+    payload: dict[str, Any] = event.payload or {}
+    asking = event.action == REQUESTS["extension"].ask
+    return TimelineEntry(
+        event=event,
+        label=event_label(event.action),
+        actor=actor_name(event.actor),
+        department=(payload.get("department") or {}).get("name"),
+        approver=(payload.get("approver") or {}).get("name"),
+        asked=asked_text(payload) if asking else "",
+        deadline=None if asking else _parse_time(payload.get("deadline")),
+        other_case=payload.get("case") if event.action == "merged_in" else payload.get("into"),
+    )
+
+
+def _open_request(kind: str, event: CaseEvent) -> OpenRequest:
+    return OpenRequest(kind, str(REQUESTS[kind].label), event, actor_name(event.actor), asked_text(event.payload or {}))
+
+
+def _responsible(case: Case) -> Responsible | None:
+    person = case.responsible
+    if person is None:
+        return None
+    label = str(RESPONSIBLE_ROLES.get(case.responsible_role, case.responsible_role))
+    return Responsible(person.name, person.phone, case.responsible_role, label)
+
+
+def _parse_time(value) -> datetime.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
