@@ -150,15 +150,18 @@ def case_report(
     return case
 
 
-def _replayed(request_id: str, *, action: str, actor, case_id: int | None = None) -> Case | None:
-    """The case of an earlier request with this id: the same request again (same person, same
-    action, same case), answered with `case.repeated` set; None if the id is new. An id used for
-    anything else is refused: request ids belong to the one who sent them."""
+def _replayed(request_id: str, *, action: str, actor, case_id: int | None = None, own_only: bool = False):
+    """The case of an earlier request with this id, if it was this same request (same person,
+    same action, same case), with `case.repeated` set; None if the id is new. An id used for
+    anything else is refused (request ids belong to the one who sent them) — or, with
+    `own_only`, left for a later call, so that scope is checked before anything is said."""
     earlier = CaseEvent.objects.filter(request_id=request_id).values("case_id", "action", "actor_id").first()
     if earlier is None:
         return None
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     if earlier["action"] != action or earlier["actor_id"] != actor_id or case_id not in (None, earlier["case_id"]):
+        if own_only:
+            return None
         raise InvalidInput(str(REQUEST_ID_REUSED), fields={"request_id": [str(REQUEST_ID_REUSED)]})
     case = Case.objects.get(pk=earlier["case_id"])
     case.repeated = True
@@ -235,10 +238,15 @@ def case_transition(
             case = Case.objects.select_for_update(of=("self",)).select_related("category").filter(pk=case_id).first()
             if case is None:
                 raise CaseNotFound(_("No such case, or not one you may see."))
-            # Checked under the lock: a retry racing its original waits for it, then finds it here.
-            if request_id and (earlier := _replayed(request_id, action=action, actor=actor, case_id=case_id)):
+            # Under the lock, so a retry racing its original waits for it, then finds it here. Your own
+            # request is answered even if it took the case out of your sight (a send-back); anyone
+            # else's id is refused only once scope is checked, so an outsider learns nothing.
+            own = {"action": action, "actor": actor, "case_id": case_id}
+            if request_id and (earlier := _replayed(request_id, **own, own_only=True)):
                 return earlier
             _check_scope(case, actor, roles)
+            if request_id:
+                _replayed(request_id, **own)  # an id used for anything else: refused
             current = case.status
             _check_status(case, transition, expected_status)
             ctx = Context(case=case, transition=transition, actor=actor, roles=roles, now=now, note=note, params=params)
