@@ -12,7 +12,7 @@ gets "not found", whatever its state.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
@@ -46,6 +46,7 @@ __all__ = [  # the errors are the service's answers: importable from here
     "case_escalate_approval",
     "case_record_sla_threshold",
     "case_report",
+    "case_report_from",
     "case_transition",
 ]
 
@@ -148,6 +149,22 @@ def case_report(
         raise
     case.repeated = False
     return case
+
+
+# What a report is made of on every intake interface (the page's form, the API), besides where it is.
+REPORT_INPUTS = ("source", "address", "category", "urgency", "description", "reporter_name", "reporter_phone", "photos")
+
+
+def case_report_from(*, data: Mapping[str, Any], actor) -> Case:
+    """case_report from an intake interface's checked input: `lon`, `lat` (WGS84), `request_id`
+    and REPORT_INPUTS (those absent take case_report's defaults)."""
+    request_id = data.get("request_id")
+    return case_report(
+        point=Point(data["lon"], data["lat"], srid=4326),
+        actor=actor,
+        request_id=str(request_id) if request_id else None,
+        **{name: data[name] for name in REPORT_INPUTS if name in data},
+    )
 
 
 def _replayed(request_id: str, *, action: str, actor, case_id: int | None = None, own_only: bool = False):

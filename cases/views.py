@@ -16,7 +16,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.gis.geos import Point
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -43,7 +42,7 @@ from cases.selectors import (
     urgent_dispatches_told_to,
     work_calendar,
 )
-from cases.services import CaseActionError, CaseNotFound, InvalidInput, case_report, case_transition
+from cases.services import CaseActionError, CaseNotFound, InvalidInput, case_report_from, case_transition
 from cases.transitions import TRANSITIONS, Transition, transitions_from
 from cases.viewmodel import case_view
 
@@ -200,24 +199,12 @@ def case_new(request: HttpRequest) -> HttpResponse:
     roles = user_roles(request.user)
     form = IntakeForm(request.POST or None, request.FILES or None, roles=roles)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            case = case_report(
-                source=data["source"],
-                point=Point(data["lon"], data["lat"], srid=4326),
-                address=data["address"],
-                category=data["category"],
-                urgency=data["urgency"],
-                description=data["description"],
-                reporter_name=data["reporter_name"],
-                reporter_phone=data["reporter_phone"],
-                actor=request.user,
-                request_id=str(data["request_id"]),
-                photos=data["photos"],
-            )
+            case = case_report_from(data=form.cleaned_data, actor=request.user)
         except InvalidInput as exc:
-            # Today every refusal of case_report is about the location (outside the city, none).
-            form.add_error("lon", exc.message)
+            # A refusal names its field (a request id used before); else it is about the location.
+            for name in exc.fields or {"lon": [exc.message]}:
+                form.add_error(name if name in form.fields else None, exc.message)
         else:
             messages.success(
                 request,

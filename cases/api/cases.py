@@ -31,7 +31,7 @@ from cases.models import Case, Category, Source, Status, Urgency
 from cases.photos import PHOTOS_MAX
 from cases.scope import REPORTERS
 from cases.selectors import case_duplicates_near, case_get, case_list
-from cases.services import case_report
+from cases.services import case_report_from
 from cases.viewmodel import case_view
 from config.api import error_responses
 from grids.api.views import LocateApi
@@ -161,20 +161,7 @@ class CasesApi(APIView):
             raise exceptions.PermissionDenied(_("Your role may not take in reports."))
         params = self.ReportInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        given = params.validated_data
-        case = case_report(
-            source=given["source"],
-            point=Point(given["lon"], given["lat"], srid=4326),
-            address=given["address"],
-            category=given["category"],
-            urgency=given["urgency"],
-            description=given["description"],
-            reporter_name=given["reporter_name"],
-            reporter_phone=given["reporter_phone"],
-            actor=request.user,
-            request_id=given.get("request_id"),
-            photos=given["photos"],
-        )
+        case = case_report_from(data=params.validated_data, actor=request.user)
         data = case_answer(case_id=case.pk, user=request.user)
         return Response(data, status=status.HTTP_200_OK if case.repeated else status.HTTP_201_CREATED)
 
