@@ -97,8 +97,10 @@ def seed_cases(site: Site, specs: list[dict]) -> list[dict]:
     ]
     return site.shell(
         """
+import base64
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point
+from django.core.files.uploadedfile import SimpleUploadedFile
 from cases.models import Category
 from cases.services import case_report, case_transition
 
@@ -110,20 +112,23 @@ for spec in specs:
     case = case_report(source="hotline", point=point, address=spec["address"], description=spec["description"],
                        category=category, actor=users["intake"], request_id=spec["request_id"])
     for action, who in spec["steps"]:
-        note = "已清运。" if action == "handle" else ""
-        case = case_transition(case_id=case.pk, action=action, actor=users[who], note=note)
+        params = {}
+        if action == "handle":  # handling needs a photo of the result
+            params = {"note": "已清运。", "photos": [SimpleUploadedFile("after.jpg", base64.b64decode(photo), "image/jpeg")]}
+        case = case_transition(case_id=case.pk, action=action, actor=users[who], **params)
     result.append({"id": case.pk, "tracking_number": case.tracking_number, "status": case.status})
 """,
         specs=specs,
         kind=GARBAGE[0],
         code=GARBAGE[1],
+        photo=base64.b64encode(photo("after.jpg")["buffer"]).decode(),
     )
 
 
-def advance_case(site: Site, case_id: int, *, upto: str, after_photo: bool = False) -> dict:
+def advance_case(site: Site, case_id: int, *, upto: str) -> dict:
     """Move a case on from where it is to `upto` along SEED_STEPS, as the centre, the chief,
     the department and the inspector would (filing it under GARBAGE if it has no category yet;
-    handled with an after-photo if asked)."""
+    handled with an after-photo)."""
     return site.shell(
         """
 import base64
@@ -142,8 +147,7 @@ for action, who, _ in steps[start : statuses.index(upto) + 1]:
         params["category"] = Category.objects.get(major__kind=kind, code=code)
     if action == "handle":
         params["note"] = "已清运。"
-        if photo:
-            params["photos"] = [SimpleUploadedFile("after.jpg", base64.b64decode(photo), "image/jpeg")]
+        params["photos"] = [SimpleUploadedFile("after.jpg", base64.b64decode(photo), "image/jpeg")]
     case = case_transition(case_id=case.pk, action=action, actor=users[who], **params)
 result = {"id": case.pk, "tracking_number": case.tracking_number, "status": case.status}
 """,
@@ -152,7 +156,7 @@ result = {"id": case.pk, "tracking_number": case.tracking_number, "status": case
         steps=SEED_STEPS,
         kind=GARBAGE[0],
         code=GARBAGE[1],
-        photo=base64.b64encode(photo("after.jpg")["buffer"]).decode() if after_photo else "",
+        photo=base64.b64encode(photo("after.jpg")["buffer"]).decode(),
     )
 
 

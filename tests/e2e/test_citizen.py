@@ -38,7 +38,7 @@ def test_it_lets_a_citizen_report_with_a_photo_and_follow_it_to_closed(cast, sit
     expect(citizen.locator("#milestones .is-done")).to_have_count(3)
 
     # Handled with an after-photo, checked on site, closed.
-    advance_case(site, case_id, upto="closed", after_photo=True)
+    advance_case(site, case_id, upto="closed")
     citizen.reload()
     expect(citizen.locator("#status-now")).to_have_text("已结案")
     expect(citizen.locator("#milestones .is-done")).to_have_count(5)
