@@ -19,23 +19,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from grids.models import Grid
+from grids.models import RESPONSIBLE_ROLES, Grid
 from grids.selectors import ANCESTORS, NO_BOUNDARIES, grid_at_point, grid_children, responsible_at_point
 
 # A map is at most a few thousand pixels wide: vertices closer than this share of
 # the shown area's extent cannot be seen, so they are dropped before sending.
 SIMPLIFY_SHARE = 1 / 4000
 COORD_DIGITS = 6  # ~0.1 m, finer than any survey behind a grid boundary
-
-RESPONSIBLE_ROLES = {
-    "shop_chief": _("Shop chief"),
-    "lane_chief": _("Lane chief"),
-    "street_chief": _("Street chief"),
-    "micro_chief": _("Micro-grid chief"),
-    "community_chief": _("Community-grid chief"),
-    "large_chief": _("Large-grid chief"),
-    "district_chief": _("District chief"),
-}
 
 
 def _active(queryset: QuerySet[Grid]) -> QuerySet[Grid]:
