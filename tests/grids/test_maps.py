@@ -1,4 +1,5 @@
-"""Every page with a map describes it the same way (grids.maps.map_config)."""
+"""Every page with a map describes it the same way (grids.maps.map_config) and loads the
+shared map script (static/js/map-base.js) before its own."""
 
 import json
 import re
@@ -59,7 +60,9 @@ def test_it_gives_every_map_the_same_view_tiles_levels_and_grids_api(client, cit
         assert [level["value"] for level in config["levels"]] == ["district", "large", "community", "micro"]
         levels = levels or config["levels"]
         assert config["levels"] == levels, url
-        assert f"/static/js/{script}" in body, url
+        # Leaflet, then the shared set-up, then the page's own script.
+        order = [body.index(f"/static/{name}") for name in ("leaflet/leaflet.js", "js/map-base.js", f"js/{script}")]
+        assert order == sorted(order), url
 
 
 def test_it_names_the_grids_api_to_staff_pages_only(client, city, report):
