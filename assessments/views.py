@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.bulletin import bulletin_data, headline_rows, ranking_rows, summary_sentence
+from assessments.facts import with_fresh_facts
 from assessments.models import BulletinJob
 from assessments.params import AssessmentNotPermitted, FilterError, parse
 from assessments.selectors import COUNTS, RATES, comparison, metric_cases, overdue_now, overdue_now_cases
@@ -61,6 +62,7 @@ def _delta(current, previous):
 
 
 @login_required
+@with_fresh_facts
 def dashboard(request):
     parsed, problem = _parsed_or_problem(request)
     if problem is not None:
@@ -154,6 +156,7 @@ def _chief_choices(slice) -> list[Person]:
 
 
 @login_required
+@with_fresh_facts
 def export(request, kind: str, fmt: str):
     if kind not in TABLE_KINDS or fmt not in ("csv", "xlsx"):
         raise Http404
@@ -193,6 +196,7 @@ def _slice_text(slice) -> str:
 
 
 @login_required
+@with_fresh_facts
 def cases_behind(request):
     parsed, problem = _parsed_or_problem(request)
     if problem is not None:
@@ -218,6 +222,7 @@ def cases_behind(request):
 
 
 @login_required
+@with_fresh_facts
 def bulletin(request):
     parsed, problem = _parsed_or_problem(request)
     if problem is not None:
