@@ -110,7 +110,7 @@ def bulletin_data(*, period: Period, slice: Slice = ALL, now: datetime.datetime 
         title=_("%(kind)s bulletin of digital city management, %(period)s") % {"kind": kind, "period": period.label},
         made_at=now,
         compared=compared,
-        overdue_now=overdue_now(slice=slice, now=now, refresh=False),
+        overdue_now=overdue_now(slice=slice, now=now),
         grid_level=level,
         grid_top=grid_top,
         grid_bottom=grid_bottom,

@@ -4,8 +4,9 @@ The facts are derived from each case's CaseEvent history, never written by the
 case service: every change to a case writes an event, so "which cases changed"
 is "which cases have events newer than their fact row". `facts_refresh()` finds
 them from a watermark on the event id (RollupState) and derives their rows again;
-the selectors call it before they read, the beat schedule calls it every minute,
-and `manage.py assessments_rebuild` derives everything from scratch.
+each request that reads figures calls it once first (`with_fresh_facts`: the selectors
+only read), the beat schedule calls it every minute, and `manage.py assessments_rebuild`
+derives everything from scratch.
 
 A late change to an old case (cancelled months later, a check failed on a case
 filed last quarter) is an event like any other: the case's row is derived again
@@ -19,8 +20,9 @@ watermark and compares with each case's own last_event_id.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from django.db import transaction
@@ -280,3 +282,18 @@ def facts_rebuild_all() -> int:
         count = facts_rebuild_cases(Case.objects.values_list("id", flat=True))
         RollupState.objects.update_or_create(pk=1, defaults={"last_event_id": top})
     return count
+
+
+def with_fresh_facts(view: Callable) -> Callable:
+    """For a view, or an API view's handler, that reads figures: fold the case events written
+    since the last refresh into the rollup once, at the start of the request, then read.
+
+    Put it under the login check (`@login_required` above it; DRF has authenticated by the
+    time a handler runs), so that only a request that may read figures writes."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        facts_refresh()
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -11,6 +11,14 @@ Cohorts (Asia/Shanghai dates):
   happened to them by the cut-off: the end of the period, or now for a period not
   over yet. Cancelled or merged cases (by the cut-off) leave every rate.
 - dispatches, send-backs, extensions, reworks as events: counted by the event's date.
+
+Selectors only read what the rollup holds. Bringing it up to date writes (and takes the
+rollup's lock), so it is done explicitly by whoever serves the figures: once at the start
+of each page or API request that reads them (assessments.facts.with_fresh_facts), at the
+start of a bulletin PDF job, and every minute by the beat (assessments.refresh_facts).
+
+Longer than most modules (~750 lines) on purpose: the periods, the slices, the figure
+declarations and the queries that count them are one definition of "a figure", read together.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assessments.facts import facts_refresh, month_index
+from assessments.facts import month_index
 from assessments.models import AssessmentSettings, CaseFact, EventFact, MonthFigures
 from cases.models import Case, Category, Department, Source
 from grids.models import Grid, Level, Person
@@ -469,12 +477,8 @@ def _grouped(period: Period, where: Q, group: str | None, now: datetime.datetime
     return results
 
 
-def figures(
-    *, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None, refresh: bool = True
-) -> Figures:
+def figures(*, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None) -> Figures:
     """Every figure for one slice and period."""
-    if refresh:
-        facts_refresh()
     results = _grouped(period, slice.q(), None, now)
     return results[None]
 
@@ -485,11 +489,8 @@ def figures_by(
     group: str,
     slice: Slice = ALL,
     now: datetime.datetime | None = None,
-    refresh: bool = True,
 ) -> dict[object, Figures]:
     """Figures per value of `group` (a fact column: community_grid_id, department_id, category_id, source …)."""
-    if refresh:
-        facts_refresh()
     return _grouped(period, slice.q(), group, now)
 
 
@@ -508,18 +509,15 @@ class Comparison:
 
 
 def comparison(*, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None) -> Comparison:
-    facts_refresh()
     return Comparison(
-        figures(period=period, slice=slice, now=now, refresh=False),
-        figures(period=period.previous(), slice=slice, now=now, refresh=False),
-        figures(period=period.year_earlier(), slice=slice, now=now, refresh=False),
+        figures(period=period, slice=slice, now=now),
+        figures(period=period.previous(), slice=slice, now=now),
+        figures(period=period.year_earlier(), slice=slice, now=now),
     )
 
 
-def overdue_now(*, slice: Slice = ALL, now: datetime.datetime | None = None, refresh: bool = True) -> int:
+def overdue_now(*, slice: Slice = ALL, now: datetime.datetime | None = None) -> int:
     """Open cases past their handling deadline right now (any filing date)."""
-    if refresh:
-        facts_refresh()
     now = now or timezone.now()
     return CaseFact.objects.filter(slice.q(), is_open=True, late_at__lt=now).count()
 
@@ -537,7 +535,6 @@ def trend(*, period: Period, slice: Slice = ALL, now: datetime.datetime | None =
     Months that are over are read from the stored month figures (MonthFigures, one row per
     month) when the slice is the whole city or one dimension; the others, in one grouped query
     over the cases and one over the events (`monthly_figures`), however many months."""
-    facts_refresh()
     now = now or timezone.now()
     weights = assessment_settings().weights
     months = period.months()
@@ -755,7 +752,6 @@ def metric_cases(
     *, name: str, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None
 ) -> QuerySet[Case]:
     """The cases a count is made of (for a rate: use its numerator's or denominator's name)."""
-    facts_refresh()
     count = COUNTS[name]
     where = count.where(period, period.cut(now)) & slice.q()
     model = CaseFact if count.table == "case" else EventFact

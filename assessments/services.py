@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from assessments.bulletin import bulletin_data, bulletin_pdf
+from assessments.facts import facts_refresh
 from assessments.models import BulletinJob
 from assessments.selectors import Period, Slice
 from cases.models import Category, Department
@@ -42,6 +43,7 @@ def bulletin_job_run(*, job_id: int) -> str | None:
         BulletinJob.objects.filter(pk=job_id).update(progress=percent)
 
     try:
+        facts_refresh()  # fold in what changed since the last refresh: the selectors only read
         p = job.params
         period = Period(p["period"], datetime.date.fromisoformat(p["start"]), datetime.date.fromisoformat(p["end"]))
         data = bulletin_data(period=period, slice=_slice(p), progress=progress)

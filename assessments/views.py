@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.bulletin import bulletin_data, headline_rows, ranking_rows, summary_sentence
+from assessments.facts import with_fresh_facts
 from assessments.models import BulletinJob
 from assessments.params import AssessmentNotPermitted, FilterError, parse
 from assessments.selectors import COUNTS, RATES, comparison, metric_cases, overdue_now, overdue_now_cases
 from assessments.tables import TABLE_KINDS, build_table, ranking_levels, table_csv, table_xlsx
+from grids.maps import map_config
 from grids.models import Grid, Level, Person
 
 
@@ -60,6 +62,7 @@ def _delta(current, previous):
 
 
 @login_required
+@with_fresh_facts
 def dashboard(request):
     parsed, problem = _parsed_or_problem(request)
     if problem is not None:
@@ -118,23 +121,22 @@ def dashboard(request):
         },
     }  # fmt: skip
     map_parent = slice.grid if slice.grid is not None and slice.grid.level != Level.MICRO else None
-    map_config = {
-        "featuresUrl": reverse("grids_api:features"),
-        "ratesUrl": reverse("assessments_api:map"),
-        "query": {**period.as_params(), **{k: v for k, v in slice.as_params().items() if k != "grid"}},
-        "parent": map_parent.pk if map_parent else None,
-        "scopeGrid": slice.grid.pk if slice.grid is not None else None,
-        "strings": {
+    closure_map = map_config(
+        ratesUrl=reverse("assessments_api:map"),
+        query={**period.as_params(), **{k: v for k, v in slice.as_params().items() if k != "grid"}},
+        parent=map_parent.pk if map_parent else None,
+        scopeGrid=slice.grid.pk if slice.grid is not None else None,
+        strings={
             "closureRate": str(RATES["closure_rate"].label), "noData": _("No filed cases"),
             "drill": _("Double-click a grid to show its lower level."), "up": _("Up one level"),
             "failed": _("Could not load the map. Check the connection and try again."),
         },
-    }  # fmt: skip
+    )  # fmt: skip
     exports = {kind: _query(period, slice) for kind in TABLE_KINDS}
     chief_choices = _chief_choices(slice)
     return render(request, "assessments/dashboard.html", {
         "form": form, "period": period, "slice": slice, "scope": scope, "cards": cards, "tables": tables,
-        "breakdowns": breakdowns, "trend_table": trend_table, "chart": chart, "map_config": map_config,
+        "breakdowns": breakdowns, "trend_table": trend_table, "chart": chart, "map_config": closure_map,
         "query": _query(period, slice), "exports": exports, "compared": compared,
         "cut": compared.current.cut, "is_current": period.is_current(now), "chief_choices": chief_choices,
     })  # fmt: skip
@@ -154,6 +156,7 @@ def _chief_choices(slice) -> list[Person]:
 
 
 @login_required
+@with_fresh_facts
 def export(request, kind: str, fmt: str):
     if kind not in TABLE_KINDS or fmt not in ("csv", "xlsx"):
         raise Http404
@@ -193,6 +196,7 @@ def _slice_text(slice) -> str:
 
 
 @login_required
+@with_fresh_facts
 def cases_behind(request):
     parsed, problem = _parsed_or_problem(request)
     if problem is not None:
@@ -218,6 +222,7 @@ def cases_behind(request):
 
 
 @login_required
+@with_fresh_facts
 def bulletin(request):
     parsed, problem = _parsed_or_problem(request)
     if problem is not None:

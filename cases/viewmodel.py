@@ -26,7 +26,7 @@ from cases.privacy import Contact, reporter_contact
 from cases.scope import may_act
 from cases.selectors import open_request, work_calendar
 from cases.transitions import DECIDES, OPENS, REQUESTS, Transition, event_label, transitions_from
-from grids.api.views import RESPONSIBLE_ROLES
+from grids.models import RESPONSIBLE_ROLES
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ import math
 from functools import wraps
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -45,6 +44,7 @@ from cases.selectors import (
 from cases.services import CaseActionError, CaseNotFound, InvalidInput, case_report_from, case_transition
 from cases.transitions import TRANSITIONS, Transition, transitions_from
 from cases.viewmodel import case_view
+from grids.maps import map_config as _map_config
 
 PAGE_SIZE = 25
 URGENT_TOLD_DAYS = 7  # how far back a chief's approvals page lists the urgent dispatches they were told of
@@ -75,23 +75,6 @@ def roles_required(*roles: Role):
 
 
 # ---- shared pieces -----------------------------------------------------------
-
-
-def _map_config(**extra) -> dict:
-    """What the page's Leaflet script needs (json_script): view, tiles, the grids API."""
-    leaflet = settings.LEAFLET_CONFIG
-    return {
-        "center": list(leaflet.get("DEFAULT_CENTER", (34.92, 118.65))),
-        "zoom": leaflet.get("DEFAULT_ZOOM", 12),
-        "minZoom": leaflet.get("MIN_ZOOM", 3),
-        "maxZoom": leaflet.get("MAX_ZOOM", 19),
-        "tiles": [
-            {"name": str(name), "url": url, "options": dict(options)} for name, url, options in leaflet.get("TILES", [])
-        ],
-        "featuresUrl": reverse("grids_api:features"),
-        "locateUrl": reverse("grids_api:locate"),
-        **extra,
-    }
 
 
 class _CountedPaginator(Paginator):

@@ -6,7 +6,6 @@ internal note (tests/citizens assert it on the rendered pages).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -20,20 +19,7 @@ from citizens import ratelimit
 from citizens.forms import CitizenReportForm, TrackForm
 from citizens.selectors import citizen_report_by_code, city_outline, public_status
 from citizens.services import RateLimited, citizen_report, tracking_code_clean
-
-
-def _map_config() -> dict:
-    leaflet = settings.LEAFLET_CONFIG
-    return {
-        "center": list(leaflet.get("DEFAULT_CENTER", (34.92, 118.65))),
-        "zoom": leaflet.get("DEFAULT_ZOOM", 12),
-        "minZoom": leaflet.get("MIN_ZOOM", 3),
-        "maxZoom": leaflet.get("MAX_ZOOM", 19),
-        "tiles": [
-            {"name": str(name), "url": url, "options": dict(options)} for name, url, options in leaflet.get("TILES", [])
-        ],
-        "outline": city_outline(),
-    }
+from grids.maps import map_config
 
 
 def _strings() -> dict:
@@ -82,7 +68,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "location_errors": location_errors,
-        "map_config": _map_config(),
+        "map_config": map_config(grids_api=False, outline=city_outline()),
         "map_strings": _strings(),
     }
     return render(request, "citizens/report.html", context, status=status)

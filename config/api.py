@@ -17,9 +17,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular import openapi
-from drf_spectacular.extensions import OpenApiViewExtension
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -127,57 +125,3 @@ class AutoSchema(openapi.AutoSchema):
         if len(parts) == 1:
             return super().get_serializer_name(serializer, direction)
         return "".join(part.removesuffix("Serializer") for part in parts if not part.startswith("<"))
-
-
-# ---- the grids API, described from here so its views stay plain ----------
-
-
-class _GridFeaturesSchema(OpenApiViewExtension):
-    target_class = "grids.api.views.GridFeaturesApi"
-
-    def view_replacement(self):
-        @extend_schema_view(
-            get=extend_schema(
-                summary="Map features: a grid's children (no parent: the top of the tree)",
-                parameters=[self.target.InputSerializer],
-                responses={200: OpenApiTypes.OBJECT, **error_responses(400, 403, 404)},
-                description="A GeoJSON FeatureCollection of MultiPolygons, simplified for display.",
-            )
-        )
-        class Fixed(self.target):
-            pass
-
-        return Fixed
-
-
-class _GridDetailSchema(OpenApiViewExtension):
-    target_class = "grids.api.views.GridDetailApi"
-
-    def view_replacement(self):
-        @extend_schema_view(
-            get=extend_schema(
-                summary="One grid with its chief, parent, children and breadcrumb",
-                responses={200: self.target.OutputSerializer, **error_responses(403, 404)},
-            )
-        )
-        class Fixed(self.target):
-            pass
-
-        return Fixed
-
-
-class _LocateSchema(OpenApiViewExtension):
-    target_class = "grids.api.views.LocateApi"
-
-    def view_replacement(self):
-        @extend_schema_view(
-            get=extend_schema(
-                summary="Which micro grid holds a point (WGS84), and who is responsible there",
-                parameters=[self.target.InputSerializer],
-                responses={200: self.target.OutputSerializer, **error_responses(400, 403)},
-            )
-        )
-        class Fixed(self.target):
-            pass
-
-        return Fixed

@@ -140,6 +140,31 @@ PLACE_PRIORITY = [PlaceKind.SHOP, PlaceKind.LANE, PlaceKind.STREET]
 DEFAULT_REACH_M = {PlaceKind.SHOP: 10.0, PlaceKind.LANE: 8.0, PlaceKind.STREET: 15.0}
 
 
+class ResponsibleRole(models.TextChoices):
+    """In which capacity a person answers at a point: the chief of a place ("<kind>_chief"),
+    else of a grid ("<level>_chief"); see grids.selectors.responsible_at_point."""
+
+    SHOP_CHIEF = "shop_chief", _("Shop chief")
+    LANE_CHIEF = "lane_chief", _("Lane chief")
+    STREET_CHIEF = "street_chief", _("Street chief")
+    MICRO_CHIEF = "micro_chief", _("Micro-grid chief")
+    COMMUNITY_CHIEF = "community_chief", _("Community-grid chief")
+    LARGE_CHIEF = "large_chief", _("Large-grid chief")
+    DISTRICT_CHIEF = "district_chief", _("District chief")
+
+    @classmethod
+    def of_place(cls, kind: str) -> ResponsibleRole:
+        return cls(f"{kind}_chief")
+
+    @classmethod
+    def of_grid(cls, level: str) -> ResponsibleRole:
+        return cls(f"{level}_chief")
+
+
+# role → its label, for whoever shows a stored role (cases keep it as a plain string).
+RESPONSIBLE_ROLES = dict(ResponsibleRole.choices)
+
+
 class Place(models.Model):
     """A street (line), a shop (point with its 门前三包 frontage) or a lane, inside a micro grid.
 

@@ -11,7 +11,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from grids.models import PLACE_PRIORITY, Grid, Level, Person, Place
+from grids.models import PLACE_PRIORITY, Grid, Level, Person, Place, ResponsibleRole
 
 ANCESTORS = "parent__parent__parent"
 # Boundaries are not needed to answer "where is this point"; loading a
@@ -170,7 +170,7 @@ class Responsibility:
     """Who answers at a point: a person, in which capacity, for which place or grid."""
 
     person: Person
-    role: str  # shop_chief, lane_chief, street_chief, micro_chief, community_chief, large_chief, district_chief
+    role: ResponsibleRole
     place: Place | None
     grid: Grid | None
 
@@ -190,10 +190,12 @@ def responsible_at_point(*, point: Point, location: GridLocation | None = None) 
     places.sort(key=lambda place: PLACE_PRIORITY.index(place.kind))
     if places:
         place = places[0]
-        return Responsibility(person=place.chief, role=f"{place.kind}_chief", place=place, grid=location.micro)
+        return Responsibility(
+            person=place.chief, role=ResponsibleRole.of_place(place.kind), place=place, grid=location.micro
+        )
     for grid in location.chain:
         if grid.chief_id:
-            return Responsibility(person=grid.chief, role=f"{grid.level}_chief", place=None, grid=grid)
+            return Responsibility(person=grid.chief, role=ResponsibleRole.of_grid(grid.level), place=None, grid=grid)
     return None
 
 

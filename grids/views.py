@@ -1,27 +1,11 @@
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grids.maps import map_config
 from grids.models import Level
 from grids.selectors import grid_children
-
-# Fill colours by level, readable on the plain background and on map tiles.
-LEVEL_COLORS = {
-    Level.DISTRICT: "#475569",
-    Level.LARGE: "#2563eb",
-    Level.COMMUNITY: "#0f766e",
-    Level.MICRO: "#c2410c",
-}
-
-
-def _tile_layers() -> list[dict]:
-    return [
-        {"name": str(name), "url": url, "options": dict(options)}
-        for name, url, options in settings.LEAFLET_CONFIG.get("TILES", [])
-    ]
 
 
 def _start_parent() -> int | None:
@@ -34,18 +18,7 @@ def _start_parent() -> int | None:
 
 @login_required
 def grid_map(request):
-    leaflet = settings.LEAFLET_CONFIG
-    config = {
-        "center": list(leaflet.get("DEFAULT_CENTER", (34.92, 118.65))),
-        "zoom": leaflet.get("DEFAULT_ZOOM", 12),
-        "minZoom": leaflet.get("MIN_ZOOM", 3),
-        "maxZoom": leaflet.get("MAX_ZOOM", 19),
-        "tiles": _tile_layers(),
-        "startParent": _start_parent(),
-        "featuresUrl": reverse("grids_api:features"),
-        "detailUrl": reverse("grids_api:detail", args=[0]).replace("/0/", "/{id}/"),
-        "levels": [{"value": level.value, "label": str(level.label), "color": LEVEL_COLORS[level]} for level in Level],
-    }
+    config = map_config(startParent=_start_parent())
     strings = {
         "allGrids": _("All grids"),
         "loading": _("Loading…"),

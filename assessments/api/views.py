@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from assessments.facts import with_fresh_facts
 from assessments.params import AssessmentNotPermitted, FilterError, parse
 from assessments.selectors import (
     CHILD_LEVEL,
@@ -110,6 +111,7 @@ class ComparisonSerializer(serializers.Serializer):
 
 class FiguresApi(APIView):
     @extend_schema(parameters=FILTERS, responses=ComparisonSerializer, summary="Every figure, with 环比 and 同比")
+    @with_fresh_facts
     def get(self, request: Request) -> Response:
         period, slice, _scope = _parsed(request)
         c = comparison(period=period, slice=slice)
@@ -118,7 +120,7 @@ class FiguresApi(APIView):
                                   f"{r.denominator}" for name, r in RATES.items()})  # fmt: skip
         return Response({
             "current": figures_json(c.current), "previous": figures_json(c.previous),
-            "year_earlier": figures_json(c.year_earlier), "overdue_now": overdue_now(slice=slice, refresh=False),
+            "year_earlier": figures_json(c.year_earlier), "overdue_now": overdue_now(slice=slice),
             "definitions": definitions,
         })  # fmt: skip
 
@@ -126,6 +128,7 @@ class FiguresApi(APIView):
 class TrendApi(APIView):
     @extend_schema(parameters=FILTERS, responses=FiguresSerializer(many=True),
                    summary="Monthly figures for the twelve months up to the period's end")  # fmt: skip
+    @with_fresh_facts
     def get(self, request: Request) -> Response:
         period, slice, _scope = _parsed(request)
         return Response([figures_json(f) for f in trend(period=trend_period(period), slice=slice)])
@@ -151,6 +154,7 @@ class RankingApi(APIView):
         responses=UnitSerializer(many=True),
         summary="Ranking of grids of one level (large, community, micro) or of departments",
     )
+    @with_fresh_facts
     def get(self, request: Request, kind: str) -> Response:
         if kind not in ("large", "community", "micro", "department"):
             raise Http404
@@ -174,6 +178,7 @@ class BreakdownRowSerializer(serializers.Serializer):
 class BreakdownApi(APIView):
     @extend_schema(parameters=FILTERS, responses=BreakdownRowSerializer(many=True),
                    summary="Figures per major category or per source")  # fmt: skip
+    @with_fresh_facts
     def get(self, request: Request, by: str) -> Response:
         if by not in ("category", "source"):
             raise Http404
@@ -200,6 +205,7 @@ class MapApi(APIView):
         responses=MapRateSerializer(many=True),
         summary="Closure rate of each child grid of `parent`, for the choropleth",
     )
+    @with_fresh_facts
     def get(self, request: Request) -> Response:
         period, slice, scope = _parsed(request)
         parent = None

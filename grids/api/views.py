@@ -14,28 +14,21 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from grids.models import Grid
+from config.api import error_responses
+from grids.models import RESPONSIBLE_ROLES, Grid
 from grids.selectors import ANCESTORS, NO_BOUNDARIES, grid_at_point, grid_children, responsible_at_point
 
 # A map is at most a few thousand pixels wide: vertices closer than this share of
 # the shown area's extent cannot be seen, so they are dropped before sending.
 SIMPLIFY_SHARE = 1 / 4000
 COORD_DIGITS = 6  # ~0.1 m, finer than any survey behind a grid boundary
-
-RESPONSIBLE_ROLES = {
-    "shop_chief": _("Shop chief"),
-    "lane_chief": _("Lane chief"),
-    "street_chief": _("Street chief"),
-    "micro_chief": _("Micro-grid chief"),
-    "community_chief": _("Community-grid chief"),
-    "large_chief": _("Large-grid chief"),
-    "district_chief": _("District chief"),
-}
 
 
 def _active(queryset: QuerySet[Grid]) -> QuerySet[Grid]:
@@ -81,6 +74,12 @@ class GridFeaturesApi(APIView):
     class InputSerializer(serializers.Serializer):
         parent = serializers.IntegerField(required=False, min_value=1)
 
+    @extend_schema(
+        summary="Map features: a grid's children (no parent: the top of the tree)",
+        parameters=[InputSerializer],
+        responses={200: OpenApiTypes.OBJECT, **error_responses(400, 403, 404)},
+        description="A GeoJSON FeatureCollection of MultiPolygons, simplified for display.",
+    )
     def get(self, request: Request) -> Response:
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -156,6 +155,10 @@ class GridDetailApi(APIView):
         children = GridRefSerializer(many=True, source="active_children")
         ancestors = GridRefSerializer(many=True)
 
+    @extend_schema(
+        summary="One grid with its chief, parent, children and breadcrumb",
+        responses={200: OutputSerializer, **error_responses(403, 404)},
+    )
     def get(self, request: Request, grid_id: int) -> Response:
         grid = get_object_or_404(
             Grid.objects.select_related("chief", ANCESTORS).defer(*NO_BOUNDARIES),
@@ -230,6 +233,11 @@ class LocateApi(APIView):
         responsible = ResponsibleSerializer(allow_null=True)
         message = serializers.CharField()
 
+    @extend_schema(
+        summary="Which micro grid holds a point (WGS84), and who is responsible there",
+        parameters=[InputSerializer],
+        responses={200: OutputSerializer, **error_responses(400, 403)},
+    )
     def get(self, request: Request) -> Response:
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

@@ -1,10 +1,9 @@
 /* Assessment dashboard: the trend and breakdown charts (ECharts) and the closure-rate
    choropleth (Leaflet over /api/grids/features/ and /api/assessments/map/), with
-   drill-down large → community → micro by double-click. */
+   drill-down large → community → micro by double-click. The map's set-up is map-base.js. */
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("trend-data").textContent);
-  var config = JSON.parse(document.getElementById("map-config").textContent);
 
   function chart(id, option) {
     var el = document.getElementById(id);
@@ -39,17 +38,12 @@
 
   // ---- the choropleth ----
   var mapEl = document.getElementById("closure-map");
-  if (!mapEl || !window.L) return;
+  if (!mapEl) return;
+  var h = MapBase.h;
+  var config = MapBase.json("map-config");
   var status = document.getElementById("closure-map-status");
   var legend = document.getElementById("closure-map-legend");
-  var map = window.L.map(mapEl, { zoomSnap: 0.25, attributionControl: false, zoomControl: false });
-  // The +/- buttons with their titles in the page's language (data-zoom-in/-out on the map).
-  window.L.control
-    .zoom({
-      zoomInTitle: mapEl.getAttribute("data-zoom-in") || "Zoom in",
-      zoomOutTitle: mapEl.getAttribute("data-zoom-out") || "Zoom out",
-    })
-    .addTo(map);
+  var map = MapBase.create(mapEl, config, { doubleClickZoom: false }); // double-click drills down instead
   var layer = null;
   var stack = [];
   var STEPS = [[95, "#166534"], [90, "#4d9a5a"], [80, "#d9c33b"], [60, "#ea8a2c"], [0, "#b42318"]];
@@ -59,9 +53,12 @@
     for (var i = 0; i < STEPS.length; i++) { if (rate >= STEPS[i][0]) return STEPS[i][1]; }
     return STEPS[STEPS.length - 1][1];
   }
-  legend.innerHTML = STEPS.map(function (s) {
-    return '<span class="swatch" style="background:' + s[1] + '"></span>≥' + s[0] + "%";
-  }).join(" ") + ' <span class="swatch" style="background:#cbd5e1"></span>' + config.strings.noData;
+  STEPS.forEach(function (step) {
+    legend.appendChild(h("span", { class: "swatch", style: "background:" + step[1] }));
+    legend.appendChild(document.createTextNode("≥" + step[0] + "% "));
+  });
+  legend.appendChild(h("span", { class: "swatch", style: "background:#cbd5e1" }));
+  legend.appendChild(document.createTextNode(config.strings.noData));
 
   function query(params) {
     var q = new URLSearchParams(config.query);
@@ -71,28 +68,23 @@
 
   function load(parent) {
     status.textContent = "";
-    var features = fetch(config.featuresUrl + (parent ? "?parent=" + parent : ""), { credentials: "same-origin" });
-    var rates = fetch(config.ratesUrl + "?" + query({ parent: parent }), { credentials: "same-origin" });
-    Promise.all([features, rates]).then(function (responses) {
-      if (!responses[0].ok || !responses[1].ok) throw new Error("load");
-      return Promise.all([responses[0].json(), responses[1].json()]);
-    }).then(function (results) {
+    Promise.all([MapBase.features(config, parent), MapBase.api(config.ratesUrl + "?" + query({ parent: parent }))])
+    .then(function (results) {
       var geo = results[0], byGrid = {};
       results[1].forEach(function (r) { byGrid[r.grid] = r; });
       if (!geo.features.length) { status.textContent = config.strings.drill; return; }
       if (layer) map.removeLayer(layer);
-      layer = window.L.geoJSON(geo, {
+      layer = L.geoJSON(geo, {
         style: function (f) {
           var r = byGrid[f.properties.id];
           return { color: "#334155", weight: 1, fillOpacity: 0.7, fillColor: color(r && r.closure_rate !== null ? parseFloat(r.closure_rate) : null) };
         },
         onEachFeature: function (f, l) {
           var r = byGrid[f.properties.id];
-          var text = f.properties.name + "<br>" + config.strings.closureRate + ": " +
-            (r && r.closure_rate !== null ? r.closure_rate + "% (" + r.closed + "/" + r.assessed + ")" : config.strings.noData);
-          l.bindTooltip(text);
+          var rate = r && r.closure_rate !== null ? r.closure_rate + "% (" + r.closed + "/" + r.assessed + ")" : config.strings.noData;
+          l.bindTooltip(MapBase.lines([f.properties.name, config.strings.closureRate + ": " + rate]));
           l.on("dblclick", function (e) {
-            window.L.DomEvent.stop(e);
+            L.DomEvent.stop(e);
             if (f.properties.child_count > 0) { stack.push(parent); load(f.properties.id); }
           });
         }
@@ -101,14 +93,13 @@
       status.textContent = config.strings.drill;
     }).catch(function () { status.textContent = config.strings.failed; });
   }
-  map.doubleClickZoom.disable();
-  var up = window.L.control({ position: "topright" });
+  var up = L.control({ position: "topright" });
   up.onAdd = function () {
-    var b = window.L.DomUtil.create("button", "btn btn-small map-up");
+    var b = L.DomUtil.create("button", "btn btn-small map-up");
     b.type = "button";
     b.textContent = config.strings.up;
-    window.L.DomEvent.on(b, "click", function (e) {
-      window.L.DomEvent.stop(e);
+    L.DomEvent.on(b, "click", function (e) {
+      L.DomEvent.stop(e);
       if (stack.length) load(stack.pop());
     });
     return b;

@@ -5,32 +5,19 @@
 (function () {
   "use strict";
 
-  var config = JSON.parse(document.getElementById("map-config").textContent);
-  var t = JSON.parse(document.getElementById("map-strings").textContent);
+  var config = MapBase.json("map-config");
+  var t = MapBase.json("map-strings");
+  var h = MapBase.h;
   var lonInput = document.getElementById("id_lon");
   var latInput = document.getElementById("id_lat");
   var panel = document.getElementById("located");
   var element = document.getElementById("intake-map");
 
-  var map = CaseMap.create(element, config);
+  var map = MapBase.create(element, config);
   var overview = L.featureGroup().addTo(map);
   var grids = L.featureGroup().addTo(map);
   var marker = null;
   var ticket = 0; // answers to an older point are ignored
-
-  function h(tag, attrs) {
-    var el = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key === "text") el.textContent = attrs[key];
-      else el.setAttribute(key, attrs[key]);
-    });
-    for (var i = 2; i < arguments.length; i++) {
-      var child = arguments[i];
-      if (child === null || child === undefined) continue;
-      el.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    }
-    return el;
-  }
 
   function show() {
     panel.textContent = "";
@@ -104,7 +91,7 @@
     }
     var url = config.duplicatesUrl + "?lon=" + encodeURIComponent(lon) + "&lat=" + encodeURIComponent(lat) +
       "&category=" + encodeURIComponent(category);
-    CaseMap.api(url)
+    MapBase.api(url)
       .then(function (found) {
         if (mine !== dupTicket) return;
         dupPanel.textContent = "";
@@ -165,7 +152,7 @@
     panel.classList.remove("is-outside");
     show(h("p", { class: "muted small", text: t.locating }));
     var url = config.locateUrl + "?lon=" + encodeURIComponent(lon) + "&lat=" + encodeURIComponent(lat);
-    CaseMap.api(url)
+    MapBase.api(url)
       .then(function (answer) {
         if (mine !== ticket) return;
         render(answer);
@@ -181,7 +168,7 @@
 
   function place(latlng, pan) {
     if (marker) marker.setLatLng(latlng);
-    else marker = L.marker(latlng, { icon: CaseMap.pin(), keyboard: false, interactive: false }).addTo(map);
+    else marker = L.marker(latlng, { icon: MapBase.pin(), keyboard: false, interactive: false }).addTo(map);
     if (pan) map.panTo(latlng);
   }
 

@@ -12,8 +12,8 @@
   var MAX_SIDE = 1600; // px, as the server's display copy
   var QUALITY = 0.85;
 
-  var config = JSON.parse(document.getElementById("map-config").textContent);
-  var t = JSON.parse(document.getElementById("map-strings").textContent);
+  var config = MapBase.json("map-config");
+  var t = MapBase.json("map-strings");
   var form = document.getElementById("report-form");
   var latInput = form.querySelector("[name=lat]");
   var lngInput = form.querySelector("[name=lng]");
@@ -30,25 +30,7 @@
 
   // ---- the map ---------------------------------------------------------------
 
-  var map = L.map("report-map", {
-    center: config.center,
-    zoom: config.zoom,
-    minZoom: config.minZoom,
-    maxZoom: config.maxZoom,
-    attributionControl: config.tiles.length > 0,
-    zoomControl: false, // added below with titles in the page's language
-  });
-  var mapElement = map.getContainer();
-  L.control
-    .zoom({
-      zoomInTitle: mapElement.getAttribute("data-zoom-in") || "Zoom in",
-      zoomOutTitle: mapElement.getAttribute("data-zoom-out") || "Zoom out",
-    })
-    .addTo(map);
-  if (map.attributionControl) map.attributionControl.setPrefix(false);
-  config.tiles.forEach(function (tile) {
-    L.tileLayer(tile.url, tile.options).addTo(map);
-  });
+  var map = MapBase.create("report-map", config);
   var outline = null;
   if (config.outline) {
     outline = L.geoJSON(config.outline, {
@@ -84,7 +66,7 @@
     lngInput.value = lng.toFixed(6);
     var latlng = L.latLng(lat, lng);
     if (marker) marker.setLatLng(latlng);
-    else marker = L.marker(latlng, { keyboard: false, interactive: false, icon: L.divIcon({ className: "case-pin", html: "<span></span>", iconSize: [26, 26], iconAnchor: [13, 26] }) }).addTo(map);
+    else marker = L.marker(latlng, { keyboard: false, interactive: false, icon: MapBase.pin() }).addTo(map);
     var error = document.getElementById("location-error");
     if (error) error.remove();
     status.textContent = insideCity(lat, lng) ? message : t.outside;

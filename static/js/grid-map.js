@@ -3,12 +3,14 @@
  * Everything it needs comes from the page: the map config and the translated UI
  * strings (json_script), the features and details from /api/grids/. No network
  * access beyond this server, except the tile layers an administrator configured.
+ * The shared set-up (the map, tiles, the API, text-only DOM) is map-base.js.
  */
 (function () {
   "use strict";
 
-  var config = JSON.parse(document.getElementById("map-config").textContent);
-  var t = JSON.parse(document.getElementById("map-strings").textContent);
+  var config = MapBase.json("map-config");
+  var t = MapBase.json("map-strings");
+  var h = MapBase.h;
   var lang = document.documentElement.lang || undefined;
   var LEVELS = {};
   config.levels.forEach(function (level, index) {
@@ -22,27 +24,7 @@
   var breadcrumb = document.querySelector("#map-breadcrumb ol");
   var statusBox = document.getElementById("map-status");
 
-  var map = L.map("grid-map", {
-    center: config.center,
-    zoom: config.zoom,
-    minZoom: config.minZoom,
-    maxZoom: config.maxZoom,
-    zoomSnap: 0.25,
-    doubleClickZoom: false, // double-click drills down instead
-    attributionControl: config.tiles.length > 0,
-    zoomControl: false, // added below with titles in the page's language
-  });
-  var mapElement = map.getContainer();
-  L.control
-    .zoom({
-      zoomInTitle: mapElement.getAttribute("data-zoom-in") || "Zoom in",
-      zoomOutTitle: mapElement.getAttribute("data-zoom-out") || "Zoom out",
-    })
-    .addTo(map);
-  if (map.attributionControl) map.attributionControl.setPrefix(false);
-  config.tiles.forEach(function (tile) {
-    L.tileLayer(tile.url, tile.options).addTo(map);
-  });
+  var map = MapBase.create("grid-map", config, { doubleClickZoom: false }); // double-click drills down instead
 
   var outlineLayer = L.layerGroup().addTo(map); // the grid we are inside, for context
   var gridLayer = L.featureGroup().addTo(map);
@@ -55,39 +37,6 @@
   var ticket = 0; // ignores answers to requests that a newer click made stale
 
   // ---- helpers ------------------------------------------------------------
-
-  function h(tag, attrs) {
-    var el = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      var value = attrs[key];
-      if (value === null || value === undefined || value === false) return;
-      if (key === "text") el.textContent = value;
-      else if (key === "onclick") el.addEventListener("click", value);
-      else if (key === "style") el.style.cssText = value;
-      else el.setAttribute(key, value === true ? "" : value);
-    });
-    for (var i = 2; i < arguments.length; i++) {
-      var child = arguments[i];
-      if (child === null || child === undefined || child === false) continue;
-      el.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    }
-    return el;
-  }
-
-  function api(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
-      if (!r.ok) throw new Error("HTTP " + r.status);
-      return r.json();
-    });
-  }
-
-  function featuresUrl(parent) {
-    return parent ? config.featuresUrl + "?parent=" + encodeURIComponent(parent) : config.featuresUrl;
-  }
-
-  function detailUrl(id) {
-    return config.detailUrl.replace("{id}", encodeURIComponent(id));
-  }
 
   function pageUrl(parent, grid) {
     var params = new URLSearchParams();
@@ -161,7 +110,8 @@
       known[p.id] = feature;
       var layer = L.geoJSON(feature, { style: style(feature, false) });
       layer.feature = feature;
-      layer.bindTooltip(p.name + " · " + p.code + (p.chief ? " · " + p.chief : ""), { sticky: true, direction: "top" });
+      var tip = [p.name, p.code].concat(p.chief ? [p.chief] : []).join(" · ");
+      layer.bindTooltip(MapBase.lines([tip]), { sticky: true, direction: "top" });
       layer.on("click", function (event) {
         L.DomEvent.stopPropagation(event);
         select(p.id);
@@ -461,7 +411,7 @@
     highlight(id);
     updateUrl();
     var mine = ++ticket;
-    return api(detailUrl(id))
+    return MapBase.detail(config, id)
       .then(function (grid) {
         if (mine !== ticket) return;
         renderDetail(grid, false);
@@ -487,7 +437,7 @@
   function navigate(parent, selected) {
     var mine = ++ticket;
     setStatus(t.loading);
-    return Promise.all([api(featuresUrl(parent)), parent ? api(detailUrl(parent)) : Promise.resolve(null)])
+    return Promise.all([MapBase.features(config, parent), parent ? MapBase.detail(config, parent) : Promise.resolve(null)])
       .then(function (answers) {
         if (mine !== ticket) return;
         var collection = answers[0];

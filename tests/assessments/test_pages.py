@@ -5,14 +5,18 @@ import io
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from accounts.roles import Role
-from assessments.models import BulletinJob
+from assessments.models import BulletinJob, CaseFact
+from assessments.services import bulletin_job_run
 from cases.models import Department
+from cases.services import case_transition
 
 pytestmark = pytest.mark.django_db
 OCT = "period=month&day=2026-10-05"
@@ -44,6 +48,48 @@ def test_it_shows_the_dashboard_with_cards_rankings_map_and_exports(supervisor_c
     for element in ('id="ranking-community"', 'id="ranking-micro"', 'id="ranking-department"', 'id="closure-map"',
                     'id="trend-chart"', "Export Excel", "Export CSV", "echarts.min.js"):  # fmt: skip
         assert element in html, element
+
+
+def refreshes(queries) -> int:
+    """How many times the rollup was brought up to date: each refresh first asks for the newest event."""
+    return sum('MAX("cases_caseevent"."id")' in query["sql"] for query in queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/assessments/?{OCT}",
+        f"/assessments/cases/?{OCT}&metric=cancelled",
+        f"/assessments/export/ranking-micro.csv?{OCT}",
+        f"/assessments/bulletin/?{OCT}",
+        f"/api/assessments/figures/?{OCT}",
+        f"/api/assessments/trend/?{OCT}",
+        f"/api/assessments/rankings/micro/?{OCT}",
+        f"/api/assessments/breakdown/source/?{OCT}",
+        f"/api/assessments/map/?{OCT}",
+    ],
+)
+def test_it_folds_new_events_in_once_at_the_start_of_a_request(supervisor_client, october, url):
+    case = october["cases"]["L"]
+    case_transition(case_id=case.pk, action="cancel", actor=october["leader"], note="重复")
+    with CaptureQueriesContext(connection) as request:
+        assert supervisor_client.get(url).status_code == 200
+    assert refreshes(request.captured_queries) == 1
+    assert CaseFact.objects.get(case=case).cancelled_at is not None
+
+
+def test_it_shows_a_change_on_the_dashboard_at_the_next_request(supervisor_client, october):
+    case_transition(case_id=october["cases"]["L"].pk, action="cancel", actor=october["leader"], note="重复")
+    html = supervisor_client.get(f"/assessments/?{OCT}").content.decode()
+    card = re.search(r'id="card-closure-rate".*?</article>', html, re.S).group(0)
+    assert "71.43" in card and ">5</a> / <a" in card and ">7</a>" in card  # L left October's cases
+
+
+def test_it_leaves_the_rollup_alone_for_a_visitor_not_logged_in(client, october):
+    with CaptureQueriesContext(connection) as request:
+        assert client.get(f"/assessments/?{OCT}").status_code == 302
+        assert client.get(f"/api/assessments/figures/?{OCT}").status_code == 403
+    assert refreshes(request.captured_queries) == 0
 
 
 def test_it_lists_the_cases_behind_a_figure(supervisor_client, october):
@@ -149,6 +195,15 @@ def test_it_shows_the_bulletin_and_makes_its_pdf_with_the_same_figures(
     pdf = supervisor_client.get(status["download"])
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages)
     assert "62.50%" in text and "57.14%" in text and "2026-10" in text
+
+
+def test_it_makes_a_pdf_from_the_cases_as_they_are_when_the_job_runs(october):
+    job = BulletinJob.objects.create(requested_by=october["supervisor"], params={"period": "month",
+                                     "start": "2026-10-01", "end": "2026-10-31"})  # fmt: skip
+    case = october["cases"]["L"]
+    case_transition(case_id=case.pk, action="cancel", actor=october["leader"], note="重复")
+    assert bulletin_job_run(job_id=job.pk) == "done"
+    assert CaseFact.objects.get(case=case).cancelled_at is not None
 
 
 def test_it_lets_only_the_requester_download_a_bulletin(client, october, make_user):

@@ -278,3 +278,21 @@ def test_it_refuses_bad_coordinates(api, tree, params, field, message):
     errors = response.json()["error"]["fields"]
     assert list(errors) == [field]
     assert message in errors[field][0]
+
+
+# ---- schema ----------------------------------------------------------------
+
+
+def test_it_describes_the_grid_operations_in_the_schema(api):
+    paths = api.get("/api/schema/", {"format": "json"}).json()["paths"]
+    located = paths["/api/grids/locate/"]["get"]
+    assert located["summary"].startswith("Which micro grid holds a point")
+    assert {p["name"] for p in located["parameters"]} == {"lon", "lat"}
+    assert set(located["responses"]) == {"200", "400", "403"}
+    assert located["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/LocateApiOutput")
+    mapped = paths["/api/grids/features/"]["get"]
+    assert [p["name"] for p in mapped["parameters"]] == ["parent"]
+    assert set(mapped["responses"]) == {"200", "400", "403", "404"}
+    detail = paths["/api/grids/{grid_id}/"]["get"]
+    assert set(detail["responses"]) == {"200", "403", "404"}
+    assert detail["responses"]["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")

@@ -4,8 +4,9 @@ import datetime
 
 import pytest
 from django.contrib.gis.geos import LineString, Point
+from django.utils import translation
 
-from grids.models import Level, PlaceKind
+from grids.models import RESPONSIBLE_ROLES, Level, PlaceKind, ResponsibleRole
 from grids.selectors import grid_at_point, grid_subtree, responsible_at_point
 from tests.grids.factories import PersonFactory, PlaceFactory, build_tree
 
@@ -106,6 +107,14 @@ def test_it_walks_up_the_tree_when_a_level_has_nobody():
     tree["large"].chief = None
     tree["large"].save()
     assert responsible_at_point(point=pt(118.605, 34.905)).role == "district_chief"
+
+
+def test_it_has_a_labelled_role_for_every_place_kind_and_grid_level():
+    roles = [ResponsibleRole.of_place(kind) for kind in PlaceKind] + [ResponsibleRole.of_grid(lv) for lv in Level]
+    assert sorted(roles) == sorted(ResponsibleRole)
+    with translation.override("zh-hans"):
+        assert str(RESPONSIBLE_ROLES["shop_chief"]) == "店长"
+        assert str(RESPONSIBLE_ROLES[ResponsibleRole.of_grid(Level.MICRO)]) == "微网格长"
 
 
 def test_it_answers_none_outside_or_when_nobody_is_assigned():
