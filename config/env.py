@@ -19,6 +19,7 @@ FALSE = {"0", "false", "no", "off", ""}
 
 DATABASE_SCHEMES = {"spatialite", "postgis"}
 BROKER_SCHEMES = {"redis", "rediss"}
+RATE_PERIODS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
 
 
 class Env:
@@ -105,6 +106,14 @@ class Env:
         if scheme not in BROKER_SCHEMES:
             raise ImproperlyConfigured(f"{name} must be a redis:// URL, got scheme {scheme!r}.")
         return url
+
+    def rate(self, name: str, default: str) -> str:
+        """A DRF throttle rate: requests per second, minute, hour or day, e.g. 60/min."""
+        value = self._raw(name) or default
+        count, _slash, period = value.partition("/")
+        if not count.isdigit() or int(count) < 1 or period not in RATE_PERIODS:
+            raise ImproperlyConfigured(f"{name} must be a rate like 60/min (per s, min, hour or day), got {value!r}.")
+        return value
 
     def choice(self, name: str, choices: set[str], default: str) -> str:
         value = self._raw(name) or default

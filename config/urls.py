@@ -18,6 +18,7 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("citizen/", include("citizens.urls")),  # 随手拍: public, no login
     path("open311/v2/", include("open311.urls")),  # Open311 GeoReport v2
+    path("audit/", include("audit.urls")),  # the audit administrator's search and export
     path("api/grids/", include("grids.api.urls")),
     path("api/assessments/", include("assessments.api.urls")),
     path("api/", include("cases.api.urls")),
