@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.apps import apps
 
+        from accounts import checks  # noqa: F401 (registers the system checks)
         from accounts.services import roles_sync
 
         # post_migrate is sent per app with models, which accounts has none of: hang on audit's.

@@ -183,13 +183,24 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0, minimum=0)
 OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="")
 OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="")
 
-if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
-    CSRF_COOKIE_HTTPONLY = False
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
-    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS. With DEBUG off every one of these is on unless its variable turns it off: behind a
+# proxy that terminates TLS, set SECURE_PROXY_SSL_HEADER (the header the proxy sets to https,
+# e.g. X-Forwarded-Proto) so that Django sees the request was secure; turn SECURE_SSL_REDIRECT
+# off only if the proxy redirects to HTTPS itself.
+SECURE_PROXY_SSL_HEADER = env.proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if SECURE_HSTS_SECONDS and not SECURE_HSTS_PRELOAD:
+    # Browsers' preload lists take public registrable domains only, never an intranet host such
+    # as grid.example.gov.cn: opting in is for a city that serves the product on its own domain.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
 
 # Celery: CELERY_BROKER_URL unset → tasks run in-process (embedded mode).
 CELERY_BROKER_URL = env.broker("CELERY_BROKER_URL")
