@@ -9,11 +9,9 @@ class AuditFilterForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     user = forms.CharField(label=_("User"), required=False, max_length=150)
-    action = forms.ChoiceField(label=_("Action"), required=False)
+    action = forms.ChoiceField(label=_("Action"), required=False, widget=forms.Select(attrs={"translate": "no"}))
     result = forms.ChoiceField(label=_("Result"), required=False, choices=[("", _("All")), *Result.choices])
-    obj = forms.CharField(
-        label=_("Object"), required=False, max_length=200, help_text=_("Type (auth.user), id, or part of its name")
-    )
+    obj = forms.CharField(label=_("Object"), required=False, max_length=200)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
