@@ -1,4 +1,12 @@
-"""The roles of the product (DESIGN.md §1), stored as Django groups named by code."""
+"""The roles of the product (DESIGN.md §1), stored as Django groups named by code.
+
+Besides the people who work on cases, three administrators split the keys of the system
+between them (三员分立): the system administrator (territory, catalogue, settings), the
+security administrator (users, roles, lockouts, API tokens) and the audit administrator (reads
+the audit log, nothing else). What each may do in the admin is declared in
+ADMIN_ROLE_PERMISSIONS and applied to their groups after every migrate; accounts.admin keeps
+anyone from holding two of them or from handing them out.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +22,42 @@ class Role(models.TextChoices):
     DEPARTMENT_HANDLER = "department_handler", _("Department handler")
     INSPECTOR = "inspector", _("Inspector")
     SUPERVISOR = "supervisor", _("Supervisor")
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    AUDIT_ADMIN = "audit_admin", _("Audit administrator")
+
+
+ADMIN_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
+ALL = ("add", "change", "delete", "view")
+
+# "app_label.model": the actions on it. Nothing here touches the audit log except the audit
+# administrator's view; nothing of the audit administrator's changes anything.
+ADMIN_ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
+    Role.SYSTEM_ADMIN: {
+        "grids.grid": ALL,
+        "grids.place": ALL,
+        "grids.person": ALL,
+        "grids.importjob": ("view",),
+        "cases.department": ALL,
+        "cases.majorcategory": ALL,
+        "cases.category": ALL,
+        "cases.calendarday": ALL,
+        "assessments.assessmentsettings": ("add", "change", "view"),
+        "open311.apikey": ("add", "change", "view"),
+        "auth.user": ("view",),  # to link a chief or a department member to a login
+    },
+    Role.SECURITY_ADMIN: {
+        "auth.user": ("add", "change", "view"),  # no delete: disable an account instead, its traces stay
+        "auth.group": ALL,
+        "auth.permission": ("view",),
+        "axes.accessattempt": ("view", "delete"),  # lockouts, and unlocking
+        "authtoken.token": ("add", "view", "delete"),
+        "authtoken.tokenproxy": ("add", "view", "delete"),
+    },
+    Role.AUDIT_ADMIN: {
+        "audit.auditevent": ("view",),
+    },
+}
 
 
 # The command center (指挥中心): the roles at its desks.

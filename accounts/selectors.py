@@ -65,6 +65,26 @@ def _bulletin() -> Link:
     )
 
 
+def _users() -> Link:
+    return Link(
+        _("Users and roles"),
+        reverse("admin:auth_user_changelist"),
+        _("Create, disable and give roles to accounts; API tokens."),
+    )
+
+
+def _lockouts() -> Link:
+    return Link(
+        _("Lockouts"),
+        reverse("admin:axes_accessattempt_changelist"),
+        _("Accounts and addresses locked after failed logins; unlock them."),
+    )
+
+
+def _audit_log() -> Link:
+    return Link(_("Audit log"), reverse("audit:search"), _("Search the security audit log and export it as CSV."))
+
+
 ROLE_LINKS = {
     Role.INTAKE_CLERK: [_case_new, _case_queue, _grid_map],
     Role.SHIFT_LEADER: [_case_queue, _case_new, _grid_map, _assessments],
@@ -73,6 +93,9 @@ ROLE_LINKS = {
     Role.DEPARTMENT_HANDLER: [_case_work, _case_queue, _grid_map, _assessments],
     Role.INSPECTOR: [_case_tasks, _case_new, _case_queue, _grid_map],
     Role.SUPERVISOR: [_assessments, _bulletin, _case_queue, _grid_map],
+    Role.SYSTEM_ADMIN: [_admin, _grid_map],
+    Role.SECURITY_ADMIN: [_users, _lockouts],
+    Role.AUDIT_ADMIN: [_audit_log],
 }
 
 

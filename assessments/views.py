@@ -19,6 +19,7 @@ from assessments.models import BulletinJob
 from assessments.params import AssessmentNotPermitted, FilterError, parse
 from assessments.selectors import COUNTS, RATES, comparison, metric_cases, overdue_now, overdue_now_cases
 from assessments.tables import TABLE_KINDS, build_table, ranking_levels, table_csv, table_xlsx
+from audit.services import audit_record
 from grids.maps import map_config
 from grids.models import Grid, Level, Person
 
@@ -177,6 +178,7 @@ def export(request, kind: str, fmt: str):
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    audit_record(action="assessments.exported", request=request, details={"table": kind, "format": fmt, "query": request.GET.urlencode()[:500]})  # fmt: skip
     return response
 
 
@@ -276,4 +278,5 @@ def bulletin_job(request, job_id: int):
 @login_required
 def bulletin_download(request, job_id: int):
     job = get_object_or_404(BulletinJob, pk=job_id, requested_by=request.user, status=BulletinJob.Status.DONE)
+    audit_record(action="assessments.bulletin_downloaded", request=request, obj=job)
     return FileResponse(job.pdf.open("rb"), as_attachment=True, filename=job.filename, content_type="application/pdf")

@@ -19,6 +19,16 @@ FALSE = {"0", "false", "no", "off", ""}
 
 DATABASE_SCHEMES = {"spatialite", "postgis"}
 BROKER_SCHEMES = {"redis", "rediss"}
+# Secret keys that are in the repository (and so known to anyone): refused with DEBUG off.
+# tests/config/test_settings.py checks that every key written in a tracked file is listed here.
+KNOWN_SECRET_KEYS = frozenset(
+    {
+        "change-me-to-a-random-string-of-at-least-32-characters",  # deploy/env.example
+        "dev-only-key-never-used-in-production-0123456789",  # config/settings/base.py, DEBUG only
+        "test-secret-key-only-for-the-test-suite-0123456789",  # the test settings' former key
+    }
+)
+RATE_PERIODS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
 
 
 class Env:
@@ -76,7 +86,21 @@ class Env:
             raise ImproperlyConfigured(f"{name} is required when DEBUG is off.")
         if not debug and (len(value) < 32 or value.startswith("django-insecure")):
             raise ImproperlyConfigured(f"{name} must be a random string of at least 32 characters.")
+        if not debug and value in KNOWN_SECRET_KEYS:
+            raise ImproperlyConfigured(
+                f"{name} is a value published in the repository (an example or a development key); "
+                "set a random one, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+            )
         return value
+
+    def proxy_ssl_header(self, name: str) -> tuple[str, str] | None:
+        """The header a TLS-terminating proxy sets to https, e.g. X-Forwarded-Proto; unset: none."""
+        value = self._raw(name)
+        if not value:
+            return None
+        if not all(part.isalnum() for part in value.split("-")):
+            raise ImproperlyConfigured(f"{name} must be a header name such as X-Forwarded-Proto, got {value!r}.")
+        return ("HTTP_" + value.upper().replace("-", "_"), "https")
 
     def allowed_hosts(self, name: str, *, debug: bool) -> list[str]:
         hosts = self.list(name, ["127.0.0.1", "localhost"] if debug else None, required=not debug)
@@ -105,6 +129,14 @@ class Env:
         if scheme not in BROKER_SCHEMES:
             raise ImproperlyConfigured(f"{name} must be a redis:// URL, got scheme {scheme!r}.")
         return url
+
+    def rate(self, name: str, default: str) -> str:
+        """A DRF throttle rate: requests per second, minute, hour or day, e.g. 60/min."""
+        value = self._raw(name) or default
+        count, _slash, period = value.partition("/")
+        if not count.isdigit() or int(count) < 1 or period not in RATE_PERIODS:
+            raise ImproperlyConfigured(f"{name} must be a rate like 60/min (per s, min, hour or day), got {value!r}.")
+        return value
 
     def choice(self, name: str, choices: set[str], default: str) -> str:
         value = self._raw(name) or default

@@ -1,15 +1,22 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static as static_url
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 admin.site.site_header = _("City Grid Management: administration")
 admin.site.site_title = _("City Grid Management")
 admin.site.index_title = _("Administration")
+
+
+def favicon(request):
+    # Resolved per request, not at import: with DEBUG off the static files' manifest exists only
+    # after collectstatic, and `manage.py check` must run before that.
+    return HttpResponsePermanentRedirect(static_url("img/favicon.svg"))
+
 
 urlpatterns = [
     path("", include("accounts.urls")),
@@ -18,6 +25,7 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("citizen/", include("citizens.urls")),  # 随手拍: public, no login
     path("open311/v2/", include("open311.urls")),  # Open311 GeoReport v2
+    path("audit/", include("audit.urls")),  # the audit administrator's search and export
     path("api/grids/", include("grids.api.urls")),
     path("api/assessments/", include("assessments.api.urls")),
     path("api/", include("cases.api.urls")),
@@ -27,7 +35,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
-    path("favicon.ico", RedirectView.as_view(url=static_url("img/favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -269,7 +269,10 @@ DEMO_LOGINS = [
     DemoLogin("handler", "department_handler", "处置人员（专业部门）"),
     DemoLogin("inspector", "inspector", "监督员"),
     DemoLogin("supervisor", "supervisor", "领导"),
-    DemoLogin("admin", None, "系统管理员"),
+    DemoLogin("admin", None, "超级用户（安装用）"),
+    DemoLogin("sysadmin", "system_admin", "系统管理员"),
+    DemoLogin("secadmin", "security_admin", "安全管理员"),
+    DemoLogin("auditadmin", "audit_admin", "审计管理员"),
 ]
 
 

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from grids.geo import area_m2, as_multipolygon, buffer_m
 from grids.models import DEFAULT_REACH_M, LEVELS, Grid, ImportJob, Level, Person, Place, PlaceKind, parent_rule_error
 
@@ -608,6 +609,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         job.payload = ""  # the grids are in the database now; do not keep a second copy
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "summary", "errors", "payload", "finished_at"])
+    audit_record(action="grids.imported", actor=job.created_by, obj=job, result="ok" if job.status == ImportJob.Status.SUCCEEDED else "failed", details={**job.summary, "problems": len(job.errors)})  # fmt: skip
     return job
 
 

@@ -5,6 +5,7 @@ Celery tasks run in-process. Production sets DATABASE_URL=postgis://…,
 CELERY_BROKER_URL=redis://…, SECRET_KEY and ALLOWED_HOSTS.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -22,7 +23,7 @@ ALLOWED_HOSTS = env.allowed_hosts("ALLOWED_HOSTS", debug=DEBUG)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_apps.CityAdminConfig",  # django.contrib.admin on accounts.admin_site.CityAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -35,6 +36,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our own static files: no CDN on an intranet
     "leaflet",
+    "axes",  # failed logins and lockouts; before audit, whose receivers read what axes marked
+    "audit",
     "accounts",
     "grids",
     "cases",
@@ -52,8 +55,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the login page saying until when
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,6 +121,27 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Failed logins (django-axes): after LOGIN_FAILURE_LIMIT failures within LOGIN_LOCKOUT_MINUTES,
+# counted per account and per client address separately, that account or address is locked
+# until LOGIN_LOCKOUT_MINUTES after its last failure, or until a security administrator
+# unlocks it. Failed API token authentications count per address the same way.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15, minimum=1)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_CLIENT_IP_CALLABLE = "citizens.ratelimit.client_ip"  # the same address as rate limits and the audit log
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = False  # a success must not wipe an address's failures against other accounts
+AXES_DISABLE_ACCESS_LOG = True  # logins are in the audit log
+AXES_ENABLE_ADMIN = False  # accounts.admin shows lockouts with an audited unlock action
+AXES_VERBOSE = False
+# The security audit log (audit): rows are kept at least this long; 180 days is the legal floor.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180, minimum=180)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600, minimum=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
@@ -157,13 +183,24 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0, minimum=0)
 OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="")
 OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="")
 
-if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
-    CSRF_COOKIE_HTTPONLY = False
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
-    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS. With DEBUG off every one of these is on unless its variable turns it off: behind a
+# proxy that terminates TLS, set SECURE_PROXY_SSL_HEADER (the header the proxy sets to https,
+# e.g. X-Forwarded-Proto) so that Django sees the request was secure; turn SECURE_SSL_REDIRECT
+# off only if the proxy redirects to HTTPS itself.
+SECURE_PROXY_SSL_HEADER = env.proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if SECURE_HSTS_SECONDS and not SECURE_HSTS_PRELOAD:
+    # Browsers' preload lists take public registrable domains only, never an intranet host such
+    # as grid.example.gov.cn: opting in is for a city that serves the product on its own domain.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
 
 # Celery: CELERY_BROKER_URL unset → tasks run in-process (embedded mode).
 CELERY_BROKER_URL = env.broker("CELERY_BROKER_URL")
@@ -241,8 +278,18 @@ REST_FRAMEWORK = {
     # an anonymous request gets 403 (a 401 would need a WWW-Authenticate scheme).
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",  # DRF's, with failures counted per address
     ],
+    # Requests per client address (anonymous) and per user; over the rate, 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.rate("API_THROTTLE_ANON", default="60/min"),
+        "user": env.rate("API_THROTTLE_USER", default="1200/min"),
+    },
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # the same client address as citizens.ratelimit.client_ip
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "config.api.AutoSchema",
@@ -315,4 +362,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes narrates every login at INFO; its warnings (failures, lockouts) are what matter.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

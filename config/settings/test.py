@@ -6,14 +6,18 @@ real Celery worker started by a test can open too.
 """
 
 import os
+import secrets
 
-os.environ.setdefault("SECRET_KEY", "test-secret-key-only-for-the-test-suite-0123456789")
+# A new key per run (a worker started by a test inherits it): no key of the repository works
+# with DEBUG off, this suite's included.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
 from .base import *  # noqa: E402,F403
 from .base import BASE_DIR, DATABASES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP; the production defaults are tested on their own
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -213,6 +213,26 @@ def test_it_lets_only_the_requester_download_a_bulletin(client, october, make_us
     assert client.get(reverse("assessments:bulletin_job", args=[job.pk])).status_code == 404
 
 
+def test_it_audits_each_export_and_bulletin_download_once(supervisor_client, october):
+    from django.core.files.base import ContentFile
+
+    from audit.models import AuditEvent
+
+    assert supervisor_client.get(f"/assessments/export/ranking-micro.csv?{OCT}").status_code == 200
+    job = BulletinJob.objects.create(requested_by=october["supervisor"], status="done")
+    job.pdf.save("bulletin.pdf", ContentFile(b"%PDF-1.4 test"))
+    assert supervisor_client.get(reverse("assessments:bulletin_download", args=[job.pk])).status_code == 200
+
+    export = AuditEvent.objects.get(action="assessments.exported")
+    assert (export.actor_id, export.details["table"], export.details["format"]) == (
+        october["supervisor"].pk, "ranking-micro", "csv",
+    )  # fmt: skip
+    download = AuditEvent.objects.get(action="assessments.bulletin_downloaded")
+    assert (download.actor_id, download.object_type, download.object_id) == (
+        october["supervisor"].pk, "assessments.bulletinjob", str(job.pk),
+    )  # fmt: skip
+
+
 def test_the_period_select_shows_the_period_on_screen_when_none_is_chosen(supervisor_client):
     html = supervisor_client.get(reverse("assessments:dashboard")).content.decode()
     selected = re.search(r'<select name="period"[^>]*>.*?<option value="(\w+)" selected>', html, re.S)

@@ -1,6 +1,9 @@
 """Settings come from the environment and refuse bad values, naming the variable."""
 
+import json
 import os
+import re
+import secrets
 import subprocess
 import sys
 
@@ -125,3 +128,111 @@ def test_it_starts_embedded_by_default_and_on_redis_when_asked():
     )
     assert production.returncode == 0, production.stderr
     assert production.stdout.split() == ["False", "False", "django.contrib.gis.db.backends.postgis"]
+
+
+# ---- production refuses unsafe state (issue 11, item 6) ----------------------------------
+
+
+def tracked_secret_keys() -> set[str]:
+    """Every literal secret key written in a file of the repository."""
+    files = subprocess.run(["git", "ls-files"], cwd=settings.BASE_DIR, capture_output=True, text=True, check=True)
+    pattern = re.compile(r"""(?:SECRET_KEY\s*[=:,]\s*|dev_default=)["']?([A-Za-z0-9_\-]{32,})""")
+    found = set()
+    for name in files.stdout.split():
+        path = settings.BASE_DIR / name
+        if path.suffix in {".py", ".example", ".md", ".sh", ".service", ".txt", ".toml", ".ini"} or name.endswith(
+            "env.example"
+        ):
+            found |= set(pattern.findall(path.read_text(encoding="utf-8", errors="replace")))
+    return found
+
+
+def test_it_refuses_every_secret_key_written_in_the_repository():
+    keys = tracked_secret_keys()
+    assert "change-me-to-a-random-string-of-at-least-32-characters" in keys  # deploy/env.example
+    for key in keys:
+        with pytest.raises(ImproperlyConfigured, match="published in the repository"):
+            env(SECRET_KEY=key).secret_key("SECRET_KEY", debug=False, dev_default="x")
+        assert env(SECRET_KEY=key).secret_key("SECRET_KEY", debug=True, dev_default="x") == key
+
+
+def test_it_stops_start_up_on_the_example_secret_key():
+    result = start(SECRET_KEY="change-me-to-a-random-string-of-at-least-32-characters", ALLOWED_HOSTS="city.example")
+    assert result.returncode != 0
+    assert "SECRET_KEY is a value published in the repository" in result.stderr
+
+
+def settings_of(names: list[str], **values) -> dict:
+    keep = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    code = "import django, json; django.setup(); from django.conf import settings as s; " + (
+        f"print(json.dumps({{n: getattr(s, n) for n in {names!r}}}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env={**keep, "DJANGO_SETTINGS_MODULE": "config.settings.base", **values},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+HTTPS = ["SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS",
+         "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_PROXY_SSL_HEADER"]  # fmt: skip
+PRODUCTION = {"SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "city.example"}
+
+
+def test_it_is_secure_by_default_without_debug():
+    assert settings_of(HTTPS, **PRODUCTION) == {
+        "SECURE_SSL_REDIRECT": True,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_PROXY_SSL_HEADER": None,
+    }
+    assert settings_of(HTTPS, DEBUG="1")["SECURE_SSL_REDIRECT"] is False
+
+
+def test_it_lets_each_https_default_be_turned_off_for_a_proxy():
+    values = settings_of(
+        HTTPS,
+        **PRODUCTION,
+        SECURE_SSL_REDIRECT="0",
+        SECURE_COOKIES="0",
+        SECURE_HSTS_SECONDS="0",
+        SECURE_HSTS_INCLUDE_SUBDOMAINS="0",
+        SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto",
+    )
+    assert values == {
+        "SECURE_SSL_REDIRECT": False,
+        "SESSION_COOKIE_SECURE": False,
+        "CSRF_COOKIE_SECURE": False,
+        "SECURE_HSTS_SECONDS": 0,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+        "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
+    }
+    with pytest.raises(ImproperlyConfigured, match="SECURE_PROXY_SSL_HEADER must be a header name"):
+        env(SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https").proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+
+
+def test_it_passes_the_deploy_check_with_only_debug_secret_key_and_allowed_hosts():
+    keep = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env={**keep, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(38)[:50], "ALLOWED_HOSTS": "example.gov.cn"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_it_reads_api_throttle_rates_strictly():
+    assert env(API_THROTTLE_USER="100/hour").rate("API_THROTTLE_USER", default="1/min") == "100/hour"
+    with pytest.raises(ImproperlyConfigured, match="API_THROTTLE_USER must be a rate like 60/min"):
+        env(API_THROTTLE_USER="lots").rate("API_THROTTLE_USER", default="1/min")

@@ -15,6 +15,9 @@ PAGES = [
     ("handler", ["/", "/cases/work/"]),
     ("inspector", ["/", "/cases/tasks/"]),
     ("supervisor", ["/", "/assessments/", "/assessments/bulletin/", "/cases/"]),
+    ("sysadmin", ["/"]),
+    ("secadmin", ["/"]),
+    ("auditadmin", ["/", "/audit/"]),
 ]  # fmt: skip
 
 

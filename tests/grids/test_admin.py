@@ -130,3 +130,21 @@ def test_it_refuses_the_import_page_to_non_staff(client, make_user):
     client.force_login(make_user("clerk"))
     response = client.get(reverse("admin:grids_grid_import"))
     assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_it_audits_each_import_job_once_with_its_result(make_user):
+    from audit.models import AuditEvent
+    from grids.services import import_job_run
+
+    admin = make_user("sysadmin")
+    good = ImportJob.objects.create(filename="x.geojson", payload=json.dumps(county()), created_by=admin)
+    bad = ImportJob.objects.create(filename="y.geojson", payload="{}", created_by=admin)
+    import_job_run(job_id=good.pk)
+    import_job_run(job_id=bad.pk)
+
+    rows = AuditEvent.objects.filter(action="grids.imported").order_by("id")
+    assert [(row.object_id, row.actor_username, row.result) for row in rows] == [
+        (str(good.pk), "sysadmin", "ok"),
+        (str(bad.pk), "sysadmin", "failed"),
+    ]
+    assert rows[0].details["grids_created"] == 5

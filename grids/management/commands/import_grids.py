@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.services import audit_record
 from grids.services import GridImportError, grid_import
 
 
@@ -34,7 +35,9 @@ class Command(BaseCommand):
         try:
             summary = grid_import(data=data, progress=progress)
         except GridImportError as exc:
+            audit_record(action="grids.imported", result="failed", details={"file": str(path), "problems": len(exc.problems)})  # fmt: skip
             raise CommandError(f"Nothing was imported. {len(exc.problems)} problem(s):\n{exc}") from None
+        audit_record(action="grids.imported", details={"file": str(path), **summary.as_dict()})
         self.stdout.write(
             self.style.SUCCESS(
                 "Imported: {grids_created} grids created, {grids_updated} updated; "

@@ -1,0 +1,32 @@
+"""System checks: production must not run with accounts that have the demo password.
+
+The check reads the database, so like Django's own database checks it runs when a database
+is named: `manage.py migrate`, and `manage.py check --database default`, which the web
+service runs before it starts (deploy/systemd/citydispatch-web.service).
+"""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+from django.db import DatabaseError
+
+
+@register(Tags.security, Tags.database)
+def demo_passwords_check(app_configs=None, databases=None, **kwargs):
+    if settings.DEBUG or not databases or "default" not in databases:
+        return []
+    from accounts.security import accounts_with_demo_password
+
+    try:
+        accounts = accounts_with_demo_password()
+    except DatabaseError:  # not migrated yet: nothing to check
+        return []
+    if not accounts:
+        return []
+    return [
+        Error(
+            f"With DEBUG off, these accounts still have the published demo password: {', '.join(accounts)}.",
+            hint="Give each a new password (manage.py changepassword USERNAME) or deactivate it; "
+            "demo accounts (seed_demo) belong on development machines only.",
+            id="accounts.E001",
+        )
+    ]
