@@ -2,20 +2,21 @@
 must call back, masked to everyone else, and every full view recorded.
 
 The case page, the API and every other place that shows a reporter go through
-`reporter_contact`, so the rule and its record are written once.
+`reporter_contact`, so the rule and its record are written once. The record is a row of the
+security audit log (audit app: append-only, hash-chained, kept at least 180 days), action
+"case.contact_viewed", naming who, when, from where, which case and through what.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from accounts.roles import CENTRE, user_roles
+from audit.services import audit_record
 
 # The command center calls reporters back; nobody else needs their number.
 SEES_CONTACT = CENTRE
-
-privacy_log = logging.getLogger("cases.privacy")
+CONTACT_VIEWED = "case.contact_viewed"
 
 
 def mask_phone(phone: str) -> str:
@@ -42,11 +43,11 @@ class Contact:
 
 
 def reporter_contact(*, case, user, where: str) -> Contact:
-    """The reporter of `case` as `user` may see them; a full view is recorded (who, which case,
-    `where`: "page", "api" …)."""
+    """The reporter of `case` as `user` may see them; a full view of a contact is recorded in the
+    audit log (who, which case, `where`: "page", "api" …)."""
     full = bool(set(user_roles(user)) & SEES_CONTACT)
     if not full:
         return Contact(mask_name(case.reporter_name), mask_phone(case.reporter_phone), masked=True)
-    if case.reporter_phone:
-        privacy_log.info("reporter contact of case %s shown to user %s (%s)", case.tracking_number, user.pk, where)
+    if case.reporter_phone or case.reporter_name:
+        audit_record(action=CONTACT_VIEWED, actor=user, obj=case, details={"where": where})
     return Contact(case.reporter_name, case.reporter_phone, masked=False)
