@@ -1,4 +1,6 @@
-"""Reads of cases and their catalogue."""
+"""Reads of cases and their catalogue: lists and one case (within cases.scope's "who sees"),
+routing, the office calendar, the department's open requests, duplicates nearby, the work lists.
+Nothing here writes."""
 
 from __future__ import annotations
 

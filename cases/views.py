@@ -1,9 +1,11 @@
 """The case pages: intake, the queue, a case with its actions, and the work lists of
 grid chiefs (approvals), departments (work) and inspectors (tasks).
 
-Reads go through cases.selectors, which also decide who sees what; every change goes
-through cases.services. A page offers only the actions its user may take now, each as a
-small form that names the status it showed, so a stale click changes nothing.
+Reads go through cases.selectors and cases.scope (who sees what); a case's page renders
+cases.viewmodel's view of it, the same the API serializes; every change goes through
+cases.services. A page offers only the actions its user may take now (the view-model's), each
+as a small form derived from its row of the transition table that names the status it showed,
+so a stale click changes nothing.
 """
 
 from __future__ import annotations
