@@ -4,10 +4,11 @@ rankings and the bulletin have something true to show.
 Every case goes through the real case service (cases.services.case_report and
 case_transition, with explicit times), so the history is exactly what staff would
 have produced: reports from every source spread over the micro grids, most filed
-and dispatched, handled on time or late, checked on site (some failing the check
-and reworked), some sent back to the wrong department, extended, suspended,
-cancelled or not accepted, and the last days' cases still open at every stage (waiting
-for intake, dispatch, approval, the department, the on-site check, closing), some overdue.
+and dispatched, handled on time or late, checked on site (some failing the check and reworked), some sent back to the wrong
+department, extended, suspended, cancelled or not accepted, and the last days' cases
+still open at every stage (waiting for intake, dispatch, approval, the department, the
+on-site check, closing), some overdue. Then the assessment rollup is derived from it
+(assessments.facts, assessments.months), as assessments_rebuild does.
 
 The grid chiefs who approve dispatches and one handler per department get
 accounts without a usable password (they exist in a real county too; nobody can
@@ -19,7 +20,8 @@ from __future__ import annotations
 import datetime
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -132,9 +134,8 @@ def demo_history_load(
     category_weights = [rng.paretovariate(1.3) for _ in categories]
     actors = _Actors()
     made, turns = 0, {}
-    quiet = logging.getLogger("cases.notifications")
-    level, quiet.level = quiet.level, logging.WARNING
-    try:
+    # Hundreds of dispatch notices, each logged at INFO: not worth reading here.
+    with _quiet("cases.notifications"):
         with transaction.atomic():
             for offset in range(days, 0, -1):
                 day = timezone.localdate(now) - datetime.timedelta(days=offset - 1)
@@ -163,9 +164,20 @@ def demo_history_load(
                     log(f"  case history: {made} cases up to {day}")
         facts_rebuild_all()
         months_refresh()
-    finally:
-        quiet.level = level
     return made
+
+
+@contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    quieted = [logging.getLogger(name) for name in names]
+    levels = [each.level for each in quieted]
+    for each in quieted:
+        each.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for each, level in zip(quieted, levels, strict=True):
+            each.setLevel(level)
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

@@ -11,7 +11,8 @@ from django.db.models import Count, F
 from django.test import override_settings
 
 from accounts.roles import Role
-from grids.demo import DEMO_LOGINS, DEMO_PASSWORD, build_demo_county
+from demo.logins import DEMO_LOGINS, DEMO_PASSWORD
+from demo.territory import build_demo_county
 from grids.geo import area_m2
 from grids.models import LEVELS, Grid, Level, Person, Place, PlaceKind
 from grids.selectors import grid_at_point
