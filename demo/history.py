@@ -4,7 +4,8 @@ rankings and the bulletin have something true to show.
 Every case goes through the real case service (cases.services.case_report and
 case_transition, with explicit times), so the history is exactly what staff would
 have produced: reports from every source spread over the micro grids, most filed
-and dispatched, handled on time or late, checked on site (some failing the check and reworked), some sent back to the wrong
+and dispatched, handled on time or late (always with an after-photo, demo.photos),
+checked on site (some failing the check and reworked), some sent back to the wrong
 department, extended, suspended, cancelled or not accepted, and the last days' cases
 still open at every stage (waiting for intake, dispatch, approval, the department, the
 on-site check, closing), some overdue. Then the assessment rollup is derived from it
@@ -34,6 +35,7 @@ from assessments.facts import facts_rebuild_all
 from assessments.months import months_refresh
 from cases.models import Case, Category, Department, Source, Status, Urgency
 from cases.services import CaseActionError, case_report, case_transition
+from demo.photos import AfterPhotos
 from grids.models import Grid, Level, Person
 
 User = get_user_model()
@@ -133,9 +135,11 @@ def demo_history_load(
     grid_weights = [rng.paretovariate(1.6) for _ in micros]
     category_weights = [rng.paretovariate(1.3) for _ in categories]
     actors = _Actors()
+    photos = AfterPhotos(seed)
     made, turns = 0, {}
-    # Hundreds of dispatch notices, each logged at INFO: not worth reading here.
-    with _quiet("cases.notifications"):
+    # Hundreds of dispatch notices and after-photos' thumbnails (made by an in-process task in
+    # embedded mode), each logged at INFO: not worth reading here.
+    with _quiet("cases.notifications", "cases.photos", "celery.app.trace"):
         with transaction.atomic():
             for offset in range(days, 0, -1):
                 day = timezone.localdate(now) - datetime.timedelta(days=offset - 1)
@@ -158,7 +162,7 @@ def demo_history_load(
                         description=f"{category.name}（演示数据）",
                         now=reported,
                     )
-                    _work(case, rng, actors, departments, now, halt=_halt(rng, now - reported, turns))
+                    _work(case, rng, actors, photos, departments, now, halt=_halt(rng, now - reported, turns))
                     made += 1
                 if log and offset % 30 == 0:
                     log(f"  case history: {made} cases up to {day}")
@@ -210,7 +214,9 @@ def _halt(rng: random.Random, age: datetime.timedelta, turns: dict[str, int]) ->
     return None
 
 
-def _work(case: Case, rng: random.Random, actors: _Actors, departments, now, halt: str | None = None) -> None:
+def _work(
+    case: Case, rng: random.Random, actors: _Actors, photos: AfterPhotos, departments, now, halt: str | None = None
+) -> None:
     """Drive one case from its report as far as its story goes by `now` (and not beyond `halt`,
     the first action it still waits for)."""
     clock = {"t": case.reported_at}
@@ -278,7 +284,7 @@ def _work(case: Case, rng: random.Random, actors: _Actors, departments, now, hal
         minutes = span * rng.uniform(1.05, 8) if late else span * rng.uniform(0.15, 0.95)
         if waits_late:  # handled within hours, so that it reaches the stage it waits at
             minutes = min(minutes, rng.uniform(60, 240))
-        if not act("handle", handler, later(minutes), note="已处置，附处置后照片"):
+        if not act("handle", handler, later(minutes), note="已处置，附处置后照片", photos=[photos.take()]):
             return  # still being handled now: open (and overdue if past its deadline)
         if not case.category.needs_onsite_check and rng.random() < 0.3 and not waits_late:  # no on-site check
             act("close", centre, later(rng.uniform(10, 180)))

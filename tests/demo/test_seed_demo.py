@@ -38,11 +38,12 @@ def snapshot() -> dict:
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """The county seeded once for the whole module (a seed takes seconds), removed afterwards.
 
-    Each test still runs in its own transaction, so what a test changes is rolled back."""
-    with django_db_blocker.unblock():
+    Each test still runs in its own transaction, so what a test changes is rolled back. The
+    history's after-photos go to a folder of the module's own."""
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("demo-media")):
         with override_settings(DEBUG=True):
             output = seed()
         yield output
@@ -224,3 +225,21 @@ def test_it_leaves_the_last_days_cases_open_at_every_stage(demo):
     assert 20 <= open_cases <= 0.2 * Case.objects.count()
     overdue = Case.objects.filter(status=Status.DISPATCHED, handling_deadline__lt=timezone.now()).count()
     assert 3 <= overdue <= 40
+
+
+@pytest.mark.django_db
+def test_it_hands_in_an_after_photo_with_every_handle(demo):
+    from cases.models import CaseEvent, CasePhoto, PhotoKind, PhotoStatus
+
+    handles = CaseEvent.objects.filter(action="handle")
+    assert handles.count() >= 200
+    assert not handles.filter(photos__isnull=True).exists()
+    photos = CasePhoto.objects.filter(event__action="handle")
+    assert set(photos.values_list("kind", flat=True)) == {PhotoKind.AFTER}
+    assert photos.count() == handles.count()  # a reworked case's second after-photo is a new one
+    assert photos.values("sha256").distinct().count() > 1  # not one picture everywhere
+    # Stored, and made ready to show (embedded mode makes the display copies at once).
+    assert set(photos.values_list("status", flat=True)) == {PhotoStatus.READY}
+    photo = photos.first()
+    with photo.original.open("rb") as original:
+        assert original.read(2) == b"\xff\xd8"  # a JPEG
