@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our own static files: no CDN on an intranet
     "leaflet",
+    "config",  # the runtime: manage.py serve
     "accounts",
     "grids",
     "cases",
