@@ -33,7 +33,8 @@ from django.utils import timezone
 from accounts.roles import Role
 from assessments.facts import facts_rebuild_all
 from assessments.months import months_refresh
-from cases.models import Case, Category, Department, Source, Status, Urgency
+from cases.models import Case, CasePhoto, Category, Department, PhotoStatus, Source, Status, Urgency
+from cases.photos import photo_make_derivatives
 from cases.services import CaseActionError, case_report, case_transition
 from demo.photos import AfterPhotos
 from grids.models import Grid, Level, Person
@@ -166,6 +167,12 @@ def demo_history_load(
                     made += 1
                 if log and offset % 30 == 0:
                     log(f"  case history: {made} cases up to {day}")
+        # What the workers and the beat would do later, done now, as for the rollup below: with a
+        # broker, ~450 photos' display copies and thumbnails would otherwise queue ahead of the first
+        # real task for a good while; their queued tasks then find them made and do nothing.
+        # (Embedded mode has made them on commit already.)
+        for photo_id in CasePhoto.objects.filter(status=PhotoStatus.PENDING).values_list("pk", flat=True):
+            photo_make_derivatives(photo_id=photo_id)
         facts_rebuild_all()
         months_refresh()
     return made
