@@ -2,6 +2,7 @@
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -38,12 +39,17 @@ def snapshot() -> dict:
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+def demo_media(tmp_path_factory) -> Path:
+    """Where the seed stores the history's after-photos: a folder of the module's own."""
+    return tmp_path_factory.mktemp("demo-media")
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, demo_media):
     """The county seeded once for the whole module (a seed takes seconds), removed afterwards.
 
-    Each test still runs in its own transaction, so what a test changes is rolled back. The
-    history's after-photos go to a folder of the module's own."""
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("demo-media")):
+    Each test still runs in its own transaction, so what a test changes is rolled back."""
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=demo_media):
         with override_settings(DEBUG=True):
             output = seed()
         yield output
@@ -228,7 +234,7 @@ def test_it_leaves_the_last_days_cases_open_at_every_stage(demo):
 
 
 @pytest.mark.django_db
-def test_it_hands_in_an_after_photo_with_every_handle(demo):
+def test_it_hands_in_an_after_photo_with_every_handle(demo, demo_media):
     from cases.models import CaseEvent, CasePhoto, PhotoKind, PhotoStatus
 
     handles = CaseEvent.objects.filter(action="handle")
@@ -241,8 +247,8 @@ def test_it_hands_in_an_after_photo_with_every_handle(demo):
     # Stored, and made ready to show (embedded mode makes the display copies at once).
     assert set(photos.values_list("status", flat=True)) == {PhotoStatus.READY}
     photo = photos.first()
-    with photo.original.open("rb") as original:
-        assert original.read(2) == b"\xff\xd8"  # a JPEG
+    assert (demo_media / photo.original.name).read_bytes()[:2] == b"\xff\xd8"  # a JPEG
+    assert (demo_media / photo.thumbnail.name).is_file()
 
 
 @pytest.mark.django_db
