@@ -33,9 +33,9 @@ from django.utils import timezone
 from accounts.roles import Role
 from assessments.facts import facts_rebuild_all
 from assessments.months import months_refresh
-from cases.models import Case, CasePhoto, Category, Department, PhotoStatus, Source, Status, Urgency
-from cases.photos import photo_make_derivatives
+from cases.models import Case, Category, Department, Source, Status, Urgency
 from cases.services import CaseActionError, case_report, case_transition
+from config.celery_app import app as celery_app
 from demo.photos import AfterPhotos
 from grids.models import Grid, Level, Person
 
@@ -138,9 +138,9 @@ def demo_history_load(
     actors = _Actors()
     photos = AfterPhotos(seed)
     made, turns = 0, {}
-    # Hundreds of dispatch notices and after-photos' thumbnails (made by an in-process task in
-    # embedded mode), each logged at INFO: not worth reading here.
-    with _quiet("cases.notifications", "cases.photos", "celery.app.trace"):
+    # Hundreds of dispatch notices and after-photos' thumbnails (each a task run in this process),
+    # each logged at INFO: not worth reading here.
+    with _quiet("cases.notifications", "cases.photos", "celery.app.trace"), _tasks_in_process():
         with transaction.atomic():
             for offset in range(days, 0, -1):
                 day = timezone.localdate(now) - datetime.timedelta(days=offset - 1)
@@ -167,15 +167,23 @@ def demo_history_load(
                     made += 1
                 if log and offset % 30 == 0:
                     log(f"  case history: {made} cases up to {day}")
-        # What the workers and the beat would do later, done now, as for the rollup below: with a
-        # broker, ~450 photos' display copies and thumbnails would otherwise queue ahead of the first
-        # real task for a good while; their queued tasks then find them made and do nothing.
-        # (Embedded mode has made them on commit already.)
-        for photo_id in CasePhoto.objects.filter(status=PhotoStatus.PENDING).values_list("pk", flat=True):
-            photo_make_derivatives(photo_id=photo_id)
         facts_rebuild_all()
         months_refresh()
     return made
+
+
+@contextmanager
+def _tasks_in_process() -> Iterator[None]:
+    """Run the tasks the history's changes queue here and now, as embedded mode does, even with a
+    broker: the history is the past, and ~450 after-photos' thumbnails left to the workers would
+    queue ahead of the first real task for a good while (seconds to tens of seconds). The
+    setting is read at each call, so this holds only for the tasks queued inside, in this process."""
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = saved
 
 
 @contextmanager

@@ -249,20 +249,3 @@ def test_it_hands_in_an_after_photo_with_every_handle(demo, demo_media):
     photo = photos.first()
     assert (demo_media / photo.original.name).read_bytes()[:2] == b"\xff\xd8"  # a JPEG
     assert (demo_media / photo.thumbnail.name).is_file()
-
-
-@pytest.mark.django_db
-def test_it_makes_the_after_photos_ready_without_waiting_for_a_worker(demo):
-    from cases.models import Case, CasePhoto, PhotoStatus
-    from demo.history import demo_history_load
-
-    Case.objects.all().delete()  # rolled back after the test
-
-    # In a test transaction nothing is committed, so no task ever runs: as with a broker whose
-    # workers have not got to the queue yet.
-    made = demo_history_load(days=15)
-
-    photos = CasePhoto.objects.filter(case__in=Case.objects.all())
-    assert made and photos.exists()
-    assert set(photos.values_list("status", flat=True)) == {PhotoStatus.READY}
-    assert all(photo.thumbnail and photo.display for photo in photos)
