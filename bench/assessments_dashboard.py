@@ -269,7 +269,7 @@ def main() -> None:
     from assessments.selectors import Period, grid_ranking, monthly_figures, trend
     from assessments.tables import trend_period
     from cases.catalogue import catalogue_load, departments_load
-    from grids.demo import build_demo_county
+    from demo.territory import build_demo_county
     from grids.services import grid_import
 
     end = datetime.datetime(2026, 10, 1, tzinfo=datetime.UTC)

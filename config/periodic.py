@@ -1,5 +1,6 @@
-"""Periodic jobs in embedded mode (no broker, no beat): the serving command runs
-the entries of CELERY_BEAT_SCHEDULE itself, in a background thread.
+"""Periodic jobs in embedded mode (no broker, no beat): the serving command
+(`manage.py serve`, config/management/commands/serve.py) runs the entries of
+CELERY_BEAT_SCHEDULE itself, in a background thread.
 
 In production Celery beat runs the same schedule; this is only for the
 one-machine install, so that sweeps (undelivered notifications, and later the

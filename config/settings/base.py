@@ -5,6 +5,7 @@ Celery tasks run in-process. Production sets DATABASE_URL=postgis://…,
 CELERY_BROKER_URL=redis://…, SECRET_KEY and ALLOWED_HOSTS.
 """
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "leaflet",
     "axes",  # failed logins and lockouts; before audit, whose receivers read what axes marked
     "audit",
+    "config",  # the runtime: manage.py serve
     "accounts",
     "grids",
     "cases",
@@ -45,6 +47,14 @@ INSTALLED_APPS = [
     "citizens",
     "open311",
 ]
+# The demo county (seed_demo, load_demo_history) exists only on development machines (DEBUG),
+# or in the one process that is explicitly asked for it: `manage.py seed_demo --force` on a
+# throwaway system with DEBUG off (the command still refuses without --force). Read from the
+# command line (argv[1] is where Django itself reads the command's name) rather than from a
+# variable of its own, so that asking for seed_demo is the whole switch and nothing can leave
+# it on: a production process (gunicorn, celery, any other command) never has the app.
+if DEBUG or sys.argv[1:2] == ["seed_demo"]:
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -14,7 +14,11 @@ os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
 from .base import *  # noqa: E402,F403
-from .base import BASE_DIR, DATABASES  # noqa: E402
+from .base import BASE_DIR, DATABASES, INSTALLED_APPS  # noqa: E402
+
+# The demo county's tests (tests/demo) need its app whatever DEBUG is (base adds it with DEBUG on).
+if "demo" not in INSTALLED_APPS:
+    INSTALLED_APPS.append("demo")
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP; the production defaults are tested on their own

@@ -7,9 +7,8 @@ from django.core.management.base import SystemCheckError
 from django.urls import reverse
 
 from accounts.roles import Role
-from accounts.security import accounts_with_demo_password
+from accounts.security import DEMO_PASSWORD, accounts_with_demo_password
 from audit.models import AuditEvent
-from grids.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from assessments.demo import demo_history_load
+from demo.history import demo_history_load
 
 
 class Command(BaseCommand):

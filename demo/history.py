@@ -4,10 +4,12 @@ rankings and the bulletin have something true to show.
 Every case goes through the real case service (cases.services.case_report and
 case_transition, with explicit times), so the history is exactly what staff would
 have produced: reports from every source spread over the micro grids, most filed
-and dispatched, handled on time or late, checked on site (some failing the check
-and reworked), some sent back to the wrong department, extended, suspended,
-cancelled or not accepted, and the last days' cases still open at every stage (waiting
-for intake, dispatch, approval, the department, the on-site check, closing), some overdue.
+and dispatched, handled on time or late (always with an after-photo, demo.photos),
+checked on site (some failing the check and reworked), some sent back to the wrong
+department, extended, suspended, cancelled or not accepted, and the last days' cases
+still open at every stage (waiting for intake, dispatch, approval, the department, the
+on-site check, closing), some overdue. Then the assessment rollup is derived from it
+(assessments.facts, assessments.months), as assessments_rebuild does.
 
 The grid chiefs who approve dispatches and one handler per department get
 accounts without a usable password (they exist in a real county too; nobody can
@@ -19,22 +21,22 @@ from __future__ import annotations
 import datetime
 import logging
 import random
-from collections.abc import Callable
-from io import BytesIO
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.gis.geos import Point
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image
 
 from accounts.roles import Role
 from assessments.facts import facts_rebuild_all
 from assessments.months import months_refresh
 from cases.models import Case, Category, Department, Source, Status, Urgency
 from cases.services import CaseActionError, case_report, case_transition
+from config.celery_app import app as celery_app
+from demo.photos import AfterPhotos
 from grids.models import Grid, Level, Person
 
 User = get_user_model()
@@ -134,10 +136,11 @@ def demo_history_load(
     grid_weights = [rng.paretovariate(1.6) for _ in micros]
     category_weights = [rng.paretovariate(1.3) for _ in categories]
     actors = _Actors()
+    photos = AfterPhotos(seed)
     made, turns = 0, {}
-    quiet = logging.getLogger("cases.notifications")
-    level, quiet.level = quiet.level, logging.WARNING
-    try:
+    # Hundreds of dispatch notices and after-photos' thumbnails (each a task run in this process),
+    # each logged at INFO: not worth reading here.
+    with _quiet("cases.notifications", "cases.photos", "celery.app.trace"), _tasks_in_process():
         with transaction.atomic():
             for offset in range(days, 0, -1):
                 day = timezone.localdate(now) - datetime.timedelta(days=offset - 1)
@@ -160,15 +163,40 @@ def demo_history_load(
                         description=f"{category.name}（演示数据）",
                         now=reported,
                     )
-                    _work(case, rng, actors, departments, now, halt=_halt(rng, now - reported, turns))
+                    _work(case, rng, actors, photos, departments, now, halt=_halt(rng, now - reported, turns))
                     made += 1
                 if log and offset % 30 == 0:
                     log(f"  case history: {made} cases up to {day}")
         facts_rebuild_all()
         months_refresh()
-    finally:
-        quiet.level = level
     return made
+
+
+@contextmanager
+def _tasks_in_process() -> Iterator[None]:
+    """Run the tasks the history's changes queue here and now, as embedded mode does, even with a
+    broker: the history is the past, and ~450 after-photos' thumbnails left to the workers would
+    queue ahead of the first real task for a good while (seconds to tens of seconds). The
+    setting is read at each call, so this holds only for the tasks queued inside, in this process."""
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = saved
+
+
+@contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    quieted = [logging.getLogger(name) for name in names]
+    levels = [each.level for each in quieted]
+    for each in quieted:
+        each.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for each, level in zip(quieted, levels, strict=True):
+            each.setLevel(level)
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -182,13 +210,6 @@ def _poisson(rng: random.Random, mean: float) -> int:
 # Where a recent case's story may stop: the action not done yet (the case waits before it).
 # Waiting for intake, to be dispatched, for the chief's approval, with the department, to be
 # sent to the on-site check, at the check, for the shift leader's closing.
-def _after_photo(rng: random.Random) -> ContentFile:
-    """A small photo of the result (handling needs one): a JPEG of one colour."""
-    buffer = BytesIO()
-    Image.new("RGB", (48, 36), tuple(rng.randrange(256) for _ in range(3))).save(buffer, "JPEG")
-    return ContentFile(buffer.getvalue(), name="after.jpg")
-
-
 HALTS = ("file", "dispatch", "approve", "handle", "send_to_check", "check_pass", "close")
 
 
@@ -208,7 +229,9 @@ def _halt(rng: random.Random, age: datetime.timedelta, turns: dict[str, int]) ->
     return None
 
 
-def _work(case: Case, rng: random.Random, actors: _Actors, departments, now, halt: str | None = None) -> None:
+def _work(
+    case: Case, rng: random.Random, actors: _Actors, photos: AfterPhotos, departments, now, halt: str | None = None
+) -> None:
     """Drive one case from its report as far as its story goes by `now` (and not beyond `halt`,
     the first action it still waits for)."""
     clock = {"t": case.reported_at}
@@ -276,7 +299,7 @@ def _work(case: Case, rng: random.Random, actors: _Actors, departments, now, hal
         minutes = span * rng.uniform(1.05, 8) if late else span * rng.uniform(0.15, 0.95)
         if waits_late:  # handled within hours, so that it reaches the stage it waits at
             minutes = min(minutes, rng.uniform(60, 240))
-        if not act("handle", handler, later(minutes), note="已处置，附处置后照片", photos=[_after_photo(rng)]):
+        if not act("handle", handler, later(minutes), note="已处置，附处置后照片", photos=[photos.take()]):
             return  # still being handled now: open (and overdue if past its deadline)
         if not case.category.needs_onsite_check and rng.random() < 0.3 and not waits_late:  # no on-site check
             act("close", centre, later(rng.uniform(10, 180)))

@@ -2,6 +2,7 @@
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -11,7 +12,9 @@ from django.db.models import Count, F
 from django.test import override_settings
 
 from accounts.roles import Role
-from grids.demo import DEMO_LOGINS, DEMO_PASSWORD, build_demo_county
+from accounts.security import DEMO_PASSWORD, DEMO_USERNAMES
+from demo.logins import DEMO_LOGINS
+from demo.territory import build_demo_county
 from grids.geo import area_m2
 from grids.models import LEVELS, Grid, Level, Person, Place, PlaceKind
 from grids.selectors import grid_at_point
@@ -37,11 +40,17 @@ def snapshot() -> dict:
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
+def demo_media(tmp_path_factory) -> Path:
+    """Where the seed stores the history's after-photos: a folder of the module's own."""
+    return tmp_path_factory.mktemp("demo-media")
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, demo_media):
     """The county seeded once for the whole module (a seed takes seconds), removed afterwards.
 
     Each test still runs in its own transaction, so what a test changes is rolled back."""
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=demo_media):
         with override_settings(DEBUG=True):
             output = seed()
         yield output
@@ -223,3 +232,26 @@ def test_it_leaves_the_last_days_cases_open_at_every_stage(demo):
     assert 20 <= open_cases <= 0.2 * Case.objects.count()
     overdue = Case.objects.filter(status=Status.DISPATCHED, handling_deadline__lt=timezone.now()).count()
     assert 3 <= overdue <= 40
+
+
+@pytest.mark.django_db
+def test_it_hands_in_an_after_photo_with_every_handle(demo, demo_media):
+    from cases.models import CaseEvent, CasePhoto, PhotoKind, PhotoStatus
+
+    handles = CaseEvent.objects.filter(action="handle")
+    assert handles.count() >= 200
+    assert not handles.filter(photos__isnull=True).exists()
+    photos = CasePhoto.objects.filter(event__action="handle")
+    assert set(photos.values_list("kind", flat=True)) == {PhotoKind.AFTER}
+    assert photos.count() == handles.count()  # a reworked case's second after-photo is a new one
+    assert photos.values("sha256").distinct().count() > 1  # not one picture everywhere
+    # Stored, and made ready to show (embedded mode makes the display copies at once).
+    assert set(photos.values_list("status", flat=True)) == {PhotoStatus.READY}
+    photo = photos.first()
+    assert (demo_media / photo.original.name).read_bytes()[:2] == b"\xff\xd8"  # a JPEG
+    assert (demo_media / photo.thumbnail.name).is_file()
+
+
+def test_production_refuses_exactly_the_demo_logins():
+    # accounts.security keeps the demo's usernames so that production (without the demo app) refuses them.
+    assert {login.username for login in DEMO_LOGINS} == set(DEMO_USERNAMES)

@@ -10,7 +10,8 @@ always gives the same county, so importing it again updates rows in place.
 Micro grids are the cells of a lattice of about 300 m × 300 m whose vertices
 are jittered (each shared vertex once, less than a quarter cell, so every cell
 stays a convex quadrilateral and neighbours share their edges exactly). Parents
-are unions of their children, so every child lies exactly inside its parent.
+are unions of their children, so every child lies exactly inside its parent. The names of
+the grids, streets, lanes and shops and of the people come from demo.names.
 """
 
 from __future__ import annotations
@@ -23,8 +24,25 @@ from typing import Any
 
 from django.contrib.gis.geos import MultiPolygon, Polygon
 
+from demo.names import (
+    COMMUNITIES,
+    COURTYARD_SUFFIXES,
+    COURTYARDS,
+    LANE_SUFFIXES,
+    LANE_WORDS,
+    ROADS_EAST_WEST,
+    ROADS_NORTH_SOUTH,
+    SHOP_BRANDS,
+    SHOP_FOODS,
+    SHOP_TRADES,
+    SHOP_WORDS,
+    STREETS,
+    SURNAMES,
+    People,
+    chinese_number,
+)
+
 DEMO_SEED = 371329
-DEMO_PASSWORD = "demo-2026"  # noqa: S105 - the published demo password; seed_demo refuses production
 
 CENTRE = (118.65, 34.92)  # lon, lat of the county seat
 ADMIN_CODE = "371329"  # 临沭县
@@ -44,236 +62,7 @@ COURTYARD_COUNT = 20  # lanes drawn as polygons (家属院, 小区)
 PLACE_COUNT = 690
 ROAD_ROW_EVERY = 5  # an east–west road every 5th lattice row (1.5 km)
 ROAD_COLUMN_EVERY = 8  # a north–south road every 8th lattice column (2.4 km)
-
-STREETS = ["郑山街道", "临沭街道"]
-COMMUNITIES = [
-    "郑山社区",
-    "西湖社区",
-    "沭西社区",
-    "常林社区",
-    "兴隆社区",
-    "苍源社区",
-    "凤凰社区",
-    "金沙社区",
-    "城东社区",
-    "滨河社区",
-    "沭河社区",
-    "振兴社区",
-    "光明社区",
-    "朝阳社区",
-    "和平社区",
-    "文化社区",
-    "府前社区",
-]
-# East–west roads from north to south, north–south roads from west to east.
-ROADS_EAST_WEST = [
-    "北环路",
-    "沭新路",
-    "金沙湖路",
-    "振兴路",
-    "中山路",
-    "府前路",
-    "光明路",
-    "正阳路",
-    "智圣路",
-    "育才路",
-    "南环路",
-    "工业路",
-]
-ROADS_NORTH_SOUTH = [
-    "西环大街",
-    "常林大街",
-    "兴大大街",
-    "人民大街",
-    "沭河大街",
-    "滨河大街",
-    "东环大街",
-    "经开大街",
-]
-LANE_WORDS = [
-    "兴业",
-    "文化",
-    "育英",
-    "福寿",
-    "槐树",
-    "东关",
-    "西关",
-    "南关",
-    "北关",
-    "杏花",
-    "桃园",
-    "柳荫",
-    "书院",
-    "仓前",
-    "县前",
-    "鼓楼",
-    "学堂",
-    "马市",
-    "粮市",
-    "盐店",
-    "铁匠",
-    "染坊",
-    "太平",
-    "永安",
-    "吉祥",
-    "如意",
-    "长寿",
-    "平安",
-    "和顺",
-    "仁和",
-    "德胜",
-    "三元",
-    "五福",
-    "七星",
-    "石板",
-    "青石",
-    "竹园",
-    "梨园",
-    "枣林",
-    "榆树",
-    "井台",
-    "龙泉",
-    "凤鸣",
-    "花园",
-    "同心",
-    "康乐",
-    "新民",
-    "庆丰",
-]
-LANE_SUFFIXES = ["巷", "巷", "胡同", "里"]
-COURTYARDS = [
-    "粮食局",
-    "供销社",
-    "供电所",
-    "棉纺厂",
-    "农机站",
-    "实验小学",
-    "县医院",
-    "第一中学",
-    "卫生院",
-    "邮政局",
-    "水利局",
-    "电影院",
-    "食品站",
-    "酒厂",
-    "化肥厂",
-    "汽车站",
-    "税务所",
-    "交通局",
-    "建筑公司",
-    "物资局",
-]
-COURTYARD_SUFFIXES = ["家属院", "宿舍", "家属院", "小区"]
-
-SHOP_BRANDS = [
-    "华联超市",
-    "银座超市",
-    "九州通大药房",
-    "漱玉平民大药房",
-    "中国移动营业厅",
-    "中国联通营业厅",
-    "农村商业银行",
-    "新华书店",
-    "沭河快捷酒店",
-    "蜜雪冰城",
-    "好当家便利店",
-    "海澜之家",
-]
-SHOP_FOODS = ["烧烤店", "炒鸡店", "糁馆", "煎饼铺", "水饺馆", "羊肉汤馆", "包子铺", "面馆", "拉面馆", "小吃部"]
-SHOP_WORDS = [
-    "鑫源",
-    "宏达",
-    "佳美",
-    "金鑫",
-    "惠民",
-    "好又多",
-    "阳光",
-    "红星",
-    "顺发",
-    "福源",
-    "万家",
-    "兴旺",
-    "永盛",
-    "美佳",
-    "恒通",
-    "利民",
-    "鸿运",
-    "金顺",
-    "百姓",
-    "诚信",
-    "天天",
-    "盛世",
-    "欣欣",
-    "老字号",
-    "沭河",
-    "临沭",
-    "东方",
-    "华美",
-    "新星",
-    "金秋",
-]
-SHOP_TRADES = [
-    "五金店",
-    "理发店",
-    "便利店",
-    "水果店",
-    "手机店",
-    "家电",
-    "建材",
-    "药房",
-    "饭店",
-    "服装店",
-    "蛋糕店",
-    "干洗店",
-    "粮油店",
-    "文具店",
-    "眼镜店",
-    "母婴店",
-    "茶叶店",
-    "汽修店",
-    "电动车行",
-    "花店",
-]
-
-# Shandong's commonest surnames first, roughly by frequency.
-SURNAMES = (
-    "王王王王王张张张张张李李李李刘刘刘刘陈陈杨杨孙孙徐徐高高赵赵马马于于"
-    "朱胡郭何林吴周黄宋郑梁韩唐冯董程曹袁邓许沈彭吕苏卢蒋蔡贾丁魏薛叶阎"
-    "潘杜戴夏田任姜范方石姚谭邹孔毛邵孟颜葛庞滕尹段侯鲁"
-)
-GIVEN_FIRST = "建志国秀玉海晓春红文德永立新金宝子思佳雨梓浩欣俊家明兆庆"
-GIVEN_MALE = "伟强磊军洋勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林阳峰亮成文志海东兵学振永金"
-GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀玲英萍红梅琳雪婷倩颖慧莉兰燕凤洁佳怡晶悦欣"
-# Mobile prefixes of China Mobile, Unicom and Telecom.
-PHONE_PREFIXES = [str(n) for n in (*range(130, 140), *range(150, 160), *range(180, 190)) if n != 154]
-CN_DIGITS = "零一二三四五六七八九"
-
-
-@dataclass(frozen=True)
-class DemoLogin:
-    """A demo account: its username, role group, role in Chinese and, for chiefs, the grid level."""
-
-    username: str
-    role: str | None  # accounts.roles.Role value; None for the superuser
-    label: str
-    grid_level: str | None = None
-
-
-DEMO_LOGINS = [
-    DemoLogin("intake", "intake_clerk", "受理员"),
-    DemoLogin("shiftlead", "shift_leader", "值班长"),
-    DemoLogin("dispatcher", "dispatcher", "派遣员"),
-    DemoLogin("chief_large", "grid_chief", "大网格长", "large"),
-    DemoLogin("chief_community", "grid_chief", "社区网格长", "community"),
-    DemoLogin("chief_micro", "grid_chief", "微网格长", "micro"),
-    DemoLogin("handler", "department_handler", "处置人员（专业部门）"),
-    DemoLogin("inspector", "inspector", "监督员"),
-    DemoLogin("supervisor", "supervisor", "领导"),
-    DemoLogin("admin", None, "超级用户（安装用）"),
-    DemoLogin("sysadmin", "system_admin", "系统管理员"),
-    DemoLogin("secadmin", "security_admin", "安全管理员"),
-    DemoLogin("auditadmin", "audit_admin", "审计管理员"),
-]
+STAFF_COUNT = 13  # names for the command centre's staff (the demo logins that are not chiefs)
 
 
 @dataclass(frozen=True)
@@ -309,43 +98,7 @@ class _Grid:
     chief: tuple[str, str]
 
 
-class _People:
-    """Chinese names and unique mobile numbers, drawn from one seeded generator."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.phones: set[str] = set()
-
-    def name(self) -> str:
-        rng = self.rng
-        pool = GIVEN_MALE if rng.random() < 0.55 else GIVEN_FEMALE
-        if rng.random() < 0.3:
-            given = rng.choice(pool)
-        elif rng.random() < 0.6:
-            given = rng.choice(GIVEN_FIRST) + rng.choice(pool)
-        else:
-            given = rng.choice(pool) + rng.choice(pool)
-        return rng.choice(SURNAMES) + given
-
-    def phone(self) -> str:
-        while True:
-            number = self.rng.choice(PHONE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
-            if number not in self.phones:
-                self.phones.add(number)
-                return number
-
-    def chief(self) -> tuple[str, str]:
-        return self.name(), self.phone()
-
-
-def chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十 (up to 99)."""
-    tens, ones = divmod(n, 10)
-    text = "" if tens == 0 else ("十" if tens == 1 else CN_DIGITS[tens] + "十")
-    return text + (CN_DIGITS[ones] if ones or not text else "")
-
-
-# ---------------------------------------------------------------- territory ---
+# -------------------------------------------------------------------- grids ---
 
 
 def _lattice(rng: random.Random, radius: int) -> dict[tuple[int, int], tuple[float, float]]:
@@ -423,7 +176,7 @@ def _reading_order(cells: list[Cell]) -> list[Cell]:
     return sorted(cells, key=lambda c: (-c.j, c.i))
 
 
-def _build_grids(cells: list[Cell], people: _People) -> list[_Grid]:
+def _build_grids(cells: list[Cell], people: People) -> list[_Grid]:
     district = _Grid(f"{ADMIN_CODE}000000000", DISTRICT_NAME, "district", None, cells, people.chief())
     grids = [district]
     larges = _bisect(cells, LARGE_COUNT)
@@ -597,14 +350,14 @@ def _shops(micros: dict[Cell, _Grid], communities: dict[str, str], count: int, r
 class DemoCounty:
     geojson: dict[str, Any]
     chiefs: dict[str, str]  # level → code of the grid whose chief gets the demo chief login
-    staff_names: dict[str, str]  # username → Chinese name, for the logins that are not chiefs
+    staff_names: tuple[str, ...]  # Chinese names for the command centre's staff
 
 
 def build_demo_county(*, seed: int = DEMO_SEED) -> DemoCounty:
     """The demo territory: 1 district, 8 large, 17 community and 410 micro grids with a chief
     each, and about 690 streets, lanes and shops with a chief each."""
     rng = random.Random(seed)
-    people = _People(random.Random(seed + 1))
+    people = People(random.Random(seed + 1))
     cells = _county_cells(rng)
     grids = _build_grids(cells, people)
     micros = {g.cells[0]: g for g in grids if g.level == "micro"}
@@ -653,5 +406,5 @@ def build_demo_county(*, seed: int = DEMO_SEED) -> DemoCounty:
     micro = micros[centre]
     community = next(g for g in grids if g.code == micro.parent)
     chiefs = {"micro": micro.code, "community": community.code, "large": community.parent}
-    staff_names = {login.username: people.name() for login in DEMO_LOGINS if not login.grid_level}
+    staff_names = tuple(people.name() for _ in range(STAFF_COUNT))
     return DemoCounty({"type": "FeatureCollection", "features": features}, chiefs, staff_names)
