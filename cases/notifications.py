@@ -60,6 +60,7 @@ from cases.models import (
     Urgency,
 )
 from cases.transitions import TRANSITIONS
+from config.broker import publish
 
 logger = logging.getLogger(__name__)
 
@@ -202,13 +203,8 @@ def notification_enqueue(*, notification_id: int, eta: datetime.datetime | None 
             Notification.objects.filter(pk=notification_id).update(queued_at=None)
             return False
         Notification.objects.filter(pk=notification_id).update(queued_at=eta)
-    try:
-        if eta is None:
-            deliver_notification.delay(notification_id)
-        else:
-            deliver_notification.apply_async((notification_id,), eta=eta)
-    except Exception:  # the broker is unreachable (or, in embedded mode, the task failed)
-        logger.exception("notification %s: could not hand it to the task queue; the sweep will", notification_id)
+    if not publish(deliver_notification, (notification_id,), eta=eta):
+        # Not handed over (config.broker logs why, once): the sweep hands it over when due.
         Notification.objects.filter(pk=notification_id).update(queued_at=None)
         return False
     return True

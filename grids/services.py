@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.broker import publish
 from grids.geo import area_m2, as_multipolygon, buffer_m
 from grids.models import DEFAULT_REACH_M, LEVELS, Grid, ImportJob, Level, Person, Place, PlaceKind, parent_rule_error
 
@@ -571,14 +572,12 @@ def import_job_create(*, filename: str, payload: str, user=None) -> ImportJob:
     job = ImportJob.objects.create(filename=filename[:255], payload=payload, created_by=user)
 
     def enqueue() -> None:
-        try:
-            run_import_job.delay(job.pk)
-        except Exception as exc:  # broker unreachable: say so instead of leaving the job waiting forever
-            logger.exception("could not enqueue import job %s", job.pk)
+        if not publish(run_import_job, (job.pk,)):
+            # Broker unreachable (config.broker logs why): say so instead of leaving the job waiting forever.
             ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PENDING).update(
                 status=ImportJob.Status.FAILED,
                 finished_at=timezone.now(),
-                errors=[_("The task queue could not be reached (%(error)s); upload the file again.") % {"error": exc}],
+                errors=[_("The task queue could not be reached; upload the file again.")],
             )
 
     transaction.on_commit(enqueue)

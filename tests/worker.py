@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection
 from kombu import pools
 
+from config import broker, cache
 from config.celery_app import app
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -36,6 +37,7 @@ def _database_url() -> str:
 class Worker:
     def __init__(self) -> None:
         self.queue = f"test-{uuid.uuid4().hex[:12]}"
+        self.prefix = f"{self.queue}."  # its own queue of each kind (config.broker.QUEUES)
         self.process: subprocess.Popen | None = None
         self.log = ROOT / f".worker-{self.queue}.log"
         self._saved: dict = {}
@@ -49,14 +51,22 @@ class Worker:
             "DATABASE_URL": _database_url(),
             "CELERY_BROKER_URL": REDIS_URL,
             "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            "CELERY_QUEUE_PREFIX": self.prefix,
         }
         command = [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "--pool=solo",
                    "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
-                   "-Q", self.queue, "-n", f"{self.queue}@localhost"]  # fmt: skip
+                   "-Q", ",".join([self.queue, *broker.queue_names(self.prefix)]), "-n", f"{self.queue}@localhost"]  # fmt: skip
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
         # Point this process's producer at the same broker and queue.
-        self._saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")}
-        app.conf.update(task_always_eager=False, broker_url=REDIS_URL, task_default_queue=self.queue)
+        self._saved = {
+            key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue", "task_routes")
+        }
+        app.conf.update(
+            task_always_eager=False,
+            broker_url=REDIS_URL,
+            task_default_queue=self.queue,
+            task_routes=broker.task_routes(self.prefix),
+        )
         _reset_connections()
         self._wait_ready()
         return self
@@ -103,6 +113,8 @@ def _reset_connections() -> None:
     (what Celery itself does after a fork)."""
     pools.reset()
     app._after_fork()
+    broker.broker.reset()  # a failure under the previous settings says nothing of these
+    cache.breaker.reset()
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from config.broker import task_routes
 from config.env import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -79,6 +80,9 @@ TEMPLATES = [
 # Database: SpatiaLite file by default, PostGIS in production.
 DATABASES = {"default": env.database("DATABASE_URL", default=f"spatialite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60, minimum=0)
+# A kept connection that died meanwhile (a database restart, a failover, an idle timeout) is
+# replaced at the start of the next request instead of failing it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):
     # Many readers and one writer without "database is locked" under load.
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -106,6 +110,15 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # Cache: per-process memory by default; Redis in production (shared by all
 # web nodes and workers, e.g. for import progress).
 CACHES = {"default": env.cache("CACHE_URL", default="locmem://")}
+# Redis (broker and cache) is optional for a request: every call to it is bounded by this timeout
+# (connecting, and each answer), and none is retried in the request path (config/broker.py,
+# config/cache.py; docs/OPERATIONS.md "Broker or cache outage").
+REDIS_TIMEOUT_SECONDS = env.int("REDIS_TIMEOUT_SECONDS", default=2, minimum=1)
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_timeout": REDIS_TIMEOUT_SECONDS,
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -178,6 +191,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# One queue per kind of work (config/broker.py QUEUES): notifications, photos, reports, sweeps.
+CELERY_QUEUE_PREFIX = env.str("CELERY_QUEUE_PREFIX", default="")
+CELERY_TASK_ROUTES = task_routes(CELERY_QUEUE_PREFIX)
+# A hung broker must not hang the request that commits a change: bounded sockets, no publish
+# retries (what was not handed over, the outbox sweep hands over later).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_timeout": REDIS_TIMEOUT_SECONDS,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic jobs, run by the one Celery beat (deploy/systemd/citydispatch-beat.service).
