@@ -91,12 +91,7 @@ def test_it_sends_once_to_a_receiver_that_answers_after_eight_seconds(hooked, re
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_records_the_attempt_after_losing_its_database_connection(
-    hooked,
-    receiver,
-    dispatch_urgent,
-    monkeypatch,  # noqa: F811
-):
+def test_it_records_the_attempt_after_losing_its_database_connection(hooked, receiver, dispatch_urgent, monkeypatch):  # noqa: F811
     notification = Notification.objects.get(case=dispatch_urgent(execute=False))
     # Committed for real here (a transactional test): it was sent on commit; make it due again.
     NotificationAttempt.objects.all().delete()
