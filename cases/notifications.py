@@ -67,6 +67,7 @@ from cases.models import (
 )
 from cases.transitions import TRANSITIONS
 from config.broker import publish
+from config.logging import bound
 
 logger = logging.getLogger(__name__)
 
@@ -324,12 +325,13 @@ def notification_deliver(*, notification_id: int, now: datetime.datetime | None 
     if not claimed:
         return None
     notification = Notification.objects.select_related("department").get(pk=notification_id)
-    started = time.monotonic()
-    send = _send_webhook if notification.channel == Channel.WEBHOOK else _send_email
-    with _lease_renewed(notification):
-        outcome = send(notification)
-    duration_ms = round((time.monotonic() - started) * 1000)
-    return _record(notification, outcome, now=now, duration_ms=duration_ms)
+    with bound(case_id=notification.case_id, delivery_id=str(notification.delivery_id)):  # in every log line
+        started = time.monotonic()
+        send = _send_webhook if notification.channel == Channel.WEBHOOK else _send_email
+        with _lease_renewed(notification):
+            outcome = send(notification)
+        duration_ms = round((time.monotonic() - started) * 1000)
+        return _record(notification, outcome, now=now, duration_ms=duration_ms)
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ admin.site.site_title = _("City Grid Management")
 admin.site.index_title = _("Administration")
 
 urlpatterns = [
+    path("", include("ops.urls")),  # /healthz, /readyz, /metrics
     path("", include("accounts.urls")),
     path("grids/", include("grids.urls")),
     path("cases/", include("cases.urls")),

@@ -42,9 +42,12 @@ INSTALLED_APPS = [
     "assessments",
     "citizens",
     "open311",
+    "ops",  # health, readiness, metrics, backups (docs/OPERATIONS.md)
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # requests counted and timed (/metrics)
+    "config.middleware.RequestContextMiddleware",  # the request's id (and user, case) in every log line
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -55,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",  # a lost database answers 503, not 500
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -204,6 +209,14 @@ CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Operations (ops, docs/OPERATIONS.md): the beat's heartbeat every OPS_HEARTBEAT_SECONDS; /readyz
+# turns red when it is older than BEAT_STALE_AFTER_SECONDS (heartbeat + stale ≤ 2 minutes).
+OPS_HEARTBEAT_SECONDS = env.int("OPS_HEARTBEAT_SECONDS", default=30, minimum=1)
+BEAT_STALE_AFTER_SECONDS = env.int("BEAT_STALE_AFTER_SECONDS", default=90, minimum=1)
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, there are no metrics.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Load balancers and Prometheus probe over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # Periodic jobs, run by the one Celery beat (deploy/systemd/citydispatch-beat.service).
 CELERY_BEAT_SCHEDULE = {
     # Notifications whose task never reached the broker, or whose worker died: hand them over again.
@@ -229,6 +242,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.approval_escalation_sweep",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # The beat's heartbeat, through the broker to a sweeps worker: /readyz reads its age.
+    "heartbeat": {
+        "task": "ops.heartbeat",
+        "schedule": float(OPS_HEARTBEAT_SECONDS),
+        "options": {"expires": OPS_HEARTBEAT_SECONDS},
     },
     # The assessment rollup: fold new case events in (pages also do this before they read).
     "assessments-refresh": {
@@ -333,10 +352,18 @@ LEAFLET_CONFIG = {
     "NO_GLOBALS": False,
 }
 
+# Logs on standard output (journald keeps them): one JSON object a line with DEBUG off, with the
+# request, user, case, delivery and task ids (config/logging.py); plain lines for development.
+LOG_FORMAT = env.choice("LOG_FORMAT", {"json", "plain"}, default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"()": "config.logging.PlainFormatter"},
+        "json": {"()": "config.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Celery's worker installs its own handlers unless told not to (CELERY_WORKER_HIJACK_ROOT_LOGGER).
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -9,6 +9,7 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-only-for-the-test-suite-0123456789")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("LOG_FORMAT", "plain")  # readable in pytest's report; tests/config test the JSON
 
 from .base import *  # noqa: E402,F403
 from .base import BASE_DIR, DATABASES  # noqa: E402
