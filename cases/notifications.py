@@ -589,3 +589,12 @@ def case_notifications(*, case: Case) -> QuerySet[Notification]:
         .prefetch_related("attempts")
         .order_by("created_at", "id")
     )
+
+
+def failed_notifications() -> QuerySet[Notification]:
+    """Notifications that will not be tried again, newest first (the shift leader's page)."""
+    return (
+        Notification.objects.filter(status=DeliveryStatus.FAILED)
+        .select_related("case", "department")
+        .order_by("-created_at", "-id")
+    )
