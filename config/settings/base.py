@@ -215,6 +215,8 @@ OPS_HEARTBEAT_SECONDS = env.int("OPS_HEARTBEAT_SECONDS", default=30, minimum=1)
 BEAT_STALE_AFTER_SECONDS = env.int("BEAT_STALE_AFTER_SECONDS", default=90, minimum=1)
 # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, there are no metrics.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Where `manage.py backup` writes its archives by default.
+BACKUP_DIR = env.str("BACKUP_DIR", default=str(BASE_DIR / "backups"))
 # Load balancers and Prometheus probe over plain HTTP on the private network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # Periodic jobs, run by the one Celery beat (deploy/systemd/citydispatch-beat.service).
