@@ -49,6 +49,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q, QuerySet
@@ -80,6 +81,7 @@ BACKOFF_FACTOR = 4  # 30 s, 2 min, 8 min, 32 min, 2 h 8 min
 # LEASE_RENEWAL while the send lasts. A row still "sending" past it belongs to a worker that
 # died (or lost its database): the sweep records the attempt as interrupted and takes it back,
 # so a lost worker delays a message by about a minute, not ten.
+# (NOTIFICATION_LEASE_SECONDS sets it: the drills shorten it to see a dead worker's claim return.)
 SENDING_LEASE = datetime.timedelta(seconds=60)
 LEASE_RENEWAL = datetime.timedelta(seconds=20)
 # Recording an attempt survives this many lost database connections (a failover, a restart).
@@ -254,6 +256,14 @@ INTERRUPTED = (
 )
 
 
+def _lease() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+
+
+def _renewal() -> datetime.timedelta:
+    return min(LEASE_RENEWAL, _lease() / 3)
+
+
 def _take_back(notification: Notification, *, now: datetime.datetime) -> None:
     """A claim whose lease ran out: record the attempt it was as interrupted, and make the row due
     again (or failed, after the last attempt). Compare-and-set on the claim: once, however many
@@ -318,7 +328,7 @@ def notification_deliver(*, notification_id: int, now: datetime.datetime | None 
     now = now or timezone.now()
     claimed = Notification.objects.filter(pk=notification_id, status__in=UNSETTLED, next_attempt_at__lte=now).update(
         status=DeliveryStatus.SENDING,
-        next_attempt_at=now + SENDING_LEASE,
+        next_attempt_at=now + _lease(),
         claimed_at=now,
         attempt_count=F("attempt_count") + 1,
     )
@@ -342,11 +352,11 @@ def _lease_renewed(notification: Notification):
 
     def renew() -> None:
         try:
-            while not stop.wait(LEASE_RENEWAL.total_seconds()):
+            while not stop.wait(_renewal().total_seconds()):
                 try:
                     Notification.objects.filter(
                         pk=notification.pk, status=DeliveryStatus.SENDING, attempt_count=notification.attempt_count
-                    ).update(next_attempt_at=timezone.now() + SENDING_LEASE)
+                    ).update(next_attempt_at=timezone.now() + _lease())
                 except DatabaseError as exc:  # the claim may lapse: then the sweep records it interrupted
                     logger.warning("notification %s: lease not renewed (%s)", notification.pk, exc)
                     connection.close()
@@ -359,7 +369,7 @@ def _lease_renewed(notification: Notification):
         yield
     finally:
         stop.set()
-        thread.join(timeout=LEASE_RENEWAL.total_seconds())
+        thread.join(timeout=_renewal().total_seconds())
 
 
 def retry_delay(attempt_count: int) -> datetime.timedelta:

@@ -215,6 +215,9 @@ OPS_HEARTBEAT_SECONDS = env.int("OPS_HEARTBEAT_SECONDS", default=30, minimum=1)
 BEAT_STALE_AFTER_SECONDS = env.int("BEAT_STALE_AFTER_SECONDS", default=90, minimum=1)
 # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, there are no metrics.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# How long a worker's claim on a notification lasts without renewal (cases.notifications: renewed
+# every third of it while a send lasts; a dead worker's claim is taken back after it).
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=60, minimum=3)
 # Where `manage.py backup` writes its archives by default.
 BACKUP_DIR = env.str("BACKUP_DIR", default=str(BASE_DIR / "backups"))
 # Load balancers and Prometheus probe over plain HTTP on the private network.

@@ -52,10 +52,12 @@ def test_it_leaves_a_claim_alone_while_its_lease_runs(hooked, receiver, dispatch
     assert not NotificationAttempt.objects.exists() and receiver.received == []
 
 
-def test_its_http_timeout_is_shorter_than_the_lease_and_renewed_more_often():
-    assert datetime.timedelta(seconds=notifications.WEBHOOK_TIMEOUT) < notifications.SENDING_LEASE
-    assert datetime.timedelta(seconds=notifications.EMAIL_TIMEOUT) < notifications.SENDING_LEASE
-    assert notifications.LEASE_RENEWAL * 2 < notifications.SENDING_LEASE
+def test_its_http_timeout_is_shorter_than_the_lease_and_renewed_more_often(settings):
+    lease = datetime.timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+    assert lease == notifications.SENDING_LEASE  # the default
+    assert datetime.timedelta(seconds=notifications.WEBHOOK_TIMEOUT) < lease
+    assert datetime.timedelta(seconds=notifications.EMAIL_TIMEOUT) < lease
+    assert notifications._renewal() * 2 < lease
 
 
 def test_it_renews_the_lease_while_a_send_lasts(hooked, receiver, dispatch_urgent, monkeypatch):  # noqa: F811
