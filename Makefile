@@ -3,6 +3,7 @@
 #   make test         the whole test suite on SpatiaLite
 #   make test DB=postgis   the same suite on PostgreSQL + PostGIS (see README)
 #   make e2e          the journeys in a real browser (Chromium; screenshots in e2e-artifacts/)
+#   make drills       the reliability drills only (tests/drills; DB=postgis for the PostGIS ones)
 
 SHELL := /bin/bash
 PY := .venv/bin/python
@@ -13,14 +14,15 @@ PYTEST_ARGS ?=
 E2E_TESTS ?= tests/e2e
 
 ifeq ($(DB),postgis)
-TEST_ENV := DATABASE_URL=$(POSTGIS_URL)
+# The reliability drills (tests/drills, about a minute) run with the PostGIS suite: CI runs them there.
+TEST_ENV := DATABASE_URL=$(POSTGIS_URL) DRILLS=1
 TEST_PREP := bash scripts/postgis.sh
 else
 TEST_ENV :=
 TEST_PREP := :
 endif
 
-.PHONY: run setup setup-dev test e2e lint bench-grids messages clean
+.PHONY: run setup setup-dev test drills e2e lint bench-grids messages clean
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -37,6 +39,10 @@ run: setup
 test: setup-dev
 	@$(TEST_PREP)
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+drills: setup-dev
+	@$(TEST_PREP)
+	$(TEST_ENV) DRILLS=1 $(PY) -m pytest -m drill tests/drills $(PYTEST_ARGS)
 
 e2e:
 	@bash scripts/e2e.sh
@@ -56,4 +62,4 @@ bench-grids: setup-dev
 	$(PY) bench/grid_lookup.py
 
 clean:
-	rm -rf .venv db.sqlite3 .test-db*.sqlite3 media staticfiles e2e-artifacts
+	rm -rf .venv db.sqlite3 .test-db*.sqlite3 media staticfiles e2e-artifacts backups

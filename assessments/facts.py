@@ -23,6 +23,8 @@ import datetime
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import transaction
@@ -209,23 +211,45 @@ _UPDATE_FIELDS = [
 ]  # every column but the key
 
 
+def read_cases(case_ids: list[int]) -> tuple[dict[int, dict], dict[int, list[EventRow]]]:
+    """The cases (_CASE_FIELDS) and their events in id order, from ONE query (events joined with
+    their case): one snapshot, so a transition committing meanwhile is either wholly in it (the
+    case row and its event) or wholly out of it, and then newer than the fact's last_event_id,
+    which the next refresh sees. (Two queries could read the case before a transition and its
+    event after it: a fact that claims the event yet shows the old status, forever.)"""
+    cases: dict[int, dict] = {}
+    events: dict[int, list[EventRow]] = defaultdict(list)
+    columns = [*_EVENT_FIELDS, *(f"case__{name}" for name in _CASE_FIELDS)]
+    width = len(_EVENT_FIELDS)
+    for row in CaseEvent.objects.filter(case_id__in=case_ids).order_by("case_id", "id").values_list(*columns):
+        events[row[1]].append(EventRow(*row[:width]))
+        if row[1] not in cases:
+            cases[row[1]] = dict(zip(_CASE_FIELDS, row[width:], strict=True))
+    missing = [case_id for case_id in case_ids if case_id not in cases]
+    if missing:  # a case without events (none is made so; kept for rows loaded by other means)
+        for row in Case.objects.filter(pk__in=missing).values(*_CASE_FIELDS):
+            cases[row["id"]] = row
+    return cases, events
+
+
 def facts_rebuild_cases(case_ids: Iterable[int], *, calendar: WorkCalendar | None = None) -> int:
-    """Derive the rows of these cases again (in chunks). Returns how many cases."""
+    """Derive the rows of these cases again (in chunks). Returns how many cases.
+
+    Each chunk is read, derived and written under the rollup's lock, so that refreshes running
+    at once apply their reads in order: a row is never overwritten by one derived from an older
+    read."""
     ids = sorted(set(case_ids))
     calendar = calendar or work_calendar()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        cases = {row["id"]: row for row in Case.objects.filter(pk__in=chunk).values(*_CASE_FIELDS)}
-        events: dict[int, list[EventRow]] = defaultdict(list)
-        for row in CaseEvent.objects.filter(case_id__in=chunk).order_by("id").values_list(*_EVENT_FIELDS):
-            events[row[1]].append(EventRow(*row))
-        facts, counted = [], []
-        for case_id, case in cases.items():
-            fact, rows = derive(case, events[case_id], calendar)
-            facts.append(fact)
-            counted.extend(rows)
         with transaction.atomic():
             rollup_lock()
+            cases, events = read_cases(chunk)
+            facts, counted = [], []
+            for case_id, case in cases.items():
+                fact, rows = derive(case, events[case_id], calendar)
+                facts.append(fact)
+                counted.extend(rows)
             # Every month these cases and events belonged to, or belong to now: their stored
             # figures (MonthFigures) are no longer right.
             months = set(EventFact.objects.filter(case_id__in=chunk).values_list("month", flat=True).distinct())
@@ -282,6 +306,69 @@ def facts_rebuild_all() -> int:
         count = facts_rebuild_cases(Case.objects.values_list("id", flat=True))
         RollupState.objects.update_or_create(pk=1, defaults={"last_event_id": top})
     return count
+
+
+@dataclass
+class CheckResult:
+    """What `facts_check` found: cases whose rows are wrong (derived from the same events they claim,
+    yet different), and cases whose rows are behind (events not folded in yet: a refresh mends them)."""
+
+    checked: int = 0
+    wrong: dict[int, list[str]] = field(default_factory=dict)  # case id → the columns that differ
+    behind: list[int] = field(default_factory=list)
+
+
+def _fact_values(fact: CaseFact) -> dict:
+    return {name: getattr(fact, name) for name in ["case_id", *_UPDATE_FIELDS]}
+
+
+_EVENT_FACT_FIELDS = [f.attname for f in EventFact._meta.concrete_fields]
+
+
+def _event_fact_values(row: EventFact) -> tuple:
+    return tuple(getattr(row, name) for name in _EVENT_FACT_FIELDS)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        return (
+            a is not None
+            and b is not None
+            and Decimal(a).quantize(Decimal("0.0001")) == Decimal(b).quantize(Decimal("0.0001"))
+        )
+    return a == b
+
+
+def facts_check(*, calendar: WorkCalendar | None = None) -> CheckResult:
+    """Compare every case's rollup rows with a derivation from scratch (`manage.py assessments_check`).
+
+    Each chunk is read under the rollup's lock, so a refresh never runs halfway through it."""
+    calendar = calendar or work_calendar()
+    result = CheckResult()
+    ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        with transaction.atomic():
+            rollup_lock()
+            cases, events = read_cases(chunk)
+            stored = {fact.case_id: fact for fact in CaseFact.objects.filter(case_id__in=chunk)}
+            stored_events: dict[int, set] = defaultdict(set)
+            for row in EventFact.objects.filter(case_id__in=chunk):
+                stored_events[row.case_id].add(_event_fact_values(row))
+        for case_id, case in cases.items():
+            result.checked += 1
+            fact, counted = derive(case, events[case_id], calendar)
+            have = stored.get(case_id)
+            if have is None or have.last_event_id != fact.last_event_id:
+                result.behind.append(case_id)
+                continue
+            want, got = _fact_values(fact), _fact_values(have)
+            differ = [name for name in want if not _same(want[name], got[name])]
+            if {_event_fact_values(row) for row in counted} != stored_events[case_id]:
+                differ.append("event facts")
+            if differ:
+                result.wrong[case_id] = differ
+    return result
 
 
 def with_fresh_facts(view: Callable) -> Callable:

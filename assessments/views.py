@@ -20,6 +20,7 @@ from assessments.params import AssessmentNotPermitted, FilterError, parse
 from assessments.selectors import COUNTS, RATES, comparison, metric_cases, overdue_now, overdue_now_cases
 from assessments.tables import TABLE_KINDS, build_table, ranking_levels, table_csv, table_xlsx
 from audit.services import audit_record
+from config.broker import publish
 from grids.maps import map_config
 from grids.models import Grid, Level, Person
 
@@ -259,7 +260,16 @@ def bulletin_pdf_start(request):
     period, slice, _scope, _form = parsed
     period = _bulletin_period(period)
     job = BulletinJob.objects.create(requested_by=request.user, params={**period.as_params(), **slice.as_params()})
-    transaction.on_commit(lambda: make_bulletin_pdf.delay(job.pk))
+
+    def enqueue() -> None:
+        if not publish(make_bulletin_pdf, (job.pk,)):  # broker unreachable: the page says so, nothing spins
+            BulletinJob.objects.filter(pk=job.pk, status=BulletinJob.Status.PENDING).update(
+                status=BulletinJob.Status.FAILED,
+                error=_("The task queue could not be reached; try again in a minute."),
+                finished_at=timezone.now(),
+            )
+
+    transaction.on_commit(enqueue)
     return redirect("assessments:bulletin_job", job_id=job.pk)
 
 

@@ -13,9 +13,13 @@ The flow, and why:
 3. The task (cases.tasks.deliver_notification) calls `notification_deliver`, which claims
    the row with a conditional UPDATE (two workers never send one row at the same time, a
    task delivered twice by the broker sends nothing the second time), sends with no
-   transaction or lock open, and records the attempt.
+   transaction or lock open (renewing the claim's lease while the send lasts), and records the
+   attempt (surviving a lost database connection). A claim whose lease runs out belonged to a
+   worker that died: the sweep records that attempt as interrupted and makes the row due again.
+   Duplicates the receiver can still see, and why: docs/WEBHOOKS.md "Duplicates".
 4. 2xx: delivered. A transient failure (408, 429, 5xx, refused connection, timeout, SMTP
-   4xx): retried after 30 s, 2 min, 8 min, 32 min, 2 h 8 min; after the 6th attempt, failed.
+   4xx): retried after 30 s, 2 min, 8 min, 32 min, 2 h 8 min; after the 6th attempt, failed
+   (an ERROR in the log, and on the shift leader's page of failed notifications).
    Any other refusal (other 4xx, a redirect, a missing secret or address): failed at once.
    The task queues the next attempt as a countdown when it is due within 15 minutes; later
    ones (and every retry in embedded mode, where a countdown would run at once) are queued by
@@ -29,6 +33,7 @@ The webhook signature scheme is in `webhook_signature` and docs/WEBHOOKS.md.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import hmac
@@ -36,6 +41,7 @@ import http.client
 import json
 import logging
 import smtplib
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -43,8 +49,9 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 
@@ -60,17 +67,25 @@ from cases.models import (
     Urgency,
 )
 from cases.transitions import TRANSITIONS
+from config.broker import publish
+from config.logging import bound
 
 logger = logging.getLogger(__name__)
 
-WEBHOOK_TIMEOUT = 5  # seconds, for connecting and for each read
+WEBHOOK_TIMEOUT = 20  # seconds, for connecting and for each read: a slow receiver is not sent the message twice
 EMAIL_TIMEOUT = 10  # seconds, for the SMTP connection
 MAX_ATTEMPTS = 6
 FIRST_RETRY = datetime.timedelta(seconds=30)
 BACKOFF_FACTOR = 4  # 30 s, 2 min, 8 min, 32 min, 2 h 8 min
-# A claim outlives any send (5 s webhook, 10 s SMTP) by far; a row still "sending" after
-# this long belongs to a worker that died, and the sweep takes it back.
-SENDING_LEASE = datetime.timedelta(minutes=10)
+# A claim: longer than any socket wait of a send (WEBHOOK_TIMEOUT, EMAIL_TIMEOUT), renewed every
+# LEASE_RENEWAL while the send lasts. A row still "sending" past it belongs to a worker that
+# died (or lost its database): the sweep records the attempt as interrupted and takes it back,
+# so a lost worker delays a message by about a minute, not ten.
+# (NOTIFICATION_LEASE_SECONDS sets it: the drills shorten it to see a dead worker's claim return.)
+SENDING_LEASE = datetime.timedelta(seconds=60)
+LEASE_RENEWAL = datetime.timedelta(seconds=20)
+# Recording an attempt survives this many lost database connections (a failover, a restart).
+RECORD_TRIES = 4
 # The sweep leaves a row alone this long after a task was due to pick it up.
 REQUEUE_AFTER = datetime.timedelta(minutes=2)
 # Retries due later than this are left to the sweep rather than held by the broker as a countdown.
@@ -202,13 +217,8 @@ def notification_enqueue(*, notification_id: int, eta: datetime.datetime | None 
             Notification.objects.filter(pk=notification_id).update(queued_at=None)
             return False
         Notification.objects.filter(pk=notification_id).update(queued_at=eta)
-    try:
-        if eta is None:
-            deliver_notification.delay(notification_id)
-        else:
-            deliver_notification.apply_async((notification_id,), eta=eta)
-    except Exception:  # the broker is unreachable (or, in embedded mode, the task failed)
-        logger.exception("notification %s: could not hand it to the task queue; the sweep will", notification_id)
+    if not publish(deliver_notification, (notification_id,), eta=eta):
+        # Not handed over (config.broker logs why, once): the sweep hands it over when due.
         Notification.objects.filter(pk=notification_id).update(queued_at=None)
         return False
     return True
@@ -221,11 +231,8 @@ def notifications_sweep(*, now: datetime.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     abandoned = Notification.objects.filter(status=DeliveryStatus.SENDING, next_attempt_at__lte=now)
-    lost = "The worker stopped while sending; no answer was recorded."
-    abandoned.filter(attempt_count__gte=MAX_ATTEMPTS).update(
-        status=DeliveryStatus.FAILED, next_attempt_at=None, queued_at=None, last_error=lost
-    )
-    abandoned.update(status=DeliveryStatus.RETRYING, next_attempt_at=now, queued_at=None, last_error=lost)
+    for notification in abandoned.select_related("department").order_by("id")[:SWEEP_BATCH]:
+        _take_back(notification, now=now)
 
     due = (
         Notification.objects.filter(status__in=UNSETTLED, next_attempt_at__lte=now)
@@ -241,6 +248,53 @@ def notifications_sweep(*, now: datetime.datetime | None = None) -> int:
     if handed:
         logger.info("sweep: %d notification(s) handed to the queue again", handed)
     return handed
+
+
+INTERRUPTED = (
+    "Interrupted: the worker stopped while sending (killed, or it lost its database); no answer was "
+    "recorded, and the receiver may have got the message. Sent again with the same delivery id."
+)
+
+
+def _lease() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+
+
+def _renewal() -> datetime.timedelta:
+    return min(LEASE_RENEWAL, _lease() / 3)
+
+
+def _take_back(notification: Notification, *, now: datetime.datetime) -> None:
+    """A claim whose lease ran out: record the attempt it was as interrupted, and make the row due
+    again (or failed, after the last attempt). Compare-and-set on the claim: once, however many
+    sweeps run at once, and never while its worker still renews it."""
+    last = notification.attempt_count >= MAX_ATTEMPTS
+    fields = {"queued_at": None, "claimed_at": None, "last_error": INTERRUPTED}
+    if last:
+        fields.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
+    else:
+        fields.update(status=DeliveryStatus.RETRYING, next_attempt_at=now)
+    with transaction.atomic():
+        taken = Notification.objects.filter(
+            pk=notification.pk,
+            status=DeliveryStatus.SENDING,
+            attempt_count=notification.attempt_count,
+            next_attempt_at__lte=now,
+        ).update(**fields)
+        if not taken:
+            return
+        started = notification.claimed_at or now
+        NotificationAttempt.objects.create(
+            notification=notification,
+            at=started,
+            ok=False,
+            interrupted=True,
+            error=INTERRUPTED,
+            duration_ms=max(0, round((now - started).total_seconds() * 1000)),
+        )
+    for name, value in fields.items():
+        setattr(notification, name, value)
+    _log_outcome(notification, ok=False, error=INTERRUPTED)
 
 
 def notification_resend(*, notification_id: int) -> bool:
@@ -273,16 +327,49 @@ def notification_deliver(*, notification_id: int, now: datetime.datetime | None 
     """
     now = now or timezone.now()
     claimed = Notification.objects.filter(pk=notification_id, status__in=UNSETTLED, next_attempt_at__lte=now).update(
-        status=DeliveryStatus.SENDING, next_attempt_at=now + SENDING_LEASE, attempt_count=F("attempt_count") + 1
+        status=DeliveryStatus.SENDING,
+        next_attempt_at=now + _lease(),
+        claimed_at=now,
+        attempt_count=F("attempt_count") + 1,
     )
     if not claimed:
         return None
     notification = Notification.objects.select_related("department").get(pk=notification_id)
-    started = time.monotonic()
-    send = _send_webhook if notification.channel == Channel.WEBHOOK else _send_email
-    outcome = send(notification)
-    duration_ms = round((time.monotonic() - started) * 1000)
-    return _record(notification, outcome, now=now, duration_ms=duration_ms)
+    with bound(case_id=notification.case_id, delivery_id=str(notification.delivery_id)):  # in every log line
+        started = time.monotonic()
+        send = _send_webhook if notification.channel == Channel.WEBHOOK else _send_email
+        with _lease_renewed(notification):
+            outcome = send(notification)
+        duration_ms = round((time.monotonic() - started) * 1000)
+        return _record(notification, outcome, now=now, duration_ms=duration_ms)
+
+
+@contextlib.contextmanager
+def _lease_renewed(notification: Notification):
+    """While the send runs, push the claim's expiry forward every LEASE_RENEWAL (from a thread with
+    its own database connection), so that the sweep never takes back a send still in flight."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        try:
+            while not stop.wait(_renewal().total_seconds()):
+                try:
+                    Notification.objects.filter(
+                        pk=notification.pk, status=DeliveryStatus.SENDING, attempt_count=notification.attempt_count
+                    ).update(next_attempt_at=timezone.now() + _lease())
+                except DatabaseError as exc:  # the claim may lapse: then the sweep records it interrupted
+                    logger.warning("notification %s: lease not renewed (%s)", notification.pk, exc)
+                    connection.close()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=renew, name=f"lease-{notification.pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=_renewal().total_seconds())
 
 
 def retry_delay(attempt_count: int) -> datetime.timedelta:
@@ -291,14 +378,36 @@ def retry_delay(attempt_count: int) -> datetime.timedelta:
 
 
 def _record(notification: Notification, outcome: Outcome, *, now: datetime.datetime, duration_ms: int) -> Notification:
-    fields: dict = {"last_error": outcome.error[:2000], "queued_at": None}
+    """Record the attempt and settle the row, surviving a lost database connection: the message
+    has gone out, and a row left "sending" would be sent again once its lease ran out."""
+    fields: dict = {"last_error": outcome.error[:2000], "queued_at": None, "claimed_at": None}
     if outcome.ok:
         fields.update(status=DeliveryStatus.DELIVERED, delivered_at=now, next_attempt_at=None)
     elif outcome.transient and notification.attempt_count < MAX_ATTEMPTS:
         fields.update(status=DeliveryStatus.RETRYING, next_attempt_at=now + retry_delay(notification.attempt_count))
     else:
         fields.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
+    for tries in range(1, RECORD_TRIES + 1):
+        try:
+            _write_record(notification, outcome, fields, now=now, duration_ms=duration_ms)
+            break
+        except (OperationalError, InterfaceError) as exc:
+            if connection.in_atomic_block or tries == RECORD_TRIES:
+                raise
+            logger.warning("notification %s: recording the attempt failed (%s); reconnecting", notification.pk, exc)
+            connection.close()  # the next query opens a new connection
+            time.sleep(0.5 * tries)
+    for name, value in fields.items():
+        setattr(notification, name, value)
+    _log_outcome(notification, ok=outcome.ok, error=outcome.error)
+    return notification
+
+
+def _write_record(notification: Notification, outcome: Outcome, fields: dict, *, now, duration_ms: int) -> None:
     with transaction.atomic():
+        # A try whose commit went through but whose answer was lost: recorded already.
+        if NotificationAttempt.objects.filter(notification=notification, at=now, interrupted=False).exists():
+            return
         NotificationAttempt.objects.create(
             notification=notification,
             at=now,
@@ -307,19 +416,31 @@ def _record(notification: Notification, outcome: Outcome, *, now: datetime.datet
             error=outcome.error[:2000],
             duration_ms=duration_ms,
         )
-        # Only if the claim is still ours (the sweep takes back claims older than SENDING_LEASE).
+        # Only if the claim is still ours (the sweep takes back claims whose lease ran out).
         Notification.objects.filter(
             pk=notification.pk, status=DeliveryStatus.SENDING, attempt_count=notification.attempt_count
         ).update(**fields)
-    for name, value in fields.items():
-        setattr(notification, name, value)
-    log = logger.info if outcome.ok else logger.warning
-    log(
-        "notification %s (%s, case %s) attempt %d: %s",
-        notification.pk, notification.channel, notification.case_id, notification.attempt_count,
-        fields["status"] if outcome.ok else f"{fields['status']}: {outcome.error}",
-    )  # fmt: skip
-    return notification
+
+
+def _log_outcome(notification: Notification, *, ok: bool, error: str) -> None:
+    """One line per attempt, with the case and delivery ids (fields of their own in the JSON logs).
+    A message that will not be tried again is an ERROR, marked as an alert: someone must look (the
+    shift leader's page of failed notifications lists it, with a button to send it again)."""
+    context = {"case_id": notification.case_id, "delivery_id": str(notification.delivery_id)}
+    ids = (notification.pk, notification.channel, notification.case_id, notification.delivery_id)
+    if ok:
+        logger.info("notification %s (%s, case %s, delivery %s) delivered", *ids, extra=context)
+    elif notification.status == DeliveryStatus.FAILED:
+        logger.error(
+            "notification %s (%s, case %s, delivery %s) finally failed after %d attempt(s), not tried again "
+            "unless resent: %s", *ids, notification.attempt_count, error,
+            extra={**context, "alert": "notification_failed"},
+        )  # fmt: skip
+    else:
+        logger.warning(
+            "notification %s (%s, case %s, delivery %s) attempt %d failed, tried again at %s: %s",
+            *ids, notification.attempt_count, notification.next_attempt_at, error, extra=context,
+        )  # fmt: skip
 
 
 def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
@@ -477,4 +598,13 @@ def case_notifications(*, case: Case) -> QuerySet[Notification]:
         .select_related("department", "event")
         .prefetch_related("attempts")
         .order_by("created_at", "id")
+    )
+
+
+def failed_notifications() -> QuerySet[Notification]:
+    """Notifications that will not be tried again, newest first (the shift leader's page)."""
+    return (
+        Notification.objects.filter(status=DeliveryStatus.FAILED)
+        .select_related("case", "department")
+        .order_by("-created_at", "-id")
     )

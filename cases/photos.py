@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from cases.models import Case, CaseEvent, CasePhoto, PhotoKind, PhotoStatus
+from config.broker import publish
 
 logger = logging.getLogger(__name__)
 
@@ -253,12 +254,7 @@ def photo_enqueue(*, photo_id: int) -> bool:
     """
     from cases.tasks import make_photo_derivatives
 
-    try:
-        make_photo_derivatives.delay(photo_id)
-    except Exception:  # the broker is unreachable (or, in embedded mode, the task failed)
-        logger.exception("photo %s: could not hand it to the task queue; it stays pending", photo_id)
-        return False
-    return True
+    return publish(make_photo_derivatives, (photo_id,))  # not handed over: pending, for photos_sweep
 
 
 PENDING_GRACE = datetime.timedelta(minutes=5)

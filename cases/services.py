@@ -35,6 +35,7 @@ from cases.selectors import case_events, open_request
 from cases.transitions import DECIDES, OPENS, REQUESTS, TRANSITIONS, Transition
 from grids.models import Person
 from grids.selectors import grid_at_point, responsible_at_point
+from ops.metrics import count_transition
 
 __all__ = [  # the errors are the service's answers: importable from here
     "CaseActionError",
@@ -287,6 +288,7 @@ def case_transition(
                 )
             if action == "merge":
                 _merged_in(case, event, actor=actor, now=now)
+            transaction.on_commit(lambda: count_transition(action))  # /metrics
             if case.status == Status.DISPATCHED and current != Status.DISPATCHED:
                 # The department is owed a message: a row now, in this transaction; sent after commit.
                 # (Not for requests and decisions on a case it already has: extension, suspension.)

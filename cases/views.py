@@ -32,7 +32,7 @@ from accounts.roles import Role, user_roles
 from cases.clocks import row_light
 from cases.forms import ActionForm, CaseFilterForm, IntakeForm, active_categories, category_choices
 from cases.models import STATUS_INFO, Case, Department, Status
-from cases.notifications import case_notifications
+from cases.notifications import case_notifications, failed_notifications, notification_resend
 from cases.scope import REPORTERS, cases_awaiting_approval, cases_visible_to
 from cases.selectors import (
     case_department,
@@ -394,3 +394,24 @@ def case_tasks(request: HttpRequest) -> HttpResponse:
     categories = category_choices(active_categories(), blank=_("— choose a category —"))
     offered = {"file", "reject", "check_pass", "check_fail"}
     return _work_page(request, cases, template="cases/tasks.html", offered=offered, categories=categories)
+
+
+# ---- failed notifications ------------------------------------------------------------
+
+
+@roles_required(Role.SHIFT_LEADER)
+def notifications_failed(request: HttpRequest) -> HttpResponse:
+    """The messages to departments that will not be tried again (each also an ERROR in the log),
+    with a button to send one again once its department's channel works."""
+    if request.method == "POST":
+        try:
+            notification_id = int(request.POST.get("notification", ""))
+        except ValueError:
+            notification_id = 0
+        if notification_resend(notification_id=notification_id):
+            messages.success(request, _("The notification will be sent again."))
+        else:
+            messages.error(request, _("This notification is no longer failed."))
+        return redirect("cases:notifications_failed")
+    page = Paginator(failed_notifications(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "cases/notifications_failed.html", {"page": page})

@@ -2,16 +2,26 @@
 
 `hit` counts one use and says whether it was within the limit. Identifiers are hashed with
 the secret key, so the cache holds no phone number or address in clear.
+
+The cache may be away (config.cache): a request is never refused or failed for that. `used`
+then asks the caller's `fallback` (a count in the database) or, without one, lets the request
+through with a WARNING in the log; `hit` counts nothing. Which limit does which is in
+docs/OPERATIONS.md ("Broker or cache outage").
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
+from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
+
+from config.cache import CacheDown, cached
+
+logger = logging.getLogger(__name__)
 
 
 def _key(scope: str, identifier: str, window: int, now: float) -> str:
@@ -19,20 +29,32 @@ def _key(scope: str, identifier: str, window: int, now: float) -> str:
     return f"ratelimit:{scope}:{digest}:{int(now // window)}"
 
 
-def used(scope: str, identifier: str, *, window: int, now: float | None = None) -> int:
-    """How many uses `identifier` has made of `scope` in the current window."""
-    return cache.get(_key(scope, identifier, window, now if now is not None else time.time()), 0)
+def used(
+    scope: str, identifier: str, *, window: int, now: float | None = None, fallback: Callable[[], int] | None = None
+) -> int:
+    """How many uses `identifier` has made of `scope` in the current window. With the cache away:
+    `fallback()` (the database's count), or 0 (let through) with a warning."""
+    try:
+        return cached("get", _key(scope, identifier, window, now if now is not None else time.time()), 0)
+    except CacheDown:
+        if fallback is not None:
+            return fallback()
+        logger.warning("rate limit %s not checked: the cache is unreachable; the request is let through", scope)
+        return 0
 
 
 def hit(scope: str, identifier: str, *, window: int, now: float | None = None) -> int:
-    """Count one use; returns the count in the current window, this use included."""
+    """Count one use; returns the count in the current window, this use included (0: the cache is away)."""
     key = _key(scope, identifier, window, now if now is not None else time.time())
-    cache.add(key, 0, timeout=window + 60)  # atomic on both backends: only the first adds
     try:
-        return cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=window + 60)
-        return 1
+        cached("add", key, 0, timeout=window + 60)  # atomic on both backends: only the first adds
+        try:
+            return cached("incr", key)
+        except ValueError:  # evicted between add and incr
+            cached("set", key, 1, timeout=window + 60)
+            return 1
+    except CacheDown:
+        return 0
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -6,15 +6,16 @@ nothing here can carry a name, a phone number or an internal remark to the publi
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import STATUS_INFO, CasePhoto, Milestone, PhotoKind, PhotoStatus, Status
 from citizens.models import CitizenReport
+from config.cache import CacheDown, cached
 from grids.models import Grid
 
 MILESTONES = Milestone.choices
@@ -165,9 +166,12 @@ def city_outline() -> dict | None:
     """The city's outline (its top-level grids, unioned and simplified) as GeoJSON, for the
     public map: where a report may be placed. Names, codes and chiefs stay out. Cached."""
     key = "citizens:city-outline"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached or None
+    try:
+        stored = cached("get", key)
+    except CacheDown:  # the cache is away: draw it for this request
+        stored = None
+    if stored is not None:
+        return stored or None
     boundaries = [
         grid.boundary
         for grid in Grid.objects.valid_on(timezone.localdate()).filter(parent__isnull=True).only("id", "boundary")
@@ -181,7 +185,8 @@ def city_outline() -> dict | None:
         simple = shape.simplify(max(xmax - xmin, ymax - ymin) / 2000, preserve_topology=True)
         shape = simple if not simple.empty else shape
         outline = {"type": shape.geom_type, "coordinates": _rounded(shape.coords)}
-    cache.set(key, outline or {}, OUTLINE_CACHE_SECONDS)
+    with contextlib.suppress(CacheDown):
+        cached("set", key, outline or {}, OUTLINE_CACHE_SECONDS)
     return outline
 
 

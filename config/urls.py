@@ -19,6 +19,7 @@ def favicon(request):
 
 
 urlpatterns = [
+    path("", include("ops.urls")),  # /healthz, /readyz, /metrics
     path("", include("accounts.urls")),
     path("grids/", include("grids.urls")),
     path("cases/", include("cases.urls")),

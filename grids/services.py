@@ -7,6 +7,7 @@ written. A valid file is upserted by code inside one transaction.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import logging
@@ -15,12 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, LineString, MultiLineString, Point, Polygon
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
+from config.broker import publish
+from config.cache import CacheDown, cached
 from grids.geo import area_m2, as_multipolygon, buffer_m
 from grids.models import DEFAULT_REACH_M, LEVELS, Grid, ImportJob, Level, Person, Place, PlaceKind, parent_rule_error
 
@@ -572,14 +574,12 @@ def import_job_create(*, filename: str, payload: str, user=None) -> ImportJob:
     job = ImportJob.objects.create(filename=filename[:255], payload=payload, created_by=user)
 
     def enqueue() -> None:
-        try:
-            run_import_job.delay(job.pk)
-        except Exception as exc:  # broker unreachable: say so instead of leaving the job waiting forever
-            logger.exception("could not enqueue import job %s", job.pk)
+        if not publish(run_import_job, (job.pk,)):
+            # Broker unreachable (config.broker logs why): say so instead of leaving the job waiting forever.
             ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PENDING).update(
                 status=ImportJob.Status.FAILED,
                 finished_at=timezone.now(),
-                errors=[_("The task queue could not be reached (%(error)s); upload the file again.") % {"error": exc}],
+                errors=[_("The task queue could not be reached; upload the file again.")],
             )
 
     transaction.on_commit(enqueue)
@@ -598,7 +598,8 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     key = import_progress_key(job_id)
 
     def progress(done: int, total: int, stage: str) -> None:
-        cache.set(key, {"done": done, "total": total, "stage": stage}, timeout=24 * 3600)
+        with contextlib.suppress(CacheDown):  # the progress bar stands still; the import goes on
+            cached("set", key, {"done": done, "total": total, "stage": stage}, timeout=24 * 3600)
 
     try:
         summary = grid_import(data=job.payload, progress=progress)
@@ -615,7 +616,11 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
 
 def import_job_progress(*, job: ImportJob) -> dict:
     """{done, total, stage, percent} for a job, from the cache while it runs."""
-    state = cache.get(import_progress_key(job.pk)) or {"done": 0, "total": 0, "stage": "check"}
+    try:
+        state = cached("get", import_progress_key(job.pk))
+    except CacheDown:
+        state = None
+    state = state or {"done": 0, "total": 0, "stage": "check"}
     if job.status == ImportJob.Status.SUCCEEDED:
         state = {**state, "done": state.get("total") or 0}
     total = state.get("total") or 0

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection
 from kombu import pools
 
+from config import broker, cache
 from config.celery_app import app
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -34,29 +35,42 @@ def _database_url() -> str:
 
 
 class Worker:
-    def __init__(self) -> None:
-        self.queue = f"test-{uuid.uuid4().hex[:12]}"
+    def __init__(self, redis_url: str = REDIS_URL, env: dict | None = None, queue: str | None = None) -> None:
+        self.redis_url = redis_url
+        self.extra_env = env or {}
+        self.queue = queue or f"test-{uuid.uuid4().hex[:12]}"  # a replacement worker takes its predecessor's
+        self.prefix = f"{self.queue}."  # its own queue of each kind (config.broker.QUEUES)
         self.process: subprocess.Popen | None = None
-        self.log = ROOT / f".worker-{self.queue}.log"
+        self.log = ROOT / f".worker-{self.queue}-{uuid.uuid4().hex[:6]}.log"
         self._saved: dict = {}
 
     def start(self) -> Worker:
-        _check_redis()
+        _check_redis(self.redis_url)
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.base",
             "DEBUG": "1",
             "DATABASE_URL": _database_url(),
-            "CELERY_BROKER_URL": REDIS_URL,
+            "CELERY_BROKER_URL": self.redis_url,
             "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            "CELERY_QUEUE_PREFIX": self.prefix,
+            "LOG_FORMAT": "plain",
+            **self.extra_env,
         }
         command = [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "--pool=solo",
                    "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
-                   "-Q", self.queue, "-n", f"{self.queue}@localhost"]  # fmt: skip
+                   "-Q", ",".join([self.queue, *broker.queue_names(self.prefix)]), "-n", f"{self.queue}@localhost"]  # fmt: skip
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
         # Point this process's producer at the same broker and queue.
-        self._saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")}
-        app.conf.update(task_always_eager=False, broker_url=REDIS_URL, task_default_queue=self.queue)
+        self._saved = {
+            key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue", "task_routes")
+        }
+        app.conf.update(
+            task_always_eager=False,
+            broker_url=self.redis_url,
+            task_default_queue=self.queue,
+            task_routes=broker.task_routes(self.prefix),
+        )
         _reset_connections()
         self._wait_ready()
         return self
@@ -70,6 +84,12 @@ class Worker:
                 return
             time.sleep(0.2)
         raise RuntimeError(f"Celery worker did not start in {timeout} s:\n{self.log.read_text()}")
+
+    def kill(self) -> None:
+        """SIGKILL: the worker dies on the spot, whatever it was doing (the producer stays pointed at its queues)."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -86,14 +106,14 @@ class Worker:
         return self.log.read_text() if self.log.exists() else ""
 
 
-def _check_redis() -> None:
+def _check_redis(url: str = REDIS_URL) -> None:
     import redis
 
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except redis.RedisError as exc:
         raise RuntimeError(
-            f"The worker tests need Redis at {REDIS_URL} ({exc}). Start it (Debian: apt-get install -y "
+            f"The worker tests need Redis at {url} ({exc}). Start it (Debian: apt-get install -y "
             "redis-server) or point TEST_REDIS_URL at one."
         ) from None
 
@@ -103,6 +123,8 @@ def _reset_connections() -> None:
     (what Celery itself does after a fork)."""
     pools.reset()
     app._after_fork()
+    broker.broker.reset()  # a failure under the previous settings says nothing of these
+    cache.breaker.reset()
 
 
 @contextlib.contextmanager

@@ -34,6 +34,7 @@ from cases.selectors import case_duplicates_near, case_get, case_list
 from cases.services import case_report_from
 from cases.viewmodel import case_view
 from config.api import error_responses
+from config.db import read_after_commit
 from grids.api.views import LocateApi
 
 DEFAULT_PAGE_SIZE = 20
@@ -42,8 +43,9 @@ MAX_PAGE_SIZE = 100
 
 def case_answer(*, case_id: int, user) -> dict:
     """The case as `user` sees it, after they changed it: shown even if it has now left their scope
-    (a department that sends a case back, say): the service allowed the change."""
-    return case_data(case_view(case=case_get(case_id=case_id), user=user, where="api"))
+    (a department that sends a case back, say): the service allowed the change. The change has
+    committed: a connection lost meanwhile is replaced, not answered with a 500."""
+    return read_after_commit(lambda: case_data(case_view(case=case_get(case_id=case_id), user=user, where="api")))
 
 
 class CasesApi(APIView):

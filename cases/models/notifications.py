@@ -47,8 +47,11 @@ class Notification(models.Model):
         _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
     attempt_count = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    # When the next attempt is due; while sending, when the claim expires. Empty once settled.
+    # When the next attempt is due; while sending, when the claim expires (renewed while the send
+    # lasts). Empty once settled.
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    # While sending: when the attempt started (an attempt cut short is recorded from this time).
+    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
     # When the task last handed to the queue is due to run; empty: no task is known to be queued.
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
@@ -77,6 +80,9 @@ class NotificationAttempt(models.Model):
     http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+    # The worker stopped (killed, lost its database) during the attempt: no answer was recorded,
+    # and the receiver may or may not have got the message (docs/WEBHOOKS.md, "Duplicates").
+    interrupted = models.BooleanField(_("interrupted"), default=False)
 
     class Meta:
         verbose_name = _("notification attempt")

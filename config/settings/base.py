@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from config.broker import task_routes
 from config.env import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "assessments",
     "citizens",
     "open311",
+    "ops",  # health, readiness, metrics, backups (docs/OPERATIONS.md)
 ]
 # The demo county (seed_demo, load_demo_history) exists only on development machines (DEBUG),
 # or in the one process that is explicitly asked for it: `manage.py seed_demo --force` on a
@@ -57,6 +59,8 @@ if DEBUG or sys.argv[1:2] == ["seed_demo"]:
     INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # requests counted and timed (/metrics)
+    "config.middleware.RequestContextMiddleware",  # the request's id (and user, case) in every log line
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,7 +72,9 @@ MIDDLEWARE = [
     "audit.context.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the login page saying until when
+    "axes.middleware.AxesMiddleware",  # turns a lockout into the login page saying until when
+    "config.middleware.DatabaseUnavailableMiddleware",  # a lost database answers 503, not 500
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -94,6 +100,9 @@ TEMPLATES = [
 # Database: SpatiaLite file by default, PostGIS in production.
 DATABASES = {"default": env.database("DATABASE_URL", default=f"spatialite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60, minimum=0)
+# A kept connection that died meanwhile (a database restart, a failover, an idle timeout) is
+# replaced at the start of the next request instead of failing it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):
     # Many readers and one writer without "database is locked" under load.
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -121,6 +130,15 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # Cache: per-process memory by default; Redis in production (shared by all
 # web nodes and workers, e.g. for import progress).
 CACHES = {"default": env.cache("CACHE_URL", default="locmem://")}
+# Redis (broker and cache) is optional for a request: every call to it is bounded by this timeout
+# (connecting, and each answer), and none is retried in the request path (config/broker.py,
+# config/cache.py; docs/OPERATIONS.md "Broker or cache outage").
+REDIS_TIMEOUT_SECONDS = env.int("REDIS_TIMEOUT_SECONDS", default=2, minimum=1)
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_timeout": REDIS_TIMEOUT_SECONDS,
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -225,8 +243,32 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# One queue per kind of work (config/broker.py QUEUES): notifications, photos, reports, sweeps.
+CELERY_QUEUE_PREFIX = env.str("CELERY_QUEUE_PREFIX", default="")
+CELERY_TASK_ROUTES = task_routes(CELERY_QUEUE_PREFIX)
+# A hung broker must not hang the request that commits a change: bounded sockets, no publish
+# retries (what was not handed over, the outbox sweep hands over later).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_timeout": REDIS_TIMEOUT_SECONDS,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Operations (ops, docs/OPERATIONS.md): the beat's heartbeat every OPS_HEARTBEAT_SECONDS; /readyz
+# turns red when it is older than BEAT_STALE_AFTER_SECONDS (heartbeat + stale ≤ 2 minutes).
+OPS_HEARTBEAT_SECONDS = env.int("OPS_HEARTBEAT_SECONDS", default=30, minimum=1)
+BEAT_STALE_AFTER_SECONDS = env.int("BEAT_STALE_AFTER_SECONDS", default=90, minimum=1)
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, there are no metrics.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# How long a worker's claim on a notification lasts without renewal (cases.notifications: renewed
+# every third of it while a send lasts; a dead worker's claim is taken back after it).
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=60, minimum=3)
+# Where `manage.py backup` writes its archives by default.
+BACKUP_DIR = env.str("BACKUP_DIR", default=str(BASE_DIR / "backups"))
+# Load balancers and Prometheus probe over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # Periodic jobs, run by the one Celery beat (deploy/systemd/citydispatch-beat.service).
 CELERY_BEAT_SCHEDULE = {
     # Notifications whose task never reached the broker, or whose worker died: hand them over again.
@@ -252,6 +294,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.approval_escalation_sweep",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # The beat's heartbeat, through the broker to a sweeps worker: /readyz reads its age.
+    "heartbeat": {
+        "task": "ops.heartbeat",
+        "schedule": float(OPS_HEARTBEAT_SECONDS),
+        "options": {"expires": OPS_HEARTBEAT_SECONDS},
     },
     # The assessment rollup: fold new case events in (pages also do this before they read).
     "assessments-refresh": {
@@ -366,12 +414,20 @@ LEAFLET_CONFIG = {
     "NO_GLOBALS": False,
 }
 
+# Logs on standard output (journald keeps them): one JSON object a line with DEBUG off, with the
+# request, user, case, delivery and task ids (config/logging.py); plain lines for development.
+LOG_FORMAT = env.choice("LOG_FORMAT", {"json", "plain"}, default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"()": "config.logging.PlainFormatter"},
+        "json": {"()": "config.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # django-axes narrates every login at INFO; its warnings (failures, lockouts) are what matter.
     "loggers": {"axes": {"level": "WARNING"}},
+    # Celery's worker installs its own handlers unless told not to (CELERY_WORKER_HIJACK_ROOT_LOGGER).
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -22,6 +22,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from config.broker import queue_names
 from tests.worker import REDIS_URL, _check_redis
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +59,7 @@ class Site:
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "CELERY_BROKER_URL": REDIS_URL,
                 "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+                "CELERY_QUEUE_PREFIX": f"{self.queue}.",  # its own queue of each kind
                 "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
                 "MAP_TILES": "none",
                 "LOG_LEVEL": "WARNING",
@@ -75,7 +77,7 @@ class Site:
             "worker",
             [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "--pool=solo",
              "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "-Q", self.queue, "-n", f"{self.queue}@localhost"],
+             "-Q", ",".join([self.queue, *queue_names(f"{self.queue}.")]), "-n", f"{self.queue}@localhost"],
         )  # fmt: skip
         self._spawn("server", [sys.executable, "manage.py", "serve", f"127.0.0.1:{self.port}", "--noreload"])
         self._wait(lambda: "ready." in self.log("worker"), "the Celery worker")
