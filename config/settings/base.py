@@ -340,8 +340,8 @@ REST_FRAMEWORK = {
     ],
     # Requests per client address (anonymous) and per user; over the rate, 429 with Retry-After.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.throttles.AnonRateThrottle",  # DRF's, failing open when the cache is away
+        "config.throttles.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.rate("API_THROTTLE_ANON", default="60/min"),
