@@ -8,6 +8,7 @@ CELERY_BROKER_URL=redis://…, SECRET_KEY and ALLOWED_HOSTS.
 from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our own static files: no CDN on an intranet
+    "csp",
     "leaflet",
     "axes",  # failed logins and lockouts; before audit, whose receivers read what axes marked
     "audit",
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstMiddleware",
@@ -354,6 +357,44 @@ LEAFLET_CONFIG = {
     "TILES": MAP_TILE_LAYERS,  # the admin widgets and the pages draw the same base layer
     "RESET_VIEW": False,
     "NO_GLOBALS": False,
+}
+
+# Content-Security-Policy (django-csp) on every page: scripts and style sheets only from this
+# site's own files, never inline (a page's inline code would run whatever an injected name
+# carried); a nonce only where a library writes an inline script we cannot move (django-leaflet's
+# map widget in the admin asks for one). Style attributes stay allowed: ECharts' tooltips and
+# Leaflet's markup carry them, and with images, fonts and requests limited to this site an
+# injected style attribute can neither run code nor send anything away. Images also from data:
+# (Swagger UI's icons, Leaflet's) and blob: (the photo previews of 随手拍), and from the map
+# tile server when MAP_TILES names one.
+def _tile_origins(layers) -> list[str]:
+    origins = []
+    for _name, url, _options in layers:
+        if url.startswith(("http://", "https://")):
+            scheme, _sep, rest = url.partition("://")
+            host = rest.split("/", 1)[0]
+            # a subdomain placeholder (t{s}.tianditu.gov.cn) is any subdomain: *.tianditu.gov.cn
+            labels = host.split(".")
+            if "{" in labels[0]:
+                labels[0] = "*"
+            origins.append(f"{scheme}://{'.'.join(labels)}")
+    return sorted(set(origins))
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *_tile_origins(MAP_TILE_LAYERS)],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
 }
 
 LOGGING = {

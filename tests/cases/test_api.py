@@ -909,11 +909,12 @@ def test_it_serves_the_doc_page_from_its_own_static_files(as_user, city):
     foreign = [url for url in re.findall(r"https?://[^\s\"'<>)]+", html) if not url.startswith("http://testserver/")]
     assert foreign == []
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
-    assert len(assets) >= 3
+    assert len(assets) >= 4
     for asset in assets:
-        assert asset.startswith("/static/drf_spectacular_sidecar/")
+        assert asset.startswith(("/static/drf_spectacular_sidecar/", "/static/css/", "/api/docs/?script"))
         assert client.get(asset).status_code == 200
-    assert '"/api/schema/"' in html
+    assert "<script>" not in html and "<style>" not in html  # the Content-Security-Policy runs no inline code
+    assert '"/api/schema/"' in client.get("/api/docs/?script=").content.decode()
 
 
 # ---- one error format (also for DRF's own errors) -------------------------
