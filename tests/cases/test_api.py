@@ -13,9 +13,9 @@ from django.contrib.gis.geos import Point
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from accounts.roles import Role
+from accounts.tokens import api_token_create
 from cases.clocks import case_clock
 from cases.models import Case, CaseEvent, Category, Department, Source, Status, Urgency
 from cases.selectors import work_calendar
@@ -135,8 +135,8 @@ def test_it_refuses_users_without_a_role(as_user, city, report, method, url):
 
 def test_it_accepts_a_token(client, city, report):
     case = report()
-    token = Token.objects.create(user=city["clerk"])
-    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    _token, key = api_token_create(user=city["clerk"], name="intake app")
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
     assert client.get(LIST, **auth).json()["count"] == 1
     # no session, no CSRF token: an app's POST
     response = post(client, action_url(case, "file"), {"category": city["garbage"].pk}, **auth)
