@@ -34,10 +34,8 @@ def copy_tokens(apps, schema_editor):
 
 
 def _aware(value):
-    """The old row's creation time: a datetime on PostgreSQL, text (UTC) on SQLite."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    parsed = parse_datetime(str(value))
+    """The old row's creation time: a datetime on PostgreSQL, text on SQLite; UTC if naive."""
+    parsed = value if value is None or isinstance(value, dt.datetime) else parse_datetime(str(value))
     return parsed.replace(tzinfo=dt.UTC) if parsed is not None and parsed.tzinfo is None else parsed
 
 

@@ -114,3 +114,32 @@ def test_it_lists_my_tokens_with_their_expiry(client, make_user):
     client.force_login(clerk)
     page = client.get(reverse("account")).content.decode()
     assert "phone" in page and "已过期" in page
+
+
+def test_it_copies_the_tokens_made_before_devices(make_user, settings):
+    """Migration 0003: each of Django REST framework's old tokens (one per user, its key in
+    clear) becomes a device token with the same key, only its hash kept."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("accounts.migrations.0003_tokens_from_drf_authtoken")
+    clerk = make_user("clerk", Role.INTAKE_CLERK)
+    key = "0123456789abcdef0123456789abcdef01234567"
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamp, user_id integer)")
+        cursor.execute("INSERT INTO authtoken_token VALUES (%s, %s, %s)", [key, timezone.now(), clerk.pk])
+    migration.copy_tokens(apps, SimpleNamespace(connection=connection))
+
+    token = ApiToken.objects.get(user=clerk)
+    assert (token.name, token.key_hash) == ("API token (before devices)", hashlib.sha256(key.encode()).hexdigest())
+    assert token.expires_at > timezone.now() + dt.timedelta(days=settings.API_TOKEN_DAYS - 1)
+    assert api(client_for_api(), key).status_code == 200
+
+
+def client_for_api():
+    from django.test import Client
+
+    return Client()
