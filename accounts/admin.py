@@ -29,7 +29,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.lockout import lockout_release, lockouts_for
-from accounts.models import ApiToken
+from accounts.models import ApiToken, TwoFactorDevice
 from accounts.otp import otp_remove
 from accounts.roles import ADMIN_ROLES, has_role
 from accounts.tokens import api_token_revoke
@@ -242,7 +242,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self.message_user(request, _("Tokens revoked: %(count)d.") % {"count": count}, messages.SUCCESS)
 
 
-@admin.register(TOTPDevice)
+@admin.register(TwoFactorDevice)
 class TwoFactorAdmin(admin.ModelAdmin):
     """Who logs in with an authenticator app, for the security administrator; removing one (a
     lost phone: the user sets up the new one at the next login) is audited. The keys are never
@@ -265,7 +265,7 @@ class TwoFactorAdmin(admin.ModelAdmin):
         return False
 
     def has_remove_permission(self, request) -> bool:
-        return request.user.has_perm("otp_totp.delete_totpdevice")
+        return request.user.has_perm("accounts.delete_twofactordevice")
 
     def get_actions(self, request):
         actions = super().get_actions(request)

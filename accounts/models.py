@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class PasswordRecord(models.Model):
@@ -62,3 +63,16 @@ class ApiToken(models.Model):
     @property
     def expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+
+class TwoFactorDevice(TOTPDevice):
+    """A user's authenticator app (django-otp's TOTP device) as the security administrator sees
+    it in the admin, among the accounts, under a name of ours."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("two-factor device")
+        verbose_name_plural = _("two-factor devices")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -52,7 +52,7 @@ ADMIN_ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "auth.permission": ("view",),
         "axes.accessattempt": ("view", "delete"),  # lockouts, and unlocking
         "accounts.apitoken": ("view", "delete"),  # see and revoke; owners make their own
-        "otp_totp.totpdevice": ("view", "delete"),  # who has two-factor login; remove a lost phone's
+        "accounts.twofactordevice": ("view", "delete"),  # who has two-factor login; remove a lost phone's
     },
     Role.AUDIT_ADMIN: {
         "audit.auditevent": ("view",),

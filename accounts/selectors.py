@@ -92,7 +92,7 @@ def _api_tokens() -> Link:
 def _two_factor() -> Link:
     return Link(
         _("Two-factor login"),
-        reverse("admin:otp_totp_totpdevice_changelist"),
+        reverse("admin:accounts_twofactordevice_changelist"),
         _("Who logs in with an authenticator app; remove a lost phone's."),
     )
 

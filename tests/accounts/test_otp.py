@@ -186,13 +186,13 @@ def test_it_lets_the_security_administrator_remove_a_lost_phone_but_not_an_admin
     lead_device, _ = enrolled(lead)
     audit_device, _ = enrolled(auditor)
     client.force_login(make_user("secadmin", Role.SECURITY_ADMIN))
-    changelist = reverse("admin:otp_totp_totpdevice_changelist")
+    changelist = reverse("admin:accounts_twofactordevice_changelist")
     page = client.get(changelist).content.decode()
     assert lead_device.key not in page
-    assert client.get(reverse("admin:otp_totp_totpdevice_change", args=[lead_device.pk])).status_code == 200
+    assert client.get(reverse("admin:accounts_twofactordevice_change", args=[lead_device.pk])).status_code == 200
     assert (
         lead_device.key
-        not in client.get(reverse("admin:otp_totp_totpdevice_change", args=[lead_device.pk])).content.decode()
+        not in client.get(reverse("admin:accounts_twofactordevice_change", args=[lead_device.pk])).content.decode()
     )
 
     client.post(changelist, {"action": "remove_devices", "_selected_action": [lead_device.pk, audit_device.pk]})

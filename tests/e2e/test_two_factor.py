@@ -92,7 +92,7 @@ def test_it_makes_a_new_shift_leader_change_the_password_and_log_in_with_a_secon
 
     # The security administrator sees who uses two-factor login (never the key), and the audit
     # administrator reads every step of it in the log.
-    secadmin.goto("/admin/otp_totp/totpdevice/")
+    secadmin.goto("/admin/accounts/twofactordevice/")
     expect(secadmin.locator("#result_list")).to_contain_text("nightlead")
     auditor = cast.login("auditadmin")
     auditor.goto("/audit/?user=nightlead")
