@@ -30,6 +30,7 @@ from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -108,7 +109,11 @@ def step_done(request: HttpRequest, step: str) -> str:
         request.session[STEPS] = steps
         return reverse(STEP_URLS[steps[0]])
     request.session.pop(STEPS, None)
-    return request.session.pop(NEXT, None) or reverse(settings.LOGIN_REDIRECT_URL)
+    going = request.session.pop(NEXT, None)
+    # A path of this site, not "//elsewhere" (a request for http://host//elsewhere has that path).
+    if going and url_has_allowed_host_and_scheme(going, allowed_hosts={request.get_host()}, require_https=False):
+        return going
+    return reverse(settings.LOGIN_REDIRECT_URL)
 
 
 def steps_owed(request: HttpRequest) -> list[str]:

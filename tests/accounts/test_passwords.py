@@ -162,3 +162,13 @@ def test_it_records_the_forced_change_in_the_audit_log(client, make_user):
     change_own(client, PASSWORD, "Fresh-start-2027")
     event = AuditEvent.objects.get(action="auth.password_changed")
     assert (event.actor_username, event.object_id) == ("clerk", str(clerk.pk))
+
+
+def test_it_goes_on_only_to_a_page_of_this_site_after_the_change(client, make_user):
+    clerk = make_user("clerk", Role.INTAKE_CLERK)
+    age_password(clerk, 0)
+    PasswordRecord.objects.filter(user=clerk).update(must_change=True)
+    login(client, "clerk")
+    # what a browser sends for http://host//evil.example/ (the test client would read a host there)
+    assert client.get("/", PATH_INFO="//evil.example/").url == reverse("account_password")
+    assert change_own(client, PASSWORD, "Fresh-start-2027").url == reverse("home")
