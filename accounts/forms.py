@@ -53,7 +53,7 @@ class AdminLoginForm(RefuseDemoPasswordMixin, AdminAuthenticationForm):
 
 class OtpCodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Code"),
+        label=_("One-time code"),
         max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )

@@ -61,12 +61,14 @@ def test_it_makes_a_new_shift_leader_change_the_password_and_log_in_with_a_secon
     lead.get_by_role("link", name="设置两步验证").click()
     expect(lead.locator(".otp-qr svg")).to_be_visible()
     key = key_from_secret(lead.locator("#otp-secret").inner_text())
+    cast.screenshot(lead, "--enrol")
     lead.locator("#id_code").fill(totp(key))
     lead.get_by_role("button", name="确认").click()
     codes = lead.locator("#recovery-codes code").all_inner_texts()
     assert len(codes) == 10
     lead.locator("#codes-continue").click()
     expect(lead.locator("#otp-status")).to_contain_text("已开启")
+    cast.screenshot(lead, "--account")
     log_out(lead)
 
     # The next login asks for the code the app shows (the next 30-second step's: a code
