@@ -14,23 +14,36 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.sites import NotRegistered
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group, Permission, User
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.lockout import lockout_release, lockouts_for
+from accounts.models import ApiToken, TwoFactorDevice
+from accounts.otp import otp_remove
 from accounts.roles import ADMIN_ROLES, has_role
+from accounts.tokens import api_token_revoke
 
 ADMIN_GROUPS = [role.value for role in ADMIN_ROLES]
 AUDIT_APP = "audit"
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
+# django-otp's own pages show a device's key (and its QR code) and let anyone with the
+# permission make devices for others: replaced by TwoFactorAdmin below.
+for _model in (TOTPDevice, StaticDevice):
+    with contextlib.suppress(NotRegistered):
+        admin.site.unregister(_model)
 
 
 def _is_administrator(user: User) -> bool:
@@ -177,3 +190,92 @@ class LockoutAdmin(admin.ModelAdmin):
     def unlock_addresses(self, request, queryset):
         count = lockout_release(attempts=queryset, by="ip_address", actor=request.user, request=request)
         self.message_user(request, _("Unlocked %(count)d addresses.") % {"count": count}, messages.SUCCESS)
+
+
+def _others_than_administrators(request, queryset, user_field: str = "user"):
+    """What a security administrator may act on: not his own, not an administrator's nor a
+    superuser's (those are the superuser's to handle), as for accounts."""
+    if request.user.is_superuser:
+        return queryset
+    return (
+        queryset.exclude(**{user_field: request.user.pk})
+        .exclude(**{f"{user_field}__is_superuser": True})
+        .exclude(**{f"{user_field}__groups__name__in": ADMIN_GROUPS})
+    )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Every user's API tokens, for the security administrator: see them, revoke them (audited).
+    Nobody makes a token for someone else: the owner makes it under "My account"."""
+
+    list_display = ["user", "name", "prefix", "created_at", "expires_at", "last_used_at"]
+    list_filter = ["expires_at"]
+    search_fields = ["user__username", "name", "prefix"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "prefix", "created_at", "expires_at", "last_used_at"]
+    actions = ["revoke_tokens"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoking is the audited action below
+
+    def has_revoke_permission(self, request) -> bool:
+        return request.user.has_perm("accounts.delete_apitoken")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["revoke"])
+    def revoke_tokens(self, request, queryset):
+        count = 0
+        for token in _others_than_administrators(request, queryset).select_related("user"):
+            api_token_revoke(token=token, actor=request.user, request=request)
+            count += 1
+        self.message_user(request, _("Tokens revoked: %(count)d.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(TwoFactorDevice)
+class TwoFactorAdmin(admin.ModelAdmin):
+    """Who logs in with an authenticator app, for the security administrator; removing one (a
+    lost phone: the user sets up the new one at the next login) is audited. The keys are never
+    shown."""
+
+    list_display = ["user", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    fields = ["user", "confirmed", "created_at", "last_used_at"]
+    actions = ["remove_devices"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_remove_permission(self, request) -> bool:
+        return request.user.has_perm("accounts.delete_twofactordevice")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=_("Remove two-factor login of the selected users (lost phone)"), permissions=["remove"])
+    def remove_devices(self, request, queryset):
+        users = {device.user for device in _others_than_administrators(request, queryset).select_related("user")}
+        count = sum(otp_remove(user=user, actor=request.user, request=request) for user in users)
+        self.message_user(
+            request, _("Two-factor login removed for %(count)d accounts.") % {"count": count}, messages.SUCCESS
+        )

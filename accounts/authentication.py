@@ -1,4 +1,5 @@
-"""API token authentication whose failures count per client address, like failed logins.
+"""API token authentication (the tokens of accounts.tokens: per device, expiring, revocable)
+whose failures count per client address, like failed logins.
 
 DRF's throttles run after authentication, so a wrong token is refused before any throttle
 sees it: token guessing would go unlimited. Here every failed token counts against the
@@ -11,8 +12,10 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from accounts.tokens import api_token_authenticate
 from audit.models import Result
 from audit.services import audit_record
 from citizens.ratelimit import client_ip, hit, used
@@ -47,6 +50,12 @@ class TokenAuthentication(authentication.TokenAuthentication):
                     details={"ip_address": address, "failures": failures, "via": "api_token"},
                 )
             raise
+
+    def authenticate_credentials(self, key):
+        token = api_token_authenticate(key)
+        if token is None:  # unknown, expired, or its user disabled
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
+        return (token.user, token)
 
     @staticmethod
     def _wait() -> int:

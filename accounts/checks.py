@@ -1,4 +1,5 @@
-"""System checks: production must not run with accounts that have the demo password.
+"""System checks: production must not run with accounts that have the demo password, and
+`check --deploy` warns of the login rules of 等保 2.0 turned off.
 
 The check reads the database, so like Django's own database checks it runs when a database
 is named: `manage.py migrate`, and `manage.py check --database default`, which the web
@@ -6,7 +7,7 @@ service runs before it starts (deploy/systemd/citydispatch-web.service).
 """
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError
 
 
@@ -30,3 +31,26 @@ def demo_passwords_check(app_configs=None, databases=None, **kwargs):
             id="accounts.E001",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def login_rules_check(app_configs=None, **kwargs):
+    found = []
+    if not settings.OTP_REQUIRED_ROLES:
+        found.append(
+            Warning(
+                "Two-factor login is required of nobody (OTP_REQUIRED_ROLES=none).",
+                hint="A level-3 system logs its administrators in with two factors: leave OTP_REQUIRED_ROLES unset "
+                "(every privileged role) or name the roles.",
+                id="accounts.W001",
+            )
+        )
+    if not settings.PASSWORD_MAX_AGE_DAYS:
+        found.append(
+            Warning(
+                "Passwords never expire (PASSWORD_MAX_AGE_DAYS=0).",
+                hint="Leave PASSWORD_MAX_AGE_DAYS unset (90 days) or set the period your assessment asks for.",
+                id="accounts.W002",
+            )
+        )
+    return found

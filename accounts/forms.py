@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
@@ -48,3 +49,19 @@ class AdminLoginForm(RefuseDemoPasswordMixin, AdminAuthenticationForm):
                 code="invalid_login",
                 params={"username": self.username_field.verbose_name},
             )
+
+
+class OtpCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("One-time code"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Device"),
+        max_length=64,
+        help_text=_("What the token is for, e.g. “inspection phone 3” or “12345 hotline gateway”."),
+    )

@@ -51,8 +51,8 @@ ADMIN_ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "auth.group": ALL,
         "auth.permission": ("view",),
         "axes.accessattempt": ("view", "delete"),  # lockouts, and unlocking
-        "authtoken.token": ("add", "view", "delete"),
-        "authtoken.tokenproxy": ("add", "view", "delete"),
+        "accounts.apitoken": ("view", "delete"),  # see and revoke; owners make their own
+        "accounts.twofactordevice": ("view", "delete"),  # who has two-factor login; remove a lost phone's
     },
     Role.AUDIT_ADMIN: {
         "audit.auditevent": ("view",),

@@ -81,6 +81,22 @@ def _lockouts() -> Link:
     )
 
 
+def _api_tokens() -> Link:
+    return Link(
+        _("API tokens"),
+        reverse("admin:accounts_apitoken_changelist"),
+        _("Every user's API tokens, by device and expiry; revoke them."),
+    )
+
+
+def _two_factor() -> Link:
+    return Link(
+        _("Two-factor login"),
+        reverse("admin:accounts_twofactordevice_changelist"),
+        _("Who logs in with an authenticator app; remove a lost phone's."),
+    )
+
+
 def _audit_log() -> Link:
     return Link(_("Audit log"), reverse("audit:search"), _("Search the security audit log and export it as CSV."))
 
@@ -94,7 +110,7 @@ ROLE_LINKS = {
     Role.INSPECTOR: [_case_tasks, _case_new, _case_queue, _grid_map],
     Role.SUPERVISOR: [_assessments, _bulletin, _case_queue, _grid_map],
     Role.SYSTEM_ADMIN: [_admin, _grid_map],
-    Role.SECURITY_ADMIN: [_users, _lockouts],
+    Role.SECURITY_ADMIN: [_users, _lockouts, _api_tokens, _two_factor],
     Role.AUDIT_ADMIN: [_audit_log],
 }
 

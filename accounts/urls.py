@@ -12,4 +12,13 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    # My account: password, two-factor login, API tokens of my devices.
+    path("account/", views.account, name="account"),
+    path("account/password/", views.PasswordChangeView.as_view(), name="account_password"),
+    path("account/otp/verify/", views.otp_verify_view, name="account_otp_verify"),
+    path("account/otp/enrol/", views.otp_enrol_view, name="account_otp_enrol"),
+    path("account/otp/recovery-codes/", views.otp_recovery_codes_view, name="account_otp_recovery_codes"),
+    path("account/otp/remove/", views.otp_remove_view, name="account_otp_remove"),
+    path("account/tokens/", views.token_create_view, name="account_token_create"),
+    path("account/tokens/<int:token_id>/revoke/", views.token_revoke_view, name="account_token_revoke"),
 ]

@@ -2,8 +2,9 @@
 
 Logins and logouts, failed logins and lockouts (django-axes), users created, disabled or made
 staff, password changes, group and permission changes (whichever side of the relation was
-edited), API tokens, and every change made in the admin (its LogEntry rows). Each receiver
-only translates the signal into one audit_record call.
+edited), and every change made in the admin (its LogEntry rows). Each receiver only
+translates the signal into one audit_record call. (API tokens and two-factor devices are
+written by accounts.tokens and accounts.otp, which record themselves.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
-from rest_framework.authtoken.models import Token
 
 from audit.context import current_request
 from audit.models import Result
@@ -175,21 +175,6 @@ def _group_created(sender, instance, created, raw=False, **kwargs):
 @receiver(post_delete, sender=Group, dispatch_uid="audit_group_deleted")
 def _group_deleted(sender, instance, **kwargs):
     audit_record(action="auth.group_deleted", obj=ObjectRef("auth.group", str(instance.pk), instance.name))
-
-
-# ---- API tokens (never their keys) -------------------------------------------------------
-
-
-@receiver(post_save, sender=Token, dispatch_uid="audit_token_created")
-def _token_created(sender, instance, created, raw=False, **kwargs):
-    if created and not raw:
-        audit_record(action="api.token_created", obj=instance.user)
-
-
-@receiver(post_delete, sender=Token, dispatch_uid="audit_token_deleted")
-def _token_deleted(sender, instance, **kwargs):
-    user = User.objects.filter(pk=instance.user_id).first()
-    audit_record(action="api.token_deleted", obj=user or ObjectRef("auth.user", str(instance.user_id)))
 
 
 # ---- the admin -----------------------------------------------------------------------

@@ -5,7 +5,7 @@ from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static as static_url
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 admin.site.site_header = _("City Grid Management: administration")
 admin.site.site_title = _("City Grid Management")
@@ -31,8 +31,9 @@ urlpatterns = [
     path("api/assessments/", include("assessments.api.urls")),
     path("api/", include("cases.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    # Swagger UI from drf_spectacular_sidecar's static files (SPECTACULAR_SETTINGS): works offline.
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Swagger UI from drf_spectacular_sidecar's static files (SPECTACULAR_SETTINGS): works offline;
+    # its start-up script is served from /api/docs/?script, not inline (Content-Security-Policy).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).

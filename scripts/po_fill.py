@@ -28,6 +28,7 @@ def main() -> None:
     for n, block in enumerate(blocks):
         match = re.search(r'^msgid ((?:".*"\n?)+)^msgstr ((?:".*"\n?)+)', block, re.M)
         if not match:
+            _fill_plural(blocks, n, wanted, missing)
             continue
         msgid = "".join(json.loads(part) for part in match.group(1).split("\n") if part)
         msgstr = "".join(json.loads(part) for part in match.group(2).split("\n") if part)
@@ -46,6 +47,27 @@ def main() -> None:
     PO.write_text("\n\n".join(blocks), encoding="utf-8")
     for msgid in missing:
         print("untranslated:", msgid)
+
+
+def _fill_plural(blocks: list[str], n: int, wanted: dict[str, str], missing: list[str]) -> None:
+    """A plural entry (ngettext): Chinese has one form, msgstr[0], looked up by the singular."""
+    block = blocks[n]
+    match = re.search(r'^msgid ((?:".*"\n?)+)^msgid_plural ((?:".*"\n?)+)^msgstr\[0\] ((?:".*"\n?)+)', block, re.M)
+    if not match:
+        return
+    msgid = "".join(json.loads(part) for part in match.group(1).split("\n") if part)
+    plural = "".join(json.loads(part) for part in match.group(2).split("\n") if part)
+    msgstr = "".join(json.loads(part) for part in match.group(3).split("\n") if part)
+    fuzzy = "#, fuzzy" in block
+    if msgid in wanted:
+        msgstr, fuzzy = wanted[msgid], False
+    lines = [line for line in block.split("\n") if not line.startswith("#|")]
+    lines = [line.replace("#, fuzzy, ", "#, ").replace("#, fuzzy", "") if not fuzzy else line for line in lines]
+    head = [line for line in lines if line.startswith("#") and line != "#"]
+    body = [f"msgid {quote(msgid)}", f"msgid_plural {quote(plural)}", f"msgstr[0] {quote(msgstr)}"]
+    blocks[n] = "\n".join([*head, *body])
+    if fuzzy or not msgstr:
+        missing.append(msgid)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
@@ -34,11 +35,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our own static files: no CDN on an intranet
+    "csp",
     "leaflet",
     "axes",  # failed logins and lockouts; before audit, whose receivers read what axes marked
+    "django_otp",  # two-factor login (accounts.otp): authenticator apps (TOTP) and recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "audit",
     "config",  # the runtime: manage.py serve
     "accounts",
@@ -62,6 +66,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",  # requests counted and timed (/metrics)
     "config.middleware.RequestContextMiddleware",  # the request's id (and user, case) in every log line
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstMiddleware",
@@ -71,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "audit.context.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.gate.SecurityGateMiddleware",  # idle and absolute session limits; steps owed after a login
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a lockout into the login page saying until when
     "config.middleware.DatabaseUnavailableMiddleware",  # a lost database answers 503, not 500
@@ -140,11 +146,23 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
         "socket_timeout": REDIS_TIMEOUT_SECONDS,
     }
 
+# Passwords (accounts.passwords): at least PASSWORD_MIN_LENGTH characters of 3 of the 4 kinds
+# (lower, upper, digit, other), not a common password (Django's list of 20,000 from breaches),
+# not the user name nor like it, none of the last PASSWORD_HISTORY; older than
+# PASSWORD_MAX_AGE_DAYS (0: never), or set by an administrator, it must be changed at login.
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=8, minimum=8)
+PASSWORD_HISTORY = env.int("PASSWORD_HISTORY", default=5, minimum=0)
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90, minimum=0)
+_VALIDATION = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": f"{_VALIDATION}.UserAttributeSimilarityValidator"},
+    {"NAME": f"{_VALIDATION}.MinimumLengthValidator", "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH}},
+    {"NAME": f"{_VALIDATION}.CommonPasswordValidator"},
+    {"NAME": f"{_VALIDATION}.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "accounts.passwords.NotUsernameValidator"},
+    # Also records every new password (its age, who set it): keep it even with PASSWORD_HISTORY=0.
+    {"NAME": "accounts.passwords.PasswordHistoryValidator", "OPTIONS": {"count": PASSWORD_HISTORY}},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -170,8 +188,25 @@ AXES_ENABLE_ADMIN = False  # accounts.admin shows lockouts with an audited unloc
 AXES_VERBOSE = False
 # The security audit log (audit): rows are kept at least this long; 180 days is the legal floor.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180, minimum=180)
+# Sessions (accounts.gate): end after SESSION_IDLE_MINUTES without a request, and at the latest
+# SESSION_COOKIE_AGE seconds after the login, whatever happens (and when the browser closes).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600, minimum=60)
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30, minimum=1)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# API tokens (accounts.tokens): one per device, each valid this many days after it is made.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90, minimum=1)
+# Two-factor login (accounts.otp) is required of these roles (role codes of accounts.roles, and
+# "superuser" and "staff"): by default of every privileged role with DEBUG off, of nobody with
+# DEBUG on (the demo). "none" requires it of nobody; anyone may still enrol.
+OTP_REQUIRED_ROLES = env.list(
+    "OTP_REQUIRED_ROLES",
+    default=[] if DEBUG else ["superuser", "staff", "system_admin", "security_admin", "audit_admin",
+                              "shift_leader", "supervisor"],
+)  # fmt: skip
+if OTP_REQUIRED_ROLES == ["none"]:
+    OTP_REQUIRED_ROLES = []
+# The name an authenticator app shows beside the account.
+OTP_TOTP_ISSUER = env.str("OTP_ISSUER", default="城市网格化管理")
 
 # Internationalisation: Chinese first, English available.
 LANGUAGE_CODE = "zh-hans"
@@ -417,6 +452,46 @@ LEAFLET_CONFIG = {
 # Logs on standard output (journald keeps them): one JSON object a line with DEBUG off, with the
 # request, user, case, delivery and task ids (config/logging.py); plain lines for development.
 LOG_FORMAT = env.choice("LOG_FORMAT", {"json", "plain"}, default="plain" if DEBUG else "json")
+
+
+# Content-Security-Policy (django-csp) on every page: scripts and style sheets only from this
+# site's own files, never inline (a page's inline code would run whatever an injected name
+# carried); a nonce only where a library writes an inline script we cannot move (django-leaflet's
+# map widget in the admin asks for one). Style attributes stay allowed: ECharts' tooltips and
+# Leaflet's markup carry them, and with images, fonts and requests limited to this site an
+# injected style attribute can neither run code nor send anything away. Images also from data:
+# (Swagger UI's icons, Leaflet's) and blob: (the photo previews of 随手拍), and from the map
+# tile server when MAP_TILES names one.
+def _tile_origins(layers) -> list[str]:
+    origins = []
+    for _name, url, _options in layers:
+        if url.startswith(("http://", "https://")):
+            scheme, _sep, rest = url.partition("://")
+            host = rest.split("/", 1)[0]
+            # a subdomain placeholder (t{s}.tianditu.gov.cn) is any subdomain: *.tianditu.gov.cn
+            labels = host.split(".")
+            if "{" in labels[0]:
+                labels[0] = "*"
+            origins.append(f"{scheme}://{'.'.join(labels)}")
+    return sorted(set(origins))
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *_tile_origins(MAP_TILE_LAYERS)],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

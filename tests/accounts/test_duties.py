@@ -31,7 +31,7 @@ def test_it_gives_each_administrator_role_only_its_own_permissions():
     audit = {f"{p.content_type.app_label}.{p.codename}" for p in group(Role.AUDIT_ADMIN).permissions.all()}
     assert audit == {"audit.view_auditevent"}
     security = {p.content_type.app_label for p in group(Role.SECURITY_ADMIN).permissions.all()}
-    assert security == {"auth", "axes", "authtoken"}
+    assert security == {"auth", "axes", "accounts"}
     system = {p.content_type.app_label for p in group(Role.SYSTEM_ADMIN).permissions.all()}
     assert "audit" not in system and "axes" not in system
     assert not group(Role.SYSTEM_ADMIN).permissions.filter(codename__in=["change_user", "add_user", "change_group"])

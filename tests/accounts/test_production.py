@@ -59,3 +59,12 @@ def test_it_names_the_accounts_with_the_demo_password_in_a_system_check(make_use
     call_command("check")  # without a database the check does not run
     settings.DEBUG = True
     call_command("check", databases=["default"])
+
+
+def test_it_warns_at_the_deploy_check_of_login_rules_turned_off(settings):
+    from accounts.checks import login_rules_check
+
+    settings.OTP_REQUIRED_ROLES, settings.PASSWORD_MAX_AGE_DAYS = ["supervisor"], 90
+    assert login_rules_check() == []
+    settings.OTP_REQUIRED_ROLES, settings.PASSWORD_MAX_AGE_DAYS = [], 0
+    assert [warning.id for warning in login_rules_check()] == ["accounts.W001", "accounts.W002"]

@@ -3,9 +3,9 @@
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from accounts.roles import Role
+from accounts.tokens import api_token_create, api_token_revoke
 from assessments.models import AssessmentSettings
 from audit.models import AuditEvent
 
@@ -122,15 +122,15 @@ def test_it_records_permission_changes_of_users_and_groups(make_user):
     assert one("auth.group_created").object_label == "night shift"
 
 
-def test_it_records_api_tokens_made_and_deleted_but_never_their_keys(make_user):
+def test_it_records_api_tokens_made_and_revoked_but_never_their_keys(make_user):
     clerk = make_user("clerk")
-    token = Token.objects.create(user=clerk)
-    key = token.key
-    token.delete()
+    token, key = api_token_create(user=clerk, name="phone")
+    api_token_revoke(token=token, actor=clerk)
 
-    for action in ("api.token_created", "api.token_deleted"):
+    for action in ("api.token_created", "api.token_revoked"):
         event = one(action)
-        assert (event.object_type, event.object_id) == ("auth.user", str(clerk.pk))
+        assert (event.object_type, event.object_id, event.details["device"]) == ("auth.user", str(clerk.pk), "phone")
+    assert one("api.token_revoked").details["by"] == "owner"
     assert key not in str(list(AuditEvent.objects.values()))
 
 

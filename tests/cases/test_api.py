@@ -13,9 +13,9 @@ from django.contrib.gis.geos import Point
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from accounts.roles import Role
+from accounts.tokens import api_token_create
 from audit.models import AuditEvent
 from cases.clocks import case_clock
 from cases.models import Case, CaseEvent, Category, Department, Source, Status, Urgency
@@ -136,8 +136,8 @@ def test_it_refuses_users_without_a_role(as_user, city, report, method, url):
 
 def test_it_accepts_a_token(client, city, report):
     case = report()
-    token = Token.objects.create(user=city["clerk"])
-    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    _token, key = api_token_create(user=city["clerk"], name="intake app")
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
     assert client.get(LIST, **auth).json()["count"] == 1
     # no session, no CSRF token: an app's POST
     response = post(client, action_url(case, "file"), {"category": city["garbage"].pk}, **auth)
@@ -910,11 +910,12 @@ def test_it_serves_the_doc_page_from_its_own_static_files(as_user, city):
     foreign = [url for url in re.findall(r"https?://[^\s\"'<>)]+", html) if not url.startswith("http://testserver/")]
     assert foreign == []
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
-    assert len(assets) >= 3
+    assert len(assets) >= 4
     for asset in assets:
-        assert asset.startswith("/static/drf_spectacular_sidecar/")
+        assert asset.startswith(("/static/drf_spectacular_sidecar/", "/static/css/", "/api/docs/?script"))
         assert client.get(asset).status_code == 200
-    assert '"/api/schema/"' in html
+    assert "<script>" not in html and "<style>" not in html  # the Content-Security-Policy runs no inline code
+    assert '"/api/schema/"' in client.get("/api/docs/?script=").content.decode()
 
 
 # ---- one error format (also for DRF's own errors) -------------------------

@@ -18,8 +18,8 @@ import uuid
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import api_token_create
 from cases.models import Case, DeliveryStatus, Department, Notification, NotificationAttempt, Status, Urgency
 from cases.notifications import notifications_sweep
 from cases.services import case_transition
@@ -75,7 +75,7 @@ def test_a_frozen_broker_answers_every_dispatch_within_seconds_and_delivers_each
     city, report, hooked, receiver, own_redis
 ):
     cases = filed_urgent_cases(city, report, 8)
-    token = Token.objects.create(user=city["dispatcher"]).key
+    token = api_token_create(user=city["dispatcher"], name="drill")[1]
     worker = Worker(redis_url=own_redis.url(0)).start()
     web = Web({"CELERY_BROKER_URL": own_redis.url(0), "CELERY_TASK_DEFAULT_QUEUE": worker.queue,
                "CELERY_QUEUE_PREFIX": worker.prefix}).start()  # fmt: skip
@@ -156,7 +156,7 @@ def test_terminated_database_backends_never_answer_500_for_a_committed_change(ci
     if connection.vendor != "postgresql":
         pytest.skip("terminating backends is a PostgreSQL drill")
     cases = filed_urgent_cases(city, report, 24)
-    token = Token.objects.create(user=city["dispatcher"]).key
+    token = api_token_create(user=city["dispatcher"], name="drill")[1]
     web = Web({"CELERY_BROKER_URL": own_redis.url(0), "CELERY_QUEUE_PREFIX": f"drill-{uuid.uuid4().hex[:6]}."})
     web.start()
     name = connection.settings_dict["NAME"]

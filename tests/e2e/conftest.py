@@ -31,6 +31,13 @@ DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 PHONE = "Pixel 7"  # 412 × 839 CSS pixels, touch, a mobile Chrome
 TIMEOUT_MS = 15_000
 
+CSP_HOOK = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__e2eCspViolation(event.effectiveDirective + " blocked " + (event.blockedURI || "inline code") +
+    " in " + event.documentURI + (event.sourceFile ? " (" + event.sourceFile + ":" + event.lineNumber + ")" : ""));
+}, true);
+"""
+
 expect.set_options(timeout=TIMEOUT_MS)
 HERE = Path(__file__).parent
 
@@ -110,8 +117,9 @@ def browser(playwright_session) -> Browser:
 
 class Cast:
     """The people of one journey. Each `login` opens a new browser context (another person at
-    another computer or phone). Every console error, uncaught script error, failed request
-    and HTTP error the journey did not announce with `allow` fails the test."""
+    another computer or phone). Every console error, uncaught script error, Content-Security-
+    Policy violation, failed request and HTTP error the journey did not announce with `allow`
+    fails the test."""
 
     def __init__(self, *, browser: Browser, devices: dict, site: Site, name: str) -> None:
         self.browser, self.devices, self.site, self.name = browser, devices, site, name
@@ -180,6 +188,13 @@ class Cast:
             if "ERR_ABORTED" not in (request.failure or ""):
                 self.problems.append(f"[{who}] request failed: {request.method} {request.url}: {request.failure}")
 
+        def on_csp_violation(_source, text: str) -> None:
+            self.problems.append(f"[{who}] Content-Security-Policy violation: {text}")
+
+        # The browser also logs a refused script or style as a console error; this names the
+        # directive and what it blocked, for every frame, even where nothing is logged.
+        context.expose_binding("__e2eCspViolation", on_csp_violation)
+        context.add_init_script(CSP_HOOK)
         context.on("console", on_console)
         context.on("weberror", lambda error: self.problems.append(f"[{who}] script error: {error.error}"))
         context.on("response", on_response)

@@ -10,7 +10,7 @@ from tests.e2e.steps import advance_case, seed_cases, seed_citizen_report
 PAGES = [
     (None, ["/login/", "/citizen/", "/citizen/track/", "/citizen/track/{citizen}/"]),
     ("dispatcher", ["/", "/cases/", "/cases/?status=dispatched", "/cases/{dispatched}/", "/cases/{filed}/",
-                    "/cases/new/", "/grids/map/"]),
+                    "/cases/new/", "/grids/map/", "/account/", "/account/otp/enrol/"]),
     ("chief_micro", ["/", "/cases/approvals/", "/cases/{pending_approval}/"]),
     ("handler", ["/", "/cases/work/"]),
     ("inspector", ["/", "/cases/tasks/"]),
