@@ -7,7 +7,9 @@ import math
 from collections.abc import Iterable, Sequence
 
 from django.contrib.gis.geos import Polygon
+from django.core.signals import setting_changed
 from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from accounts.roles import Role, user_roles
@@ -19,11 +21,13 @@ from cases.models import (
     CaseEvent,
     Category,
     Department,
+    MajorCategory,
     RoutingRule,
     Status,
 )
 from cases.scope import cases_actionable_by, cases_visible_to
 from cases.worktime import WorkCalendar, default_calendar
+from config.memo import Memo
 from grids.models import Grid
 
 
@@ -51,9 +55,53 @@ def case_department(*, case: Case) -> Department | None:
     return department_for(category=case.category, grid_ids=[g for g in grids if g])
 
 
-def work_calendar() -> WorkCalendar:
-    """The office calendar with the administrators' overrides, read fresh each time."""
+def _calendar_load() -> WorkCalendar:
     return default_calendar(overrides=dict(CalendarDay.objects.values_list("date", "is_workday")))
+
+
+_CALENDAR = Memo("cases.calendar", _calendar_load)
+
+
+def work_calendar() -> WorkCalendar:
+    """The office calendar with the administrators' overrides: read once per process and again
+    when an administrator changes it (config.memo)."""
+    return _CALENDAR.get()
+
+
+def _catalogue_load() -> dict[int, Category]:
+    return {c.pk: c for c in Category.objects.select_related("major", "default_department")}
+
+
+_CATALOGUE = Memo("cases.catalogue", _catalogue_load)
+
+
+def category_active(*, category_id: int) -> Category | None:
+    """The active category with this id (its major category and default department loaded), from
+    the catalogue kept in the process (config.memo): read-only, shared by the process's threads."""
+    category = _CATALOGUE.get().get(category_id)
+    return category if category is not None and category.active else None
+
+
+def memos_connect() -> None:
+    """Tell the memos above when their rows change (called once, from the app's ready())."""
+
+    def calendar_changed(**kwargs) -> None:
+        _CALENDAR.changed()
+
+    def catalogue_changed(**kwargs) -> None:
+        _CATALOGUE.changed()
+
+    def settings_changed(*, setting: str, **kwargs) -> None:
+        if setting in ("WORK_HOURS", "TIME_ZONE"):
+            _CALENDAR.forget()
+
+    for signal in (post_save, post_delete):
+        signal.connect(calendar_changed, sender=CalendarDay, weak=False, dispatch_uid="cases.calendar")
+        for model in (Category, MajorCategory, Department):
+            signal.connect(
+                catalogue_changed, sender=model, weak=False, dispatch_uid=f"cases.catalogue.{model.__name__}"
+            )
+    setting_changed.connect(settings_changed, weak=False, dispatch_uid="cases.calendar.settings")
 
 
 # ---- the case lists and pages --------------------------------------------------------

@@ -11,6 +11,17 @@ collect_ignore = [] if os.environ.get("E2E") == "1" else ["e2e"]
 
 
 @pytest.fixture(autouse=True)
+def _fresh_memos():
+    """What a process keeps of small tables (config.memo) may come from a test's rolled-back
+    transaction: every test starts without it."""
+    from config.memo import forget_all
+
+    forget_all()
+    yield
+    forget_all()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path_factory):
     """Photos stored by any test (a case reported handled needs one) go to a folder of the test run."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
