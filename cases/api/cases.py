@@ -30,7 +30,7 @@ from cases.api.serializers import (
 from cases.models import Case, Category, Source, Status, Urgency
 from cases.photos import PHOTOS_MAX
 from cases.scope import REPORTERS
-from cases.selectors import case_duplicates_near, case_get, case_list
+from cases.selectors import case_duplicates_near, case_get, case_list, category_active
 from cases.services import case_report_from
 from cases.viewmodel import case_view
 from config.api import error_responses
@@ -44,6 +44,32 @@ def case_answer(*, case_id: int, user) -> dict:
     """The case as `user` sees it, after they changed it: shown even if it has now left their scope
     (a department that sends a case back, say): the service allowed the change."""
     return case_data(case_view(case=case_get(case_id=case_id), user=user, where="api"))
+
+
+def report_answer(*, case: Case, user) -> dict:
+    """A report just taken in, as `user` sees it: built from what the service wrote (the case with
+    its grids, responsible person and category, its one event, its photos), not read back. A
+    repeated request answers the case as it is now."""
+    if case.repeated:
+        return case_answer(case_id=case.pk, user=user)
+    view = case_view(case=case, user=user, where="api", events=[case.report_event], photos=case.report_photos)
+    return case_data(view)
+
+
+class CatalogueCategoryField(serializers.PrimaryKeyRelatedField):
+    """An active subcategory by id, from the catalogue the process keeps (no query per request)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            pk = int(data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        category = category_active(category_id=pk)
+        if category is None:
+            self.fail("does_not_exist", pk_value=data)
+        return category
 
 
 class CasesApi(APIView):
@@ -73,7 +99,7 @@ class CasesApi(APIView):
 
     class ReportInputSerializer(LocateApi.InputSerializer):  # lon, lat (WGS84) as the map lookup takes them
         address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-        category = serializers.PrimaryKeyRelatedField(
+        category = CatalogueCategoryField(
             queryset=Category.objects.filter(active=True), required=False, allow_null=True, default=None
         )
         urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
@@ -162,7 +188,7 @@ class CasesApi(APIView):
         params = self.ReportInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         case = case_report_from(data=params.validated_data, actor=request.user)
-        data = case_answer(case_id=case.pk, user=request.user)
+        data = report_answer(case=case, user=request.user)
         return Response(data, status=status.HTTP_200_OK if case.repeated else status.HTTP_201_CREATED)
 
 
