@@ -6,8 +6,6 @@ through cases.viewmodel (the same view the page renders), every change through c
 
 from __future__ import annotations
 
-import math
-
 from django.contrib.gis.geos import Point
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +13,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from accounts.roles import user_roles
@@ -30,7 +28,16 @@ from cases.api.serializers import (
 from cases.models import Case, Category, Source, Status, Urgency
 from cases.photos import PHOTOS_MAX
 from cases.scope import REPORTERS
-from cases.selectors import case_duplicates_near, case_get, case_list, category_active
+from cases.selectors import (
+    InvalidCursor,
+    case_duplicates_near,
+    case_get,
+    case_list,
+    case_page,
+    case_tally,
+    category_active,
+    list_rows,
+)
 from cases.services import case_report_from
 from cases.viewmodel import case_view
 from config.api import error_responses
@@ -88,7 +95,9 @@ class CasesApi(APIView):
         reported_from = serializers.DateField(required=False, help_text="Local date (Asia/Shanghai), included")
         reported_to = serializers.DateField(required=False, help_text="Local date (Asia/Shanghai), included")
         department = serializers.IntegerField(min_value=1, required=False)
-        page = serializers.IntegerField(min_value=1, default=1)
+        cursor = serializers.CharField(
+            required=False, max_length=200, help_text="Where a page starts: the `next` or `previous` link of another"
+        )
         page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
 
         def validate(self, data: dict) -> dict:
@@ -130,7 +139,10 @@ class CasesApi(APIView):
         summary="The cases you may see",
         description="Newest first. Filters combine; `status` takes several values. The command center, "
         "inspectors and supervisors see every case; a grid chief those in the subtrees of their grids and "
-        "those awaiting their approval; a department handler their departments' cases. No reporter contact.",
+        "those awaiting their approval; a department handler their departments' cases. No reporter contact. "
+        "Pages follow each other by position: `next` and `previous` are links with a `cursor`, each page costs "
+        'the same however deep. `count` is exact up to 10,000 (`count_kind` "exact"); beyond it the database\'s '
+        'estimate ("about", PostgreSQL) or 10,000 ("at_least", SQLite).',
         parameters=[FilterSerializer],
         responses={200: CasePageSerializer, **error_responses(400, 403, 404)},
     )
@@ -150,28 +162,21 @@ class CasesApi(APIView):
             reported_to=given.get("reported_to"),
             department_id=given.get("department"),
         )
-        page, size = given["page"], given["page_size"]
-        count = cases.count()
-        pages = max(1, math.ceil(count / size))
-        if page > pages:
-            raise exceptions.NotFound(
-                _("There is no page %(page)d; the last is %(pages)d.") % {"page": page, "pages": pages}
-            )
+        try:
+            page = case_page(cases=cases, cursor=given.get("cursor"), size=given["page_size"])
+        except InvalidCursor:
+            message = _("This is not a cursor of this list; follow a `next` or `previous` link.")
+            raise serializers.ValidationError({"cursor": [message]}) from None
+        count = case_tally(cases=cases)
         url = request.build_absolute_uri()
-        data = {
-            "count": count,
-            "page": page,
-            "page_size": size,
-            "pages": pages,
-            "next": replace_query_param(url, "page", page + 1) if page < pages else None,
-            "previous": None,
-            "results": CaseListItemSerializer(cases[(page - 1) * size : page * size], many=True).data,
-        }
-        if page > 1:
-            data["previous"] = (
-                replace_query_param(url, "page", page - 1) if page > 2 else remove_query_param(url, "page")
-            )
-        return Response(data)
+        return Response({
+            "count": count.n,
+            "count_kind": count.kind,
+            "page_size": given["page_size"],
+            "next": replace_query_param(url, "cursor", page.next) if page.next else None,
+            "previous": replace_query_param(url, "cursor", page.previous) if page.previous else None,
+            "results": CaseListItemSerializer(list_rows(page.rows), many=True).data,
+        })  # fmt: skip
 
     @extend_schema(
         operation_id="cases_report",

@@ -206,10 +206,12 @@ def case_data(view: CaseView) -> dict:
 
 
 class CaseListItemSerializer(serializers.Serializer):
+    """A row of a list, as cases.selectors.list_rows prepares it (labels looked up once per list)."""
+
     id = serializers.IntegerField()
     tracking_number = serializers.CharField()
     status = serializers.ChoiceField(choices=Status.choices)
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = serializers.CharField()
     source = serializers.ChoiceField(choices=Source.choices)
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     category = CategoryRefSerializer(allow_null=True)
@@ -224,12 +226,14 @@ class CaseListItemSerializer(serializers.Serializer):
 
 
 class CasePageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    page = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="How many cases match: see count_kind")
+    count_kind = serializers.ChoiceField(
+        choices=["exact", "about", "at_least"],
+        help_text="exact up to 10,000; beyond, the database's estimate (about) or a lower bound (at_least)",
+    )
     page_size = serializers.IntegerField()
-    pages = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
+    next = serializers.URLField(allow_null=True, help_text="The page of older cases; null on the last page")
+    previous = serializers.URLField(allow_null=True, help_text="The page of newer cases; null on the first page")
     results = CaseListItemSerializer(many=True)
 
 
