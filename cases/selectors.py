@@ -173,12 +173,13 @@ GRID_COLUMN = {
 #
 # Lists (the queue page, the API) go newest first by position (keyset): a page is "the next
 # `size` cases older than this one", read from the index on the order, so the thousandth page
-# costs what the first does. How many: counted exactly up to COUNT_CAP (reading at most that
-# many index entries); beyond it PostgreSQL's planner estimates ("about"), SQLite says "at least".
+# costs what the first does. How many: counted exactly up to a cap (reading at most that many
+# index entries); beyond it PostgreSQL's planner estimates ("about"), SQLite says "at least", so
+# its cap is higher (it has no estimate to give, and counts in-process).
 
 NEWEST = ("-reported_at", "-id")
 OLDEST = ("reported_at", "id")
-COUNT_CAP = 10_000
+COUNT_CAP = {"postgresql": 1_000, "sqlite": 10_000}
 
 
 class InvalidCursor(ValueError):
@@ -267,7 +268,7 @@ def case_tallies(*, cases: QuerySet[Case], by: dict[str, Q], cap: int | None = N
     """How many of `cases` match each filter of `by` (the queue's tabs: one per status), in one
     statement: each counted up to `cap` + 1 rows, read from its index; for those past `cap`, one
     more statement asks PostgreSQL's planner for its estimate."""
-    cap = COUNT_CAP if cap is None else cap
+    cap = COUNT_CAP.get(connection.vendor, 1_000) if cap is None else cap
     capped = {key: cases.filter(q).order_by().values("pk")[: cap + 1] for key, q in by.items()}
     parts, params = [], []
     for n, queryset in enumerate(capped.values()):

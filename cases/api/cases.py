@@ -141,8 +141,8 @@ class CasesApi(APIView):
         "inspectors and supervisors see every case; a grid chief those in the subtrees of their grids and "
         "those awaiting their approval; a department handler their departments' cases. No reporter contact. "
         "Pages follow each other by position: `next` and `previous` are links with a `cursor`, each page costs "
-        'the same however deep. `count` is exact up to 10,000 (`count_kind` "exact"); beyond it the database\'s '
-        'estimate ("about", PostgreSQL) or 10,000 ("at_least", SQLite).',
+        'the same however deep. `count` is exact up to 1,000 on PostgreSQL (`count_kind` "exact"), beyond it the '
+        'planner\'s estimate ("about"); on SQLite exact up to 10,000, beyond it 10,000 ("at_least").',
         parameters=[FilterSerializer],
         responses={200: CasePageSerializer, **error_responses(400, 403, 404)},
     )

@@ -229,7 +229,8 @@ class CasePageSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="How many cases match: see count_kind")
     count_kind = serializers.ChoiceField(
         choices=["exact", "about", "at_least"],
-        help_text="exact up to 10,000; beyond, the database's estimate (about) or a lower bound (at_least)",
+        help_text="exact up to a cap (PostgreSQL 1,000, SQLite 10,000); beyond it the database's estimate (about) "
+        "or the cap as a lower bound (at_least)",
     )
     page_size = serializers.IntegerField()
     next = serializers.URLField(allow_null=True, help_text="The page of older cases; null on the last page")
