@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,12 +14,14 @@ from django.utils.translation import gettext as _
 
 from assessments.selectors import (
     CHILD_LEVEL,
+    GRID_FIELD,
     Figures,
     Period,
     RankedUnit,
     Slice,
     breakdown,
     department_ranking,
+    figures_by_each,
     grid_ranking,
     trend,
 )
@@ -37,12 +40,27 @@ class Table:
     links: list[str | None] = field(default_factory=list)  # per row: the unit's own view, if any
     unranked_from: int | None = None  # index of the first row listed without a rank
 
-    @property
-    def lines(self) -> list[tuple[list[object], str | None, bool]]:
-        """(cells, link, unranked) per row, for the template."""
+    @functools.cached_property
+    def lines(self) -> list[Line]:
+        """The rows as the template shows them: an empty cell as "—", the third cell (a unit's name)
+        apart, to be a link where the row has one. Prepared here: a ranking of a hundred units is
+        1,500 cells, and the template then only prints them."""
         links = self.links or [None] * len(self.rows)
         first = len(self.rows) if self.unranked_from is None else self.unranked_from
-        return [(row, link, n >= first) for n, (row, link) in enumerate(zip(self.rows, links, strict=True))]
+        lines = []
+        for n, (row, link) in enumerate(zip(self.rows, links, strict=True)):
+            cells = ["—" if cell is None else cell for cell in row]
+            lines.append(Line(cells[:2], cells[2] if len(cells) > 2 else "", cells[3:], link, n >= first))
+        return lines
+
+
+@dataclass(frozen=True)
+class Line:
+    head: list[object]
+    name: object
+    tail: list[object]
+    link: str | None
+    unranked: bool
 
 
 def _figure_columns() -> list[str]:
@@ -85,31 +103,50 @@ def ranking_table(key: str, title: str, ranked: list[RankedUnit], link=None) -> 
 
 
 def ranking_levels(slice: Slice) -> list[str]:
-    """The grid levels to rank below the slice's grid (or all when there is none)."""
+    """The grid level ranked on the dashboard: the one just below the slice's grid (large grids for
+    the whole city). Only that level is shown, a unit's name drilling down to the next: a city of
+    40,000 micro grids is not one table (the API and the exports rank any level)."""
     if slice.grid is None:
-        return [Level.LARGE, Level.COMMUNITY, Level.MICRO]
-    levels, level = [], slice.grid.level
-    while level in CHILD_LEVEL:
-        level = CHILD_LEVEL[level]
-        levels.append(level)
-    return levels
+        return [Level.LARGE]
+    return [CHILD_LEVEL[slice.grid.level]] if slice.grid.level in CHILD_LEVEL else []
+
+
+# The fact column each table groups by.
+TABLE_GROUP = {
+    "ranking-large": GRID_FIELD[Level.LARGE],
+    "ranking-community": GRID_FIELD[Level.COMMUNITY],
+    "ranking-micro": GRID_FIELD[Level.MICRO],
+    "ranking-department": "department_id",
+    "category": "category_id",
+    "source": "source",
+}
+
+
+def build_tables(kinds: list[str], *, period: Period, slice: Slice, now: datetime.datetime | None = None,
+                 link=None) -> list[Table]:  # fmt: skip
+    """Several tables at once (the dashboard's rankings and breakdowns): their figures are read
+    together, one statement per table of the rollup (selectors.figures_by_each)."""
+    by = figures_by_each(period=period, groups=[TABLE_GROUP[kind] for kind in kinds], slice=slice, now=now)
+    return [build_table(kind, period=period, slice=slice, now=now, link=link, figures=by[TABLE_GROUP[kind]])
+            for kind in kinds]  # fmt: skip
 
 
 def build_table(kind: str, *, period: Period, slice: Slice, now: datetime.datetime | None = None,
-                link=None) -> Table:  # fmt: skip
+                link=None, figures=None) -> Table:  # fmt: skip
+    """One table; `figures`: the figures per unit if already read (build_tables)."""
     if kind.startswith("ranking-") and kind != "ranking-department":
         level = kind.removeprefix("ranking-")
-        ranked = grid_ranking(period=period, level=level, within=slice.grid, slice=slice, now=now)
+        ranked = grid_ranking(period=period, level=level, within=slice.grid, slice=slice, now=now, figures=figures)
         titles = {Level.LARGE: _("Large grids"), Level.COMMUNITY: _("Community grids"), Level.MICRO: _("Micro grids")}
         return ranking_table(kind, _("Ranking: %(level)s") % {"level": titles[level]}, ranked, link)
     if kind == "ranking-department":
         departments = [slice.department] if slice.department is not None else None
-        ranked = department_ranking(period=period, slice=slice, departments=departments, now=now)
+        ranked = department_ranking(period=period, slice=slice, departments=departments, now=now, figures=figures)
         return ranking_table(kind, _("Ranking: departments"), ranked)
     if kind in ("category", "source"):
         title = _("By category") if kind == "category" else _("By source")
         table = Table(kind, title, [_("Category") if kind == "category" else _("Source"), *_figure_columns()])
-        for name, f in breakdown(period=period, by=kind, slice=slice, now=now):
+        for name, f in breakdown(period=period, by=kind, slice=slice, now=now, figures=figures):
             table.rows.append([name, *_figure_cells(f)])
         return table
     if kind == "trend":

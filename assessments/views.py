@@ -18,7 +18,7 @@ from assessments.facts import with_fresh_facts
 from assessments.models import BulletinJob
 from assessments.params import AssessmentNotPermitted, FilterError, parse
 from assessments.selectors import COUNTS, RATES, comparison, metric_cases, overdue_now, overdue_now_cases
-from assessments.tables import TABLE_KINDS, build_table, ranking_levels, table_csv, table_xlsx
+from assessments.tables import TABLE_KINDS, build_table, build_tables, ranking_levels, table_csv, table_xlsx
 from grids.maps import map_config
 from grids.models import Grid, Level, Person
 
@@ -103,8 +103,11 @@ def dashboard(request):
     kinds = [f"ranking-{level}" for level in ranking_levels(slice)]
     if slice.department is None or scope.departments is not None:
         kinds.append("ranking-department")
-    tables = [build_table(kind, period=period, slice=slice, now=now, link=grid_link) for kind in kinds]
-    breakdowns = [build_table(kind, period=period, slice=slice, now=now) for kind in ("category", "source")]
+    # Every ranking and breakdown from one grouped statement per table of the rollup.
+    *tables, by_category, by_source = build_tables(
+        [*kinds, "category", "source"], period=period, slice=slice, now=now, link=grid_link
+    )
+    breakdowns = [by_category, by_source]
     trend_table = build_table("trend", period=period, slice=slice, now=now)
     chart = {
         "months": [row[0] for row in trend_table.rows],

@@ -82,6 +82,11 @@ def _catalogue_load() -> dict[int, Category]:
 _CATALOGUE = Memo("cases.catalogue", _catalogue_load)
 
 
+def catalogue_all() -> dict[int, Category]:
+    """Every category by id (active or not), from the catalogue kept in the process: read-only."""
+    return _CATALOGUE.get()
+
+
 def category_active(*, category_id: int) -> Category | None:
     """The active category with this id (its major category and default department loaded), from
     the catalogue kept in the process (config.memo): read-only, shared by the process's threads."""

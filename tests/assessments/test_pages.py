@@ -39,15 +39,27 @@ def supervisor_client(client, october):
     return client
 
 
-def test_it_shows_the_dashboard_with_cards_rankings_map_and_exports(supervisor_client, django_assert_max_num_queries):
+def test_it_shows_the_dashboard_with_cards_rankings_map_and_exports(supervisor_client, october):
     response = supervisor_client.get(f"/assessments/?{OCT}")
     assert response.status_code == 200
     html = response.content.decode()
     card = re.search(r'id="card-closure-rate".*?</article>', html, re.S).group(0)
     assert "62.50" in card and ">5</a> / <a" in card and ">8</a>" in card
-    for element in ('id="ranking-community"', 'id="ranking-micro"', 'id="ranking-department"', 'id="closure-map"',
+    for element in ('id="ranking-large"', 'id="ranking-department"', 'id="closure-map"',
                     'id="trend-chart"', "Export Excel", "Export CSV", "echarts.min.js"):  # fmt: skip
         assert element in html, element
+
+
+def test_it_ranks_only_the_level_below_the_grid_shown(supervisor_client, october):
+    """The city shows its large grids, each a link one level down; the levels below are not in the page."""
+    city = october
+    html = supervisor_client.get(f"/assessments/?{OCT}").content.decode()
+    assert 'id="ranking-community"' not in html and 'id="ranking-micro"' not in html
+    assert f'href="?period=month&amp;start=2026-10-01&amp;end=2026-10-31&amp;grid={city["large"].pk}"' in html
+    html = supervisor_client.get(f"/assessments/?{OCT}&grid={city['community'].pk}").content.decode()
+    micro = re.search(r'id="ranking-micro".*?</section>', html, re.S).group(0)
+    assert ">M1</td>" in micro and ">M2</td>" in micro
+    assert 'id="ranking-large"' not in html and 'id="ranking-community"' not in html
 
 
 def refreshes(queries) -> int:
