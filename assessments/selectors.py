@@ -841,18 +841,23 @@ def grid_ranking(
 ) -> list[RankedUnit]:
     """All active grids of `level` (inside `within` if given), ranked; every unit is listed.
     `figures`: the grids' figures if already read (figures_by_each), else read here."""
-    grids = Grid.objects.filter(level=level).defer("boundary")
-    if within is not None:
-        if within.level == level:
-            grids = grids.filter(pk=within.pk)
-        else:
-            grids = grids.filter(**{GRID_FIELD_PATH[level][within.level]: within})
-    grids = list(grids.order_by("code"))
+    grids = list(grid_units(level=level, within=within).order_by("code"))
     scope = slice if within is None or slice.grid is not None else dataclasses.replace(slice, grid=within)
     by_grid = figures_by(period=period, group=GRID_FIELD[level], slice=scope, now=now) if figures is None else figures
     min_cases = assessment_settings().min_cases if min_cases is None else min_cases
     units = [(grid, by_grid.get(grid.pk) or empty_figures(period, now)) for grid in grids]
     return _rank(units, order=order, min_cases=min_cases)
+
+
+def grid_units(*, level: str, within: Grid | None = None) -> QuerySet[Grid]:
+    """The grids of `level` a ranking lists: inside `within` if given (itself, if of that level)."""
+    grids = Grid.objects.filter(level=level).only("id", "code", "name", "level", "parent")
+    if within is not None:
+        if within.level == level:
+            grids = grids.filter(pk=within.pk)
+        else:
+            grids = grids.filter(**{GRID_FIELD_PATH[level][within.level]: within})
+    return grids
 
 
 # How to reach an ancestor of each level from a grid, in ORM lookups.

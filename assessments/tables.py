@@ -23,6 +23,7 @@ from assessments.selectors import (
     department_ranking,
     figures_by_each,
     grid_ranking,
+    grid_units,
     trend,
 )
 from grids.models import Level
@@ -167,6 +168,44 @@ def trend_period(period: Period) -> Period:
 
 # ---- exports ------------------------------------------------------------------------
 
+# A table of more rows than this is exported in the background, with progress (a ranking of a
+# city's micro grids: 40,000 in Shanghai); a shorter one while the browser waits.
+EXPORT_INLINE_ROWS = 5_000
+
+
+def table_size(kind: str, *, slice: Slice) -> int:
+    """How many rows a table will have, at most, without computing it (one count for a grid
+    ranking: its grids; the other tables are short)."""
+    if not kind.startswith("ranking-") or kind == "ranking-department":
+        return 0
+    return grid_units(level=kind.removeprefix("ranking-"), within=slice.grid).count()
+
+
+def export_heading(table: Table, period: Period, slice: Slice) -> list[str]:
+    return [table.title, _("Period: %(period)s") % {"period": period.label}, slice_text(slice)]
+
+
+def slice_text(slice: Slice) -> str:
+    parts = []
+    if slice.grid is not None:
+        parts.append(f"{slice.grid.get_level_display()} {slice.grid.name}")
+    if slice.department is not None:
+        parts.append(slice.department.name)
+    if slice.chief is not None:
+        parts.append(slice.chief.name)
+    if slice.category is not None:
+        parts.append(slice.category.name)
+    if slice.source:
+        parts.append(slice.source)
+    return _("Scope: %(scope)s") % {"scope": "，".join(parts) if parts else _("the whole city")}
+
+
+def table_file(table: Table, heading: list[str], fmt: str, period: Period, progress=None) -> tuple[bytes, str]:
+    """The export's content and file name; `progress(fraction)` as the rows are written."""
+    name = f"{table.key}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{fmt}"
+    content = table_csv(table, heading) if fmt == "csv" else table_xlsx(table, heading, progress=progress)
+    return content, name
+
 
 def _plain(value: object) -> object:
     if value is None:
@@ -188,7 +227,7 @@ def table_csv(table: Table, heading: list[str]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def table_xlsx(table: Table, heading: list[str]) -> bytes:
+def table_xlsx(table: Table, heading: list[str], progress=None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -200,8 +239,10 @@ def table_xlsx(table: Table, heading: list[str]) -> bytes:
     sheet.append(table.columns)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for row in table.rows:
+    for n, row in enumerate(table.rows, start=1):
         sheet.append([_plain(v) for v in row])
+        if progress is not None and n % 2000 == 0:
+            progress(n / len(table.rows))
     for column in sheet.columns:
         width = max(len(str(c.value or "")) for c in column[len(heading) :]) if sheet.max_row > len(heading) else 8
         sheet.column_dimensions[column[0].column_letter].width = min(max(width * 1.6, 8), 40)

@@ -253,3 +253,48 @@ def test_it_links_the_dashboard_from_the_menu_for_those_who_may_see_it(client, o
     assert 'href="/assessments/"' in client.get("/").content.decode()
     client.force_login(make_user("no_role"))  # an account without a role yet
     assert 'href="/assessments/"' not in client.get("/").content.decode()
+
+
+# ---- long exports: made in the background ---------------------------------------------------
+
+
+def test_it_exports_a_long_table_in_the_background_with_progress(
+    supervisor_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    from assessments import tables
+    from assessments.models import ExportJob
+
+    inline = supervisor_client.get(f"/assessments/export/ranking-micro.csv?{OCT}").content
+    monkeypatch.setattr(tables, "EXPORT_INLINE_ROWS", 1)  # the two micro grids are "too many"
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = supervisor_client.get(f"/assessments/export/ranking-micro.csv?{OCT}")
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/assessments/export/{job.pk}/"
+    status = supervisor_client.get(f"/assessments/export/{job.pk}/?format=json").json()
+    assert (status["status"], status["download"]) == ("pending", None)
+    assert 'class="job-progress"' in supervisor_client.get(f"/assessments/export/{job.pk}/").content.decode()
+    for callback in callbacks:  # the worker (eager here) makes the file
+        callback()
+    status = supervisor_client.get(f"/assessments/export/{job.pk}/", HTTP_ACCEPT="application/json").json()
+    assert status["status"] == "done" and status["progress"] == 100
+    download = supervisor_client.get(status["download"])
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == inline
+    assert download["Content-Disposition"].endswith('ranking-micro-20261001-20261031.csv"')
+
+
+def test_it_keeps_a_background_export_to_the_one_who_asked(supervisor_client, october, make_user):
+    from django.test import Client
+
+    from assessments.models import ExportJob
+    from assessments.services import export_job_run
+
+    job = ExportJob.objects.create(requested_by=october["supervisor"], kind="ranking-micro", fmt="xlsx",
+                                   params={"period": "month", "start": "2026-10-01", "end": "2026-10-31"})  # fmt: skip
+    assert export_job_run(job_id=job.pk) == "done"
+    assert export_job_run(job_id=job.pk) is None  # claimed once
+    client = Client()
+    client.force_login(make_user("other_supervisor", Role.SUPERVISOR))
+    assert client.get(f"/assessments/export/{job.pk}/").status_code == 404
+    assert client.get(f"/assessments/export/{job.pk}/download/").status_code == 404
+    assert supervisor_client.get(f"/assessments/export/{job.pk}/download/").status_code == 200
