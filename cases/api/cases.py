@@ -24,6 +24,7 @@ from cases.api.serializers import (
     CasePageSerializer,
     ChoicesField,
     case_data,
+    output,
 )
 from cases.models import Case, Category, Source, Status, Urgency
 from cases.photos import PHOTOS_MAX
@@ -175,7 +176,7 @@ class CasesApi(APIView):
             "page_size": given["page_size"],
             "next": replace_query_param(url, "cursor", page.next) if page.next else None,
             "previous": replace_query_param(url, "cursor", page.previous) if page.previous else None,
-            "results": CaseListItemSerializer(list_rows(page.rows), many=True).data,
+            "results": output(CaseListItemSerializer, list_rows(page.rows), many=True),
         })  # fmt: skip
 
     @extend_schema(
