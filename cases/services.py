@@ -56,20 +56,22 @@ REQUEST_ID_REUSED = gettext_lazy("This request id was already used for another r
 def _next_tracking_number(day: datetime.date) -> str:
     """Date + the day's sequence, e.g. 202611210007: unique, not gap-free.
 
-    One statement that creates or increments the day's row and returns it. Outside a
-    transaction (the intake path) it commits at once, so the row is locked only while it is
-    incremented, not for the intake's whole transaction: clerks taking reports at the same
-    moment do not wait for each other's commits. A number whose report then fails (a refused
-    photo, a request id seen before) is not used again: numbers are unique, with gaps. Called
-    inside a transaction (a citizen's report, Open311), the row stays locked until that commits.
+    One statement, holding nothing for the intake's transaction: on PostgreSQL the day's own
+    sequence (migration 0008: no row lock, no wait for the disk; clerks taking reports at the
+    same moment never wait for each other); on SQLite, which has one writer at a time anyway,
+    the day's row, created or incremented. A number whose report then fails (a refused photo,
+    a request id seen before) is not used again: numbers are unique, with gaps.
     """
-    table, qn = DailySequence._meta.db_table, connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {qn(table)} ({qn('day')}, {qn('last')}) VALUES (%s, 1) ON CONFLICT ({qn('day')}) "
-            f"DO UPDATE SET {qn('last')} = {qn(table)}.{qn('last')} + 1 RETURNING {qn('last')}",
-            [day],
-        )
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT cases_tracking_next(%s)", [day])
+        else:
+            table, qn = DailySequence._meta.db_table, connection.ops.quote_name
+            cursor.execute(
+                f"INSERT INTO {qn(table)} ({qn('day')}, {qn('last')}) VALUES (%s, 1) ON CONFLICT ({qn('day')}) "
+                f"DO UPDATE SET {qn('last')} = {qn(table)}.{qn('last')} + 1 RETURNING {qn('last')}",
+                [day],
+            )
         (last,) = cursor.fetchone()
     return f"{day:%Y%m%d}{last:04d}"
 

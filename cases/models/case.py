@@ -104,7 +104,8 @@ class Urgency(models.TextChoices):
 
 
 class DailySequence(models.Model):
-    """The last tracking number handed out on a day (Asia/Shanghai)."""
+    """The last tracking number handed out on a day (Asia/Shanghai), on SQLite; PostgreSQL keeps
+    one sequence per day instead (cases.services._next_tracking_number)."""
 
     day = models.DateField(primary_key=True)
     last = models.PositiveIntegerField(default=0)

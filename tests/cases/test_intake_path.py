@@ -72,7 +72,8 @@ def test_it_takes_a_report_in_nine_statements_whatever_the_data(clerk_api, city,
     # token and user, roles, the point's grids and who answers there, the day's number, BEGIN,
     # the case, its event, COMMIT, the reporter's name for the timeline
     assert len(sql) == 9, "\n".join(sql)
-    assert sum(s.startswith("INSERT") for s in sql) == 3  # the number, the case, the event
+    assert sum(s.startswith("INSERT INTO \"cases_case") for s in sql) == 2  # the case, its event
+    assert sum("cases_tracking_next" in s or "cases_dailysequence" in s for s in sql) == 1  # the day's number
     assert not any("cases_calendarday" in s or "cases_category" in s for s in sql)
     assert not any(s.startswith("SELECT") and "cases_case" in s for s in sql)  # nothing read back
 
@@ -114,10 +115,11 @@ def test_it_numbers_the_days_reports_uniquely_and_may_leave_gaps(city):
     assert third.tracking_number == "202611180003"  # the repeated request drew 0002 and did not use it
     next_day = case_report(source=Source.HOTLINE, point=IN_M1, now=NOW + datetime.timedelta(days=1))
     assert next_day.tracking_number == "202611190001"
-    assert dict(DailySequence.objects.values_list("day", "last")) == {
-        datetime.date(2026, 11, 18): 3,
-        datetime.date(2026, 11, 19): 1,
-    }
+    if connection.vendor == "sqlite":  # one row per day; PostgreSQL has a sequence per day instead
+        assert dict(DailySequence.objects.values_list("day", "last")) == {
+            datetime.date(2026, 11, 18): 3,
+            datetime.date(2026, 11, 19): 1,
+        }
 
 
 def test_it_finds_the_place_chief_in_the_same_statement_as_the_grid(city, django_assert_num_queries):
