@@ -648,9 +648,13 @@ class Comparison:
     year_earlier: Figures  # 同比
 
 
-def comparison(*, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None) -> Comparison:
+def comparison(
+    *, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None, events: bool = True
+) -> Comparison:
     """The period's figures, those of the period before (环比) and of the same period a year
-    earlier (同比): one statement per table, each period's rows read once (UNION ALL)."""
+    earlier (同比): one statement per table, each period's rows read once (UNION ALL). Without
+    `events`, the counted events are left at 0 and their table is not read (the dashboard's cards
+    show only figures of the cases)."""
     periods = [period, period.previous(), period.year_earlier()]
     weights = assessment_settings().weights
     found = [Figures(p, p.cut(now), dict.fromkeys(COUNTS, 0), weights=weights) for p in periods]
@@ -661,13 +665,14 @@ def comparison(*, period: Period, slice: Slice = ALL, now: datetime.datetime | N
         .values("period", "mask", "handling_hours")
         for n, p in enumerate(periods)
     ]
-    events = [
+    event_rows = [
         EventFact.objects.filter(where & _touching("event", p), at__lt=p.cut(now))
         .annotate(period=Value(n))
         .values("period", "kind")
         for n, p in enumerate(periods)
     ]
-    for rows, by, total in ((cases, "mask", ", SUM(r.handling_hours)"), (events, "kind", "")):
+    tables = [(cases, "mask", ", SUM(r.handling_hours)")] + ([(event_rows, "kind", "")] if events else [])
+    for rows, by, total in tables:
         parts = [queryset.query.sql_with_params() for queryset in rows]
         union = " UNION ALL ".join(sql for sql, _params in parts)
         sql = f"SELECT r.period, r.{by}, COUNT(*){total} FROM ({union}) AS r GROUP BY r.period, r.{by}"

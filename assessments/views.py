@@ -80,7 +80,7 @@ def dashboard(request):
         return problem
     period, slice, scope, form = parsed
     now = timezone.now()
-    compared = comparison(period=period, slice=slice, now=now)
+    compared = comparison(period=period, slice=slice, now=now, events=False)  # the cards count cases only
     cards = []
     for element_id, count, rate in CARDS:
         if rate:

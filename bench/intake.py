@@ -95,6 +95,7 @@ def _django(url: str, *, debug: bool = False) -> None:
 
     os.environ.setdefault("MEDIA_ROOT", str(OUT / "media"))
     os.environ.setdefault("CACHE_URL", REDIS_CACHE)
+    os.environ["SECRET_KEY"] = BENCH_SECRET_KEY  # the servers' own: their sessions are signed with it
     setup_django(url)
     from django.conf import settings
 
@@ -147,7 +148,7 @@ def load_county(url: str, cases: int) -> dict:
         load_cases(n=cases - seeded, start=NOW - datetime.timedelta(days=3 * 365), end=NOW)
     months_refresh()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")  # what autovacuum would do soon after a load: the visibility map too
     people = _users({"bench_supervisor": "supervisor", "bench_dispatcher": "dispatcher"}, tokens=8)
     return {
         "seeded": seeded,
@@ -178,7 +179,7 @@ def load_lattice(url: str, cases: int) -> dict:
     load_cases(n=cases, start=NOW - datetime.timedelta(days=3 * 365), end=NOW)
     months_refresh(now=NOW)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")  # what autovacuum would do soon after a load: the visibility map too
     people = _users({"bench_supervisor": "supervisor", "bench_dispatcher": "dispatcher"})
     return {"cases": Case.objects.count(), "load_s": round(time.perf_counter() - started, 1), **people}
 
@@ -373,9 +374,12 @@ class Server:
         self.start()
 
 
+BENCH_SECRET_KEY = "bench-" + "k" * 40
+
+
 def project_env(key: str) -> dict:
     return {
-        "DJANGO_SETTINGS_MODULE": "config.settings.base", "DEBUG": "0", "SECRET_KEY": "bench-" + "k" * 40,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base", "DEBUG": "0", "SECRET_KEY": BENCH_SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": db_url(key), "CONN_MAX_AGE": "60", "CACHE_URL": REDIS_CACHE,
         "MEDIA_ROOT": str(OUT / "media"), "STATIC_ROOT": str(OUT / "static"), "LOG_LEVEL": "WARNING",
     }  # fmt: skip
@@ -468,7 +472,10 @@ def wrk(url: str, script: str, *, duration: int, connections: int = 8, threads: 
 
 
 def interleaved(variants: dict, *, rounds: int) -> dict:
-    """Each variant (name → a function answering one wrk result) once per round, in turns."""
+    """Each variant (name → a function answering one wrk result) once per round, in turns, after one
+    untimed run of each (new server processes: connections, the process's memos, prepared statements)."""
+    for run in variants.values():
+        run()
     runs = {name: [] for name in variants}
     for _round in range(rounds):
         for name, run in variants.items():
@@ -524,6 +531,7 @@ def count_statements(key: str) -> dict:
 
     settings.ALLOWED_HOSTS = ["*"]
     loaded = json.loads((OUT / "intake-loaded.json").read_text())[key]
+    loaded["sessions"] = _users({"bench_supervisor": "supervisor", "bench_dispatcher": "dispatcher"})["sessions"]
     sent: list[tuple[str, object]] = []
 
     def record(execute, sql, params, many, context):
@@ -670,10 +678,6 @@ def main() -> None:
     measure(args, json.loads((OUT / "intake-loaded.json").read_text()))
 
 
-if __name__ == "__main__":
-    main()
-
-
 def fixtures(key: str) -> dict:
     """What the load needs from database `key`: points inside its micro grids, a category, the
     service-made cases with the most events, the cursor of a deep page of the open cases."""
@@ -700,7 +704,8 @@ def fixtures(key: str) -> dict:
             break
         cursor_50 = page.next
         page = case_page(cases=cases, cursor=page.next, size=100)
-    return {"points": points, "category": category, "rich_cases": rich, "cursor_50": cursor_50}
+    people = _users({"bench_supervisor": "supervisor", "bench_dispatcher": "dispatcher"})  # fresh sessions
+    return {"points": points, "category": category, "rich_cases": rich, "cursor_50": cursor_50, **people}
 
 
 def measure(args, loaded: dict) -> None:
@@ -711,12 +716,16 @@ def measure(args, loaded: dict) -> None:
     if out.exists():  # measures not run this time keep their last figures
         report = {**json.loads(out.read_text()), **report}
     keys = ["county", "10k"] + (["1m"] if "1m" in loaded else [])
+    # DEBUG off: the pages name their static files from the manifest collectstatic writes.
+    subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], check=True, cwd=ROOT,
+                   env={**os.environ, **project_env("county")})  # fmt: skip
+    for key in keys:  # the code measured may have migrations the databases loaded before do not
+        subprocess.run([PY, "manage.py", "migrate", "-v", "0"], check=True, cwd=ROOT,
+                       env={**os.environ, **project_env(key)})  # fmt: skip
     if "statements" in only:
         report["statements"] = {key: stage("statements", key) for key in keys}
         print(json.dumps({k: {n: v["statements"] for n, v in r.items()} for k, r in report["statements"].items()}))
     fixture = {key: stage("fixtures", key) for key in keys}
-    subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], check=True, cwd=ROOT,
-                   env={**os.environ, **project_env("county")})  # fmt: skip
     servers: dict[str, Server] = {}
     try:
         if "intake" in only:
@@ -724,12 +733,12 @@ def measure(args, loaded: dict) -> None:
         if "lists" in only:
             report["lists"] = measure_lists(args, loaded, fixture, servers, keys)
         if "queue" in only:
-            report["queue"] = measure_ttfb(args, loaded, servers, keys, "bench_dispatcher",
+            report["queue"] = measure_ttfb(args, fixture, servers, keys, "bench_dispatcher",
                                            ["/cases/", "/cases/?status=dispatched"], warm=3, runs=20)  # fmt: skip
         if "detail" in only:
             report["detail"] = measure_detail(args, loaded, fixture["county"], servers)
         if "dashboard" in only:
-            report["dashboard"] = measure_dashboard(args, loaded, servers, keys)
+            report["dashboard"] = measure_dashboard(args, fixture, servers, keys)
     finally:
         for server in servers.values():
             server.stop()
@@ -924,3 +933,7 @@ def print_report(report: dict) -> None:
             print(f"detail ratio {report['detail']['ratio']} (target ≥ 1)")
     for key, r in report.get("dashboard", {}).items():
         print(f"dashboard {key}: {r}")
+
+
+if __name__ == "__main__":
+    main()

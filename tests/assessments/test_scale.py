@@ -66,7 +66,7 @@ def test_it_reads_in_a_fixed_number_of_statements_whatever_the_grids(supervisor_
 def test_it_reads_the_dashboard_in_few_statements(supervisor_client, october):
     sql = statements(supervisor_client, f"/assessments/?{QUARTER}")
     # session, user, roles; the rollup's freshness (2); the cards: three periods in one statement
-    # per table of the rollup, overdue now; the ranking of the large grids, the departments and
+    # (cases only), overdue now; the ranking of the large grids, the departments and
     # both breakdowns in one statement per table; the grids and departments ranked; the stored
     # months, the current month; the filters' departments and categories
     assert len(sql) <= 20, "\n".join(sql)
