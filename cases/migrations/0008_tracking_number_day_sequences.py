@@ -9,14 +9,16 @@ first use. SQLite keeps the row per day (cases.DailySequence): it has one writer
 from django.db import migrations
 
 FUNCTION = """
-CREATE OR REPLACE FUNCTION cases_tracking_next(day date) RETURNS bigint LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION cases_tracking_next(on_day date) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
-  name text := 'cases_tracking_' || to_char(day, 'YYYYMMDD');
+  name text := 'cases_tracking_' || to_char(on_day, 'YYYYMMDD');
 BEGIN
   RETURN nextval(name::regclass);
 EXCEPTION WHEN undefined_table THEN
   BEGIN
-    EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %I', name);
+    -- A day numbered before this function existed (the row per day) goes on after its last number.
+    EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %I START WITH %s', name,
+                   coalesce((SELECT last FROM cases_dailysequence WHERE day = on_day), 0) + 1);
   EXCEPTION WHEN duplicate_table OR unique_violation THEN
     NULL;  -- made at the same moment by another intake
   END;

@@ -174,3 +174,9 @@ def test_it_does_not_hold_the_days_number_while_a_report_commits(city):
     assert finished_while_open
     assert first.tracking_number == "202611180001"
     assert sorted(numbers) == ["202611180002", "202611180003"]
+
+
+def test_it_goes_on_after_the_days_last_number_when_the_day_was_numbered_by_its_row(city):
+    """Numbers drawn from the row per day (SQLite, or PostgreSQL before its sequences) are not drawn again."""
+    DailySequence.objects.create(day=datetime.date(2026, 11, 18), last=41)
+    assert case_report(source=Source.HOTLINE, point=IN_M1, now=NOW).tracking_number == "202611180042"
