@@ -85,8 +85,9 @@ def db_url(key: str) -> str:
 
 def stage(name: str, *args: str) -> dict:
     """Run `bench/intake.py _<name> …` in a child process; what it prints last is its JSON answer."""
-    done = subprocess.run([PY, __file__, f"_{name}", *args], check=True, capture_output=True, text=True)
+    done = subprocess.run([PY, __file__, f"_{name}", *args], capture_output=True, text=True)
     sys.stderr.write(done.stderr[-4000:])
+    done.check_returncode()
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
