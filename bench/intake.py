@@ -389,18 +389,18 @@ def project_env(key: str) -> dict:
 LUA = {
     # A JSON POST with a new request id each time, the points and tokens given, in turns.
     "post": """
-        local points, tokens, path, extra = {POINTS}, {TOKENS}, "{PATH}", '{EXTRA}'
-        local n = 0
-        local function uuid()
-          return string.format("%08x-%04x-4%03x-a%03x-%012x", math.random(0, 0xffffffff), math.random(0, 0xffff),
-            math.random(0, 0xfff), math.random(0, 0xfff), math.random(0, 0xffffffffffff))
+        local points, tokens, path, extra, run = {POINTS}, {TOKENS}, "{PATH}", '{EXTRA}', "{RUN}"
+        local threads, n = 0, 0  -- `me`: set in each thread by setup()
+        setup = function(thread)
+          threads = threads + 1
+          thread:set("me", threads)
         end
-        setup = function(thread) thread:set("seed", math.random(1, 1000000)) end
-        init = function(args) math.randomseed(tonumber(seed) or os.time()) end
         request = function()
           n = n + 1
           local p = points[(n % #points) + 1]
-          local body = string.format('{"lon": %.6f, "lat": %.6f, "request_id": "%s"%s}', p[1], p[2], uuid(), extra)
+          -- a request id never sent before: this run's own prefix, the thread, a counter
+          local id = string.format("%s-%d-%d", run, me or 0, n)
+          local body = string.format('{"lon": %.6f, "lat": %.6f, "request_id": "%s"%s}', p[1], p[2], id, extra)
           return wrk.format("POST", path, {["Content-Type"] = "application/json",
             ["Authorization"] = "Token " .. tokens[(n % #tokens) + 1]}, body)
         end
@@ -451,7 +451,7 @@ def lua_table(values) -> str:
 
 def wrk(url: str, script: str, *, duration: int, connections: int = 8, threads: int = 2) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", dir=OUT, delete=False) as f:
-        f.write(script + LUA["report"])
+        f.write(script.replace("{RUN}", secrets.token_hex(8)) + LUA["report"])
     load = os.getloadavg()[0]
     done = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", f.name, url],
@@ -487,6 +487,9 @@ def interleaved(variants: dict, *, rounds: int) -> dict:
 
 
 def summarise(results: list[dict]) -> dict:
+    failed = sum(r["errors"] + r["non2xx"] for r in results)
+    if failed:
+        print(f"    !! {failed} requests failed or were answered with an error status", flush=True)
     return {
         "rps_median": round(statistics.median(r["rps"] for r in results), 1),
         "p50_ms_median": round(statistics.median(r["p50_ms"] for r in results), 2),
@@ -873,28 +876,35 @@ QUARTERS = ["2026-08-15", "2026-05-15", "2026-02-15", "2025-11-15", "2025-08-15"
 
 
 def measure_dashboard(args, loaded, servers, keys) -> dict:
-    """Warm: one quarter read once untimed, then 15 times; cold: after a restart of the server (new
-    processes, new database connections), a quarter not read before, for five quarters."""
+    """Warm: one quarter read once untimed, then 15 times. Cold: a quarter not read before, through
+    a new database connection (a server of its own with CONN_MAX_AGE=0: a new PostgreSQL backend,
+    nothing cached in the session), its processes warmed first on a page of another year; five
+    quarters. "First after a restart": the same, the very first request of new processes."""
     result = {}
+    url = "/assessments/?period=quarter&day="
     for key in keys:
         cookie = {"Cookie": f"sessionid={loaded[key]['sessions']['bench_supervisor']}"}
         base = server(servers, key).base
-        url = "/assessments/?period=quarter&day="
-        cold = []
         load = os.getloadavg()[0]
-        for day in QUARTERS[1:]:
-            servers[key].restart()
-            ms, status = get_ms(base + url + day, cookie)
-            assert status == 200, (key, status)
-            cold.append(ms)
         get_ms(base + url + QUARTERS[0], cookie)
-        warm = []
-        for _ in range(15):
-            ms, status = get_ms(base + url + QUARTERS[0], cookie)
-            warm.append(ms)
+        warm = [get_ms(base + url + QUARTERS[0], cookie)[0] for _ in range(15)]
+        fresh = Server(f"{key}-cold", app="config.wsgi", env={**project_env(key), "CONN_MAX_AGE": "0"}).start()
+        try:
+            for _ in range(4):  # both workers past their first request, on rows of another year
+                get_ms(fresh.base + url + "2024-02-15", cookie)
+            cold = []
+            for day in QUARTERS[1:]:
+                ms, status = get_ms(fresh.base + url + day, cookie)
+                assert status == 200, (key, status)
+                cold.append(ms)
+            fresh.restart()
+            first, _status = get_ms(fresh.base + url + "2023-11-15", cookie)
+        finally:
+            fresh.stop()
         result[key] = {
             "warm": {"median_ms": round(statistics.median(warm), 1), "p95_ms": pct(warm, 95)},
             "cold": {"median_ms": round(statistics.median(cold), 1), "max_ms": round(max(cold), 1)},
+            "first_after_restart_ms": round(first, 1),
             "load": [round(load, 2), round(os.getloadavg()[0], 2)],
         }
         print(f"dashboard {key}: {result[key]}", flush=True)
