@@ -76,7 +76,12 @@ TARGETS = {
 }
 
 
+SQLITE = {"sqlite": OUT / "county.sqlite3", "bare-sqlite": OUT / "bare.sqlite3"}
+
+
 def db_url(key: str) -> str:
+    if key in SQLITE:
+        return f"spatialite:///{SQLITE[key]}"
     return PG + DATABASES[key]
 
 
@@ -244,6 +249,10 @@ BARE_FILES = {
         ROOT_URLCONF = "bare.urls"
         DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": os.environ["BARE_DB"],
                                  "USER": "postgres", "HOST": "127.0.0.1", "PORT": 5432, "CONN_MAX_AGE": 60}}
+        if os.environ.get("BARE_SQLITE"):  # beside the project on SQLite: the same settings it has there
+            DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["BARE_SQLITE"],
+                                     "CONN_MAX_AGE": 60, "OPTIONS": {"timeout": 20,
+                                     "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}}}
         DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
         USE_TZ = True
         REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
@@ -270,15 +279,16 @@ def bare_build() -> Path:
     return BARE_DIR
 
 
-def bare_env() -> dict:
+def bare_env(sqlite: bool = False) -> dict:
     return {"PYTHONPATH": str(BARE_DIR), "DJANGO_SETTINGS_MODULE": "bare.settings",
-            "BARE_DB": DATABASES["bare"], "SECRET_KEY": "bare-" + "x" * 40}  # fmt: skip
+            "BARE_DB": DATABASES["bare"], "SECRET_KEY": "bare-" + "x" * 40,
+            **({"BARE_SQLITE": str(SQLITE["bare-sqlite"])} if sqlite else {})}  # fmt: skip
 
 
-def load_bare(rows: int) -> dict:
+def load_bare(rows: int, *, sqlite: bool = False) -> dict:
     """Its tables (syncdb: the app has no migrations), `rows` rows like the county's cases, a token."""
     bare_build()
-    env = {**os.environ, **bare_env()}
+    env = {**os.environ, **bare_env(sqlite)}
     subprocess.run([PY, "-m", "django", "migrate", "--run-syncdb", "-v", "0"], env=env, check=True, cwd=BARE_DIR)
     script = f"""
 import django; django.setup()
@@ -568,12 +578,13 @@ def count_statements(key: str) -> dict:
         "one case (API)": (api.get, f"/api/cases/{rich}/", {}),
         "dashboard, a quarter": (boss.get, "/assessments/?period=quarter&day=2026-08-15", {}),
     }
-    if key == "county":
+    if key in ("county", "sqlite"):
         clerk = Client(HTTP_AUTHORIZATION=f"Token {loaded['tokens']['clerk0']}")
+        from grids.models import Grid
+
+        point = Grid.objects.filter(level="micro").order_by("id").first().boundary.point_on_surface
+        lon, lat = point.x, point.y
         with connection.cursor() as cursor:
-            cursor.execute("SELECT ST_X(ST_PointOnSurface(boundary)), ST_Y(ST_PointOnSurface(boundary)) "
-                           "FROM grids_grid WHERE level = 'micro' ORDER BY id LIMIT 1")  # fmt: skip
-            lon, lat = cursor.fetchone()
             cursor.execute("SELECT id FROM cases_category WHERE active ORDER BY id LIMIT 1")
             category = cursor.fetchone()[0]
 
@@ -604,6 +615,8 @@ def count_statements(key: str) -> dict:
 
 def _sequential_scans(connection, sent) -> list[str]:
     scans = []
+    if connection.vendor == "sqlite":
+        return _sqlite_scans(connection, sent)
     with connection.cursor() as cursor:
         for sql, params in sent:
             text = sql.split(" FOR SELECT ", 1)[-1] if sql.startswith("DECLARE") else sql
@@ -621,6 +634,24 @@ def _sequential_scans(connection, sent) -> list[str]:
     return scans
 
 
+def _sqlite_scans(connection, sent) -> list[str]:
+    """SQLite: a plan step "SCAN <table>" (no index) of a table of more than 10,000 rows."""
+    scans = []
+    with connection.cursor() as cursor:
+        for sql, params in sent:
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            for row in cursor.fetchall():
+                detail = row[-1]
+                if detail.startswith("SCAN ") and " USING " not in detail:
+                    table = detail.split()[1]
+                    cursor.execute(f'SELECT count(*) FROM (SELECT 1 FROM "{table}" LIMIT 10001)')
+                    if cursor.fetchone()[0] > 10_000:
+                        scans.append(detail)
+    return scans
+
+
 def _nodes(node: dict):
     yield node
     for child in node.get("Plans", []):
@@ -628,6 +659,65 @@ def _nodes(node: dict):
 
 
 # ---- main -------------------------------------------------------------------------------------
+
+
+def load_sqlite(args) -> dict:
+    """The county on SpatiaLite (seed_demo, then cases written with the ORM up to --county-cases: the
+    SQL loader is PostgreSQL's) and the bare baseline on SQLite beside it."""
+    for path in SQLITE.values():
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    loaded = {
+        "sqlite": stage("load_sqlite", str(args.county_cases)),
+        "bare-sqlite": load_bare(args.county_cases, sqlite=True),
+    }
+    (OUT / "intake-loaded-sqlite.json").write_text(json.dumps(loaded, indent=2))
+    return loaded
+
+
+def load_sqlite_county(cases: int) -> dict:
+    _django(db_url("sqlite"))
+    import random
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from cases.models import Case, Category, Source, Status
+    from grids.models import Grid
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    settings.DEBUG = True
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", force=True, stdout=quiet)
+    settings.DEBUG = False
+    seeded = Case.objects.count()
+    rng = random.Random(2026)
+    micro = list(Grid.objects.filter(level="micro").select_related("parent__parent").only(
+        "id", "boundary", "parent__id", "parent__parent__id", "parent__parent__parent_id"))  # fmt: skip
+    categories = list(Category.objects.filter(active=True))
+    statuses = [Status.CLOSED] * 80 + [Status.HANDLED] * 9 + [Status.DISPATCHED] * 3 + [Status.REJECTED] * 5 + [
+        Status.CANCELLED] * 3  # fmt: skip
+    start = NOW - datetime.timedelta(days=3 * 365)
+    rows = []
+    for n in range(cases - seeded):
+        grid = rng.choice(micro)
+        category = rng.choice(categories)
+        at = start + datetime.timedelta(seconds=rng.uniform(0, 3 * 365 * 86400))
+        rows.append(Case(
+            tracking_number=f"S{n:011d}", source=rng.choice(Source.values), status=rng.choice(statuses),
+            location=grid.boundary.point_on_surface, micro_grid_id=grid.pk, community_grid_id=grid.parent_id,
+            large_grid_id=grid.parent.parent_id, district_grid_id=grid.parent.parent.parent_id, category=category,
+            department_id=category.default_department_id, reported_at=at, description="（基准数据）",
+        ))  # fmt: skip
+    Case.objects.bulk_create(sorted(rows, key=lambda c: c.reported_at), batch_size=2000)
+    people = _users({"bench_supervisor": "supervisor", "bench_dispatcher": "dispatcher"}, tokens=8)
+    return {
+        "seeded": seeded,
+        "cases": Case.objects.count(),
+        "load_s": round(time.perf_counter() - started, 1),
+        **people,
+    }
 
 
 def load_all(args) -> dict:
@@ -654,6 +744,7 @@ STAGES = {
     "_load_lattice": lambda url, n: print(json.dumps(load_lattice(url, int(n)))),
     "_statements": lambda key: print(json.dumps(count_statements(key))),
     "_fixtures": lambda key: print(json.dumps(fixtures(key))),
+    "_load_sqlite": lambda n: print(json.dumps(load_sqlite_county(int(n)))),
 }
 
 
@@ -670,8 +761,16 @@ def main() -> None:
     parser.add_argument("--county-cases", type=int, default=10_000)
     parser.add_argument("--big", type=int, default=1_000_000, help="cases of the megacity database (0: none)")
     parser.add_argument("--peer", type=Path, help="a checkout of 6aika/issue-reporting: the case detail's peer")
+    parser.add_argument(
+        "--spatialite", action="store_true", help="the county on SpatiaLite, the bare baseline on SQLite"
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.spatialite:
+        loaded = json.loads((OUT / "intake-loaded-sqlite.json").read_text()) if args.reuse else load_sqlite(args)
+        if not args.load_only:
+            measure(args, loaded)
+        return
     if not args.reuse:
         load_all(args)
     if args.peer and (not args.reuse or not (OUT / "intake-peer.json").exists()):
@@ -684,45 +783,48 @@ def main() -> None:
 
 def fixtures(key: str) -> dict:
     """What the load needs from database `key`: points inside its micro grids, a category, the
-    service-made cases with the most events, the cursor of a deep page of the open cases."""
+    service-made cases with the most events, the cursor of the 10th page of the open cases (a depth
+    both the 10,000 cases, 1,200 of them open, and the million have)."""
     _django(db_url(key))
     from django.contrib.auth import get_user_model
     from django.db import connection
 
     from cases.selectors import case_list, case_page
+    from grids.models import Grid
 
+    micro = Grid.objects.filter(level="micro").order_by("id").only("boundary")[:200]
+    points = [[round(p.x, 6), round(p.y, 6)] for p in (g.boundary.point_on_surface for g in micro)]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(boundary) AS p FROM grids_grid "
-                       "WHERE level = 'micro' ORDER BY id LIMIT 200) AS q")  # fmt: skip
-        points = [[round(x, 6), round(y, 6)] for x, y in cursor.fetchall()]
         cursor.execute("SELECT id FROM cases_category WHERE active ORDER BY id LIMIT 1")
         category = cursor.fetchone()[0]
         cursor.execute("SELECT case_id FROM cases_caseevent GROUP BY case_id ORDER BY count(*) DESC, case_id LIMIT 20")
         rich = [row[0] for row in cursor.fetchall()]
     user = get_user_model().objects.get(username="bench_dispatcher")
     cases = case_list(user=user, statuses=OPEN.split(","))
-    cursor_50 = None
+    cursor_10 = None
     page = case_page(cases=cases, size=100)
-    for _ in range(49):
+    for _ in range(9):
         if page.next is None:
             break
-        cursor_50 = page.next
+        cursor_10 = page.next
         page = case_page(cases=cases, cursor=page.next, size=100)
+    rows_10 = len(page.rows)
     people = _users({"bench_supervisor": "supervisor", "bench_dispatcher": "dispatcher"})  # fresh sessions
-    return {"points": points, "category": category, "rich_cases": rich, "cursor_50": cursor_50, **people}
+    return {"points": points, "category": category, "rich_cases": rich, "cursor_10": cursor_10, "rows_10": rows_10,
+            **people}  # fmt: skip
 
 
 def measure(args, loaded: dict) -> None:
     only = set(args.only.split(","))
     report: dict = {"args": vars(args) | {"peer": str(args.peer) if args.peer else None}, "targets": TARGETS}
     report["machine"] = {"load_average_start": os.getloadavg(), "cpus": os.cpu_count()}
-    out = OUT / "intake.json"
+    out = OUT / ("intake-sqlite.json" if args.spatialite else "intake.json")
     if out.exists():  # measures not run this time keep their last figures
         report = {**json.loads(out.read_text()), **report}
-    keys = ["county", "10k"] + (["1m"] if "1m" in loaded else [])
+    keys = ["sqlite"] if args.spatialite else ["county", "10k"] + (["1m"] if "1m" in loaded else [])
     # DEBUG off: the pages name their static files from the manifest collectstatic writes.
     subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], check=True, cwd=ROOT,
-                   env={**os.environ, **project_env("county")})  # fmt: skip
+                   env={**os.environ, **project_env(keys[0])})  # fmt: skip
     for key in keys:  # the code measured may have migrations the databases loaded before do not
         subprocess.run([PY, "manage.py", "migrate", "-v", "0"], check=True, cwd=ROOT,
                        env={**os.environ, **project_env(key)})  # fmt: skip
@@ -733,14 +835,14 @@ def measure(args, loaded: dict) -> None:
     servers: dict[str, Server] = {}
     try:
         if "intake" in only:
-            report["intake"] = measure_intake(args, loaded, fixture["county"], servers)
+            report["intake"] = measure_intake(args, loaded, fixture[keys[0]], servers, keys[0])
         if "lists" in only:
             report["lists"] = measure_lists(args, loaded, fixture, servers, keys)
         if "queue" in only:
             report["queue"] = measure_ttfb(args, fixture, servers, keys, "bench_dispatcher",
                                            ["/cases/", "/cases/?status=dispatched"], warm=3, runs=20)  # fmt: skip
         if "detail" in only:
-            report["detail"] = measure_detail(args, loaded, fixture["county"], servers)
+            report["detail"] = measure_detail(args, loaded, fixture[keys[0]], servers, keys[0])
         if "dashboard" in only:
             report["dashboard"] = measure_dashboard(args, fixture, servers, keys)
     finally:
@@ -753,8 +855,8 @@ def measure(args, loaded: dict) -> None:
 
 def server(servers: dict, key: str) -> Server:
     if key not in servers:
-        if key == "bare":
-            servers[key] = Server("bare", app="bare.wsgi", env=bare_env(), cwd=BARE_DIR).start()
+        if key in ("bare", "bare-sqlite"):
+            servers[key] = Server(key, app="bare.wsgi", env=bare_env(key == "bare-sqlite"), cwd=BARE_DIR).start()
         elif key == "peer":
             env = peer_env()
             servers[key] = Server(
@@ -769,17 +871,18 @@ def server(servers: dict, key: str) -> Server:
     return servers[key]
 
 
-def measure_intake(args, loaded, fixture, servers) -> dict:
+def measure_intake(args, loaded, fixture, servers, key="county") -> dict:
     extra = (f', "source": "hotline", "category": {fixture["category"]}, "description": "路边暴露垃圾", '
              '"reporter_name": "王小明", "reporter_phone": "13812341234"')  # fmt: skip
-    ours, bare = server(servers, "county"), server(servers, "bare")
-    tokens = [v for k, v in loaded["county"]["tokens"].items() if k.startswith("clerk")]
+    bare_key = "bare-sqlite" if key == "sqlite" else "bare"
+    ours, bare = server(servers, key), server(servers, bare_key)
+    tokens = [v for k, v in loaded[key]["tokens"].items() if k.startswith("clerk")]
 
     def script(path, tokens_):
         return (LUA["post"].replace("{POINTS}", lua_table(fixture["points"])).replace("{TOKENS}", lua_table(tokens_))
                 .replace("{PATH}", path).replace("{EXTRA}", extra))  # fmt: skip
 
-    ours_script, bare_script = script("/api/cases/", tokens), script("/api/reports/", [loaded["bare"]["token"]])
+    ours_script, bare_script = script("/api/cases/", tokens), script("/api/reports/", [loaded[bare_key]["token"]])
     print("intake: the project and the bare baseline, in turns", flush=True)
     result = interleaved({
         "project: POST /api/cases/": lambda: wrk(ours.base, ours_script, duration=args.duration),
@@ -806,9 +909,9 @@ def measure_intake(args, loaded, fixture, servers) -> dict:
 
 def measure_lists(args, loaded, fixture, servers, keys) -> dict:
     result = {}
-    for label, query in (("first page", ""), ("50th page", "cursor_50")):
+    for label, query in (("first page", ""), ("10th page", "cursor_10")):
         variants = {}
-        for key in ("10k", "1m") if "1m" in keys else ("10k",):
+        for key in [k for k in ("10k", "1m", "sqlite") if k in keys]:
             path = f"/api/cases/?status={OPEN}&page_size=100"
             if query:
                 if not fixture[key].get(query):
@@ -850,13 +953,13 @@ def measure_ttfb(args, loaded, servers, keys, user, paths, *, warm: int, runs: i
     return result
 
 
-def measure_detail(args, loaded, fixture, servers) -> dict:
-    ours = server(servers, "county")
+def measure_detail(args, loaded, fixture, servers, key="county") -> dict:
+    ours = server(servers, key)
     paths = [f"/api/cases/{pk}/" for pk in fixture["rich_cases"]]
     lua = (LUA["get"].replace("{PATHS}", lua_table(paths)).replace("{HEADER}", "Authorization")
-           .replace("{VALUE}", "Token " + loaded["county"]["tokens"]["bench_dispatcher"]))  # fmt: skip
+           .replace("{VALUE}", "Token " + loaded[key]["tokens"]["bench_dispatcher"]))  # fmt: skip
     variants = {"project: GET /api/cases/<id>/ (dispatcher)": lambda: wrk(ours.base, lua, duration=args.duration)}
-    if args.peer:
+    if args.peer and key == "county":
         peer_info = json.loads((OUT / "intake-peer.json").read_text())
         peer = server(servers, "peer")
         peer_paths = [f"/api/georeport/v2/requests/{i}.json" for i in peer_info["identifiers"]]
