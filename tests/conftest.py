@@ -36,9 +36,7 @@ def _day_sequences_dropped(request, django_db_blocker):
         if connection.vendor != "postgresql":
             return
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE 'cases\\_tracking\\_%%'"
-            )
+            cursor.execute("SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE 'cases\\_tracking\\_%%'")
             for (name,) in cursor.fetchall():
                 cursor.execute(f'DROP SEQUENCE IF EXISTS "{name}"')
 

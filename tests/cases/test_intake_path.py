@@ -72,7 +72,7 @@ def test_it_takes_a_report_in_nine_statements_whatever_the_data(clerk_api, city,
     # token and user, roles, the point's grids and who answers there, the day's number, BEGIN,
     # the case, its event, COMMIT, the reporter's name for the timeline
     assert len(sql) == 9, "\n".join(sql)
-    assert sum(s.startswith("INSERT INTO \"cases_case") for s in sql) == 2  # the case, its event
+    assert sum(s.startswith('INSERT INTO "cases_case') for s in sql) == 2  # the case, its event
     assert sum("cases_tracking_next" in s or "cases_dailysequence" in s for s in sql) == 1  # the day's number
     assert not any("cases_calendarday" in s or "cases_category" in s for s in sql)
     assert not any(s.startswith("SELECT") and "cases_case" in s for s in sql)  # nothing read back
