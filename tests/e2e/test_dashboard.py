@@ -23,6 +23,7 @@ def figures(page: Page, code: str, point: dict) -> dict:
     cells = row.locator("td").all_inner_texts()
 
     expect(page.locator("#closure-map .leaflet-overlay-pane path").first).to_be_attached()
+    page.locator("#closure-map").scroll_into_view_if_needed()  # arrived by a link further down the page
     target = map_pixel(page, "closure-map", lon=point["lon"], lat=point["lat"])
     page.mouse.move(target["x"], target["y"])
     tooltip = page.locator("#closure-map .leaflet-tooltip")
