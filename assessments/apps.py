@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = _("Assessments")
+
+    def ready(self) -> None:
+        from assessments.selectors import memos_connect
+
+        memos_connect()

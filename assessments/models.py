@@ -234,3 +234,36 @@ class BulletinJob(models.Model):
 
     def __str__(self) -> str:
         return self.filename or f"bulletin {self.pk}"
+
+
+class ExportJob(models.Model):
+    """One export of a table too long to make while the browser waits (a ranking of thousands of
+    grids), made by a Celery task that reports its progress here."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Being made")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("table"), max_length=30)
+    fmt = models.CharField(_("format"), max_length=4)
+    params = models.JSONField(_("period and scope"), default=dict)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    file = models.FileField(_("file"), upload_to="exports/", blank=True)
+    filename = models.CharField(_("file name"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+
+    def __str__(self) -> str:
+        return self.filename or f"export {self.pk}"

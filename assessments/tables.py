@@ -5,21 +5,27 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from assessments.selectors import (
     CHILD_LEVEL,
+    GRID_FIELD,
     Figures,
     Period,
     RankedUnit,
     Slice,
     breakdown,
     department_ranking,
+    figures_by_each,
     grid_ranking,
+    grid_units,
     trend,
 )
 from grids.models import Level
@@ -37,12 +43,46 @@ class Table:
     links: list[str | None] = field(default_factory=list)  # per row: the unit's own view, if any
     unranked_from: int | None = None  # index of the first row listed without a rank
 
-    @property
-    def lines(self) -> list[tuple[list[object], str | None, bool]]:
-        """(cells, link, unranked) per row, for the template."""
+    @functools.cached_property
+    def lines(self) -> list[Line]:
+        """The rows as the template shows them: an empty cell as "—", the third cell (a unit's name)
+        apart, to be a link where the row has one. Prepared here: a ranking of a hundred units is
+        1,500 cells, and the template then only prints them."""
         links = self.links or [None] * len(self.rows)
         first = len(self.rows) if self.unranked_from is None else self.unranked_from
-        return [(row, link, n >= first) for n, (row, link) in enumerate(zip(self.rows, links, strict=True))]
+        lines = []
+        for n, (row, link) in enumerate(zip(self.rows, links, strict=True)):
+            # As text here: the template would localise every number on its own, a few times slower;
+            # neither language of the product groups digits or uses a decimal comma.
+            cells = ["—" if cell is None else str(cell) for cell in row]
+            lines.append(Line(cells[:2], cells[2] if len(cells) > 2 else "", cells[3:], link, n >= first))
+        return lines
+
+    @functools.cached_property
+    def body(self) -> str:
+        """The rows as HTML table rows, every cell escaped: written here in one pass, the template
+        including them whole (a ranking of a hundred units is 1,600 cells; the template language
+        takes a few times longer to print them one by one)."""
+        rows = []
+        for line in self.lines:
+            name = (
+                format_html('<a href="{}">{}</a>', line.link, line.name) if line.link else conditional_escape(line.name)
+            )
+            cells = "".join(
+                [*(f"<td>{conditional_escape(c)}</td>" for c in line.head), f"<td>{name}</td>",
+                 *(f"<td>{conditional_escape(c)}</td>" for c in line.tail)]
+            )  # fmt: skip
+            rows.append(f'<tr class="unranked">{cells}</tr>' if line.unranked else f"<tr>{cells}</tr>")
+        return mark_safe("\n".join(rows))  # noqa: S308 (every piece escaped above)
+
+
+@dataclass(frozen=True)
+class Line:
+    head: list[object]
+    name: object
+    tail: list[object]
+    link: str | None
+    unranked: bool
 
 
 def _figure_columns() -> list[str]:
@@ -85,31 +125,50 @@ def ranking_table(key: str, title: str, ranked: list[RankedUnit], link=None) -> 
 
 
 def ranking_levels(slice: Slice) -> list[str]:
-    """The grid levels to rank below the slice's grid (or all when there is none)."""
+    """The grid level ranked on the dashboard: the one just below the slice's grid (large grids for
+    the whole city). Only that level is shown, a unit's name drilling down to the next: a city of
+    40,000 micro grids is not one table (the API and the exports rank any level)."""
     if slice.grid is None:
-        return [Level.LARGE, Level.COMMUNITY, Level.MICRO]
-    levels, level = [], slice.grid.level
-    while level in CHILD_LEVEL:
-        level = CHILD_LEVEL[level]
-        levels.append(level)
-    return levels
+        return [Level.LARGE]
+    return [CHILD_LEVEL[slice.grid.level]] if slice.grid.level in CHILD_LEVEL else []
+
+
+# The fact column each table groups by.
+TABLE_GROUP = {
+    "ranking-large": GRID_FIELD[Level.LARGE],
+    "ranking-community": GRID_FIELD[Level.COMMUNITY],
+    "ranking-micro": GRID_FIELD[Level.MICRO],
+    "ranking-department": "department_id",
+    "category": "category_id",
+    "source": "source",
+}
+
+
+def build_tables(kinds: list[str], *, period: Period, slice: Slice, now: datetime.datetime | None = None,
+                 link=None) -> list[Table]:  # fmt: skip
+    """Several tables at once (the dashboard's rankings and breakdowns): their figures are read
+    together, one statement per table of the rollup (selectors.figures_by_each)."""
+    by = figures_by_each(period=period, groups=[TABLE_GROUP[kind] for kind in kinds], slice=slice, now=now)
+    return [build_table(kind, period=period, slice=slice, now=now, link=link, figures=by[TABLE_GROUP[kind]])
+            for kind in kinds]  # fmt: skip
 
 
 def build_table(kind: str, *, period: Period, slice: Slice, now: datetime.datetime | None = None,
-                link=None) -> Table:  # fmt: skip
+                link=None, figures=None) -> Table:  # fmt: skip
+    """One table; `figures`: the figures per unit if already read (build_tables)."""
     if kind.startswith("ranking-") and kind != "ranking-department":
         level = kind.removeprefix("ranking-")
-        ranked = grid_ranking(period=period, level=level, within=slice.grid, slice=slice, now=now)
+        ranked = grid_ranking(period=period, level=level, within=slice.grid, slice=slice, now=now, figures=figures)
         titles = {Level.LARGE: _("Large grids"), Level.COMMUNITY: _("Community grids"), Level.MICRO: _("Micro grids")}
         return ranking_table(kind, _("Ranking: %(level)s") % {"level": titles[level]}, ranked, link)
     if kind == "ranking-department":
         departments = [slice.department] if slice.department is not None else None
-        ranked = department_ranking(period=period, slice=slice, departments=departments, now=now)
+        ranked = department_ranking(period=period, slice=slice, departments=departments, now=now, figures=figures)
         return ranking_table(kind, _("Ranking: departments"), ranked)
     if kind in ("category", "source"):
         title = _("By category") if kind == "category" else _("By source")
         table = Table(kind, title, [_("Category") if kind == "category" else _("Source"), *_figure_columns()])
-        for name, f in breakdown(period=period, by=kind, slice=slice, now=now):
+        for name, f in breakdown(period=period, by=kind, slice=slice, now=now, figures=figures):
             table.rows.append([name, *_figure_cells(f)])
         return table
     if kind == "trend":
@@ -129,6 +188,44 @@ def trend_period(period: Period) -> Period:
 
 
 # ---- exports ------------------------------------------------------------------------
+
+# A table of more rows than this is exported in the background, with progress (a ranking of a
+# city's micro grids: 40,000 in Shanghai); a shorter one while the browser waits.
+EXPORT_INLINE_ROWS = 5_000
+
+
+def table_size(kind: str, *, slice: Slice) -> int:
+    """How many rows a table will have, at most, without computing it (one count for a grid
+    ranking: its grids; the other tables are short)."""
+    if not kind.startswith("ranking-") or kind == "ranking-department":
+        return 0
+    return grid_units(level=kind.removeprefix("ranking-"), within=slice.grid).count()
+
+
+def export_heading(table: Table, period: Period, slice: Slice) -> list[str]:
+    return [table.title, _("Period: %(period)s") % {"period": period.label}, slice_text(slice)]
+
+
+def slice_text(slice: Slice) -> str:
+    parts = []
+    if slice.grid is not None:
+        parts.append(f"{slice.grid.get_level_display()} {slice.grid.name}")
+    if slice.department is not None:
+        parts.append(slice.department.name)
+    if slice.chief is not None:
+        parts.append(slice.chief.name)
+    if slice.category is not None:
+        parts.append(slice.category.name)
+    if slice.source:
+        parts.append(slice.source)
+    return _("Scope: %(scope)s") % {"scope": "，".join(parts) if parts else _("the whole city")}
+
+
+def table_file(table: Table, heading: list[str], fmt: str, period: Period, progress=None) -> tuple[bytes, str]:
+    """The export's content and file name; `progress(fraction)` as the rows are written."""
+    name = f"{table.key}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{fmt}"
+    content = table_csv(table, heading) if fmt == "csv" else table_xlsx(table, heading, progress=progress)
+    return content, name
 
 
 def _plain(value: object) -> object:
@@ -151,7 +248,7 @@ def table_csv(table: Table, heading: list[str]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def table_xlsx(table: Table, heading: list[str]) -> bytes:
+def table_xlsx(table: Table, heading: list[str], progress=None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -163,8 +260,10 @@ def table_xlsx(table: Table, heading: list[str]) -> bytes:
     sheet.append(table.columns)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for row in table.rows:
+    for n, row in enumerate(table.rows, start=1):
         sheet.append([_plain(v) for v in row])
+        if progress is not None and n % 2000 == 0:
+            progress(n / len(table.rows))
     for column in sheet.columns:
         width = max(len(str(c.value or "")) for c in column[len(heading) :]) if sheet.max_row > len(heading) else 8
         sheet.column_dimensions[column[0].column_letter].width = min(max(width * 1.6, 8), 40)

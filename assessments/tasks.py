@@ -25,3 +25,11 @@ def make_bulletin_pdf(job_id: int) -> str | None:
     from assessments.services import bulletin_job_run
 
     return bulletin_job_run(job_id=job_id)
+
+
+@shared_task(name="assessments.make_export", acks_late=True)
+def make_export(job_id: int) -> str | None:
+    """Write one long table to CSV or Excel, reporting progress on its ExportJob (idempotent)."""
+    from assessments.services import export_job_run
+
+    return export_job_run(job_id=job_id)

@@ -13,12 +13,23 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assessments import tables
 from assessments.bulletin import bulletin_data, headline_rows, ranking_rows, summary_sentence
 from assessments.facts import with_fresh_facts
-from assessments.models import BulletinJob
+from assessments.models import BulletinJob, ExportJob
 from assessments.params import AssessmentNotPermitted, FilterError, parse
 from assessments.selectors import COUNTS, RATES, comparison, metric_cases, overdue_now, overdue_now_cases
-from assessments.tables import TABLE_KINDS, build_table, ranking_levels, table_csv, table_xlsx
+from assessments.tables import (
+    TABLE_KINDS,
+    build_table,
+    build_tables,
+    export_heading,
+    ranking_levels,
+    slice_text,
+    table_file,
+    table_size,
+)
+from assessments.tasks import make_export
 from audit.services import audit_record
 from config.broker import publish
 from grids.maps import map_config
@@ -71,7 +82,7 @@ def dashboard(request):
         return problem
     period, slice, scope, form = parsed
     now = timezone.now()
-    compared = comparison(period=period, slice=slice, now=now)
+    compared = comparison(period=period, slice=slice, now=now, events=False)  # the cards count cases only
     cards = []
     for element_id, count, rate in CARDS:
         if rate:
@@ -105,8 +116,11 @@ def dashboard(request):
     kinds = [f"ranking-{level}" for level in ranking_levels(slice)]
     if slice.department is None or scope.departments is not None:
         kinds.append("ranking-department")
-    tables = [build_table(kind, period=period, slice=slice, now=now, link=grid_link) for kind in kinds]
-    breakdowns = [build_table(kind, period=period, slice=slice, now=now) for kind in ("category", "source")]
+    # Every ranking and breakdown from one grouped statement per table of the rollup.
+    *tables, by_category, by_source = build_tables(
+        [*kinds, "category", "source"], period=period, slice=slice, now=now, link=grid_link
+    )
+    breakdowns = [by_category, by_source]
     trend_table = build_table("trend", period=period, slice=slice, now=now)
     chart = {
         "months": [row[0] for row in trend_table.rows],
@@ -168,34 +182,46 @@ def export(request, kind: str, fmt: str):
         return _forbidden(request, str(exc))
     except FilterError as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    if table_size(kind, slice=slice) > tables.EXPORT_INLINE_ROWS:
+        # Too long to make while the browser waits: a worker makes it, the page shows its progress.
+        job = ExportJob.objects.create(requested_by=request.user, kind=kind, fmt=fmt,
+                                       params={**period.as_params(), **slice.as_params()})  # fmt: skip
+        transaction.on_commit(lambda: publish(make_export, (job.pk,)))
+        return redirect("assessments:export_job", job_id=job.pk)
     table = build_table(kind, period=period, slice=slice)
-    heading = [table.title, _("Period: %(period)s") % {"period": period.label}, _slice_text(slice)]
-    name = f"{kind}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{fmt}"
-    if fmt == "csv":
-        response = HttpResponse(table_csv(table, heading), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            table_xlsx(table, heading),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+    content, name = table_file(table, export_heading(table, period, slice), fmt, period)
+    response = HttpResponse(content, content_type=EXPORT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     audit_record(action="assessments.exported", request=request, details={"table": kind, "format": fmt, "query": request.GET.urlencode()[:500]})  # fmt: skip
     return response
 
 
-def _slice_text(slice) -> str:
-    parts = []
-    if slice.grid is not None:
-        parts.append(f"{slice.grid.get_level_display()} {slice.grid.name}")
-    if slice.department is not None:
-        parts.append(slice.department.name)
-    if slice.chief is not None:
-        parts.append(slice.chief.name)
-    if slice.category is not None:
-        parts.append(slice.category.name)
-    if slice.source:
-        parts.append(slice.source)
-    return _("Scope: %(scope)s") % {"scope": "，".join(parts) if parts else _("the whole city")}
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@login_required
+def export_job(request, job_id: int):
+    job = get_object_or_404(ExportJob, pk=job_id, requested_by=request.user)
+    if request.headers.get("Accept", "").startswith("application/json") or request.GET.get("format") == "json":
+        return JsonResponse({
+            "status": job.status, "progress": job.progress, "error": job.error,
+            "download": reverse("assessments:export_download", args=[job.pk]) if job.status == "done" else None,
+        })  # fmt: skip
+    labels = {status: str(label) for status, label in ExportJob.Status.choices}
+    return render(request, "assessments/export_job.html", {"job": job, "labels": labels})
+
+
+@login_required
+def export_download(request, job_id: int):
+    job = get_object_or_404(ExportJob, pk=job_id, requested_by=request.user, status=ExportJob.Status.DONE)
+    audit_record(
+        action="assessments.exported", request=request, obj=job, details={"table": job.kind, "format": job.fmt}
+    )
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename,
+                        content_type=EXPORT_TYPES[job.fmt])  # fmt: skip
 
 
 @login_required
@@ -215,7 +241,7 @@ def cases_behind(request):
                       status=400)  # fmt: skip
     page = Paginator(cases.order_by("-reported_at", "-id"), 50).get_page(request.GET.get("page"))
     return render(request, "assessments/cases.html", {
-        "page": page, "label": label, "period": period, "slice_text": _slice_text(slice),
+        "page": page, "label": label, "period": period, "slice_text": slice_text(slice),
         "back": reverse("assessments:dashboard") + "?" + _query(period, slice),
         "query": _query(period, slice, metric=metric),
     })  # fmt: skip
@@ -243,7 +269,7 @@ def bulletin(request):
         f.closure, f.on_time = f.percent("closure_rate"), f.percent("on_time_rate")
     return render(request, "assessments/bulletin.html", {
         "b": data, "form": form, "period": period, "query": _query(period, slice),
-        "slice_text": _slice_text(slice), "headline": headline_rows(data), "rankings": rankings,
+        "slice_text": slice_text(slice), "headline": headline_rows(data), "rankings": rankings,
         "summary": summary_sentence(data), "pdf_params": {**period.as_params(), **slice.as_params()},
         "b_grid": slice.grid.pk if slice.grid is not None else None,
     })  # fmt: skip

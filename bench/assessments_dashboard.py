@@ -64,7 +64,8 @@ TARGET_WARM_MS, TARGET_COLD_MS, TARGET_RATIO = 300.0, 2000.0, 2.0
 CASES_SQL = """
 SELECT setseed(0.2026);
 CREATE TEMP TABLE micro AS
-  SELECT row_number() OVER (ORDER BY m.id) AS n, m.id AS micro, c.id AS community, l.id AS large, l.parent_id AS district
+  SELECT row_number() OVER (ORDER BY m.id) AS n, m.id AS micro, c.id AS community, l.id AS large, l.parent_id AS district,
+    ST_PointOnSurface(m.boundary) AS point
   FROM grids_grid m JOIN grids_grid c ON c.id = m.parent_id JOIN grids_grid l ON l.id = c.parent_id
   WHERE m.level = 'micro';
 CREATE TEMP TABLE cat AS
@@ -76,7 +77,7 @@ SELECT i,
   random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5, random() AS r6
 FROM generate_series(1, %(n)s) AS s(i);
 CREATE TEMP TABLE gen AS
-SELECT raw.i, raw.reported_at, m.micro, m.community, m.large, m.district, cat.id AS category, cat.department,
+SELECT raw.i, raw.reported_at, m.point, m.micro, m.community, m.large, m.district, cat.id AS category, cat.department,
   (ARRAY['inspector','inspector','inspector','citizen','citizen','hotline','camera','chief_patrol'])[1 + (raw.r6 * 8)::int %% 8] AS source,
   CASE WHEN raw.r1 < 0.95 THEN raw.reported_at + interval '20 minutes' END AS filed_at,
   CASE WHEN raw.r1 < 0.93 THEN raw.reported_at + interval '40 minutes' END AS dispatched_at,
@@ -85,7 +86,7 @@ SELECT raw.i, raw.reported_at, m.micro, m.community, m.large, m.district, cat.id
 FROM raw
 JOIN micro m ON m.n = 1 + (floor(power(raw.r5, 1.7) * raw.nm))::int %% raw.nm
 JOIN cat ON cat.n = 1 + (raw.i::bigint * 7919) %% (SELECT count(*) FROM cat);
-CREATE FUNCTION pg_temp.local_month(timestamptz) RETURNS int IMMUTABLE LANGUAGE sql AS
+CREATE OR REPLACE FUNCTION pg_temp.local_month(timestamptz) RETURNS int IMMUTABLE LANGUAGE sql AS
   $$ SELECT (extract(year FROM $1 AT TIME ZONE 'Asia/Shanghai') * 12
              + extract(month FROM $1 AT TIME ZONE 'Asia/Shanghai') - 1)::int $$;
 INSERT INTO cases_case (tracking_number, source, status, location, address, micro_grid_id, community_grid_id,
@@ -95,7 +96,7 @@ INSERT INTO cases_case (tracking_number, source, status, location, address, micr
 SELECT 'B' || lpad(i::text, 11, '0'), source,
   CASE WHEN filed_at IS NULL THEN 'rejected' WHEN r1 > 0.93 THEN 'cancelled' WHEN handled_at IS NULL THEN 'dispatched'
        WHEN r4 < 0.9 THEN 'closed' ELSE 'handled' END,
-  ST_SetSRID(ST_MakePoint(118.6, 34.9), 4326), '', micro, community, large, district, '', category, 'normal', '', '', '',
+  point, '', micro, community, large, district, '', category, 'normal', '', '', '',
   department, dispatched_at + interval '24 hours', r3 > 0.8, (r2 > 0.95)::int, (r4 > 0.96)::int, (r5 > 0.97)::int,
   reported_at, filed_at, dispatched_at, handled_at,
   CASE WHEN handled_at IS NOT NULL AND r4 < 0.9 THEN handled_at + interval '2 hours' END, reported_at
@@ -120,13 +121,34 @@ SELECT c.id, 0, c.micro_grid_id, c.community_grid_id, c.large_grid_id, c.distric
   CASE WHEN c.overdue THEN c.handling_deadline END AS late_at,
   CASE WHEN c.handled_at IS NOT NULL THEN round((extract(epoch FROM c.handled_at - c.dispatched_at) / 3600 * 0.35)::numeric, 4) END,
   c.status NOT IN ('closed', 'rejected', 'cancelled')
-FROM cases_case c ORDER BY c.id) f;
+FROM cases_case c WHERE c.id >= %(first_id)s ORDER BY c.id) f;
 INSERT INTO assessments_eventfact (event_id, case_id, kind, "on", at, micro_grid_id, community_grid_id, large_grid_id,
   district_grid_id, department_id, category_id, source, responsible_id, month)
-SELECT case_id, case_id, 'dispatch', (dispatched_at AT TIME ZONE 'Asia/Shanghai')::date, dispatched_at, micro_grid_id,
+SELECT -case_id, case_id, 'dispatch', (dispatched_at AT TIME ZONE 'Asia/Shanghai')::date, dispatched_at, micro_grid_id,
   community_grid_id, large_grid_id, district_grid_id, department_id, category_id, source, NULL, dispatched_month
-FROM assessments_casefact WHERE dispatched_at IS NOT NULL ORDER BY case_id;
+FROM assessments_casefact WHERE dispatched_at IS NOT NULL AND case_id >= %(first_id)s ORDER BY case_id;
 """
+
+
+def load_cases(*, n: int, start: datetime.datetime, end: datetime.datetime) -> None:
+    """Write `n` cases reported between `start` and `end` over the grids and catalogue already
+    loaded, and their rollup rows, with SQL (CASES_SQL); the counted events point at no event
+    (the loader writes none: their ids are the cases' ids, negated, and their constraint goes)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'assessments_eventfact'::regclass "
+            "AND confrelid = 'cases_caseevent'::regclass"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'ALTER TABLE assessments_eventfact DROP CONSTRAINT "{name}"')
+        cursor.execute("SELECT coalesce(max(id), 0) + 1 FROM cases_case")
+        (first_id,) = cursor.fetchone()
+        for statement in [s for s in CASES_SQL.split(";\n") if s.strip()]:
+            cursor.execute(statement, {"n": n, "start": start, "end": end, "first_id": first_id})
+        cursor.execute("ANALYZE")
+
 
 # The best hand-written SQL for the same figures: one statement per table, over the rollup.
 F = "filed_on BETWEEN %(s)s AND %(e)s AND filed_at < %(cut)s"  # the filed cohort
@@ -284,17 +306,7 @@ def main() -> None:
         catalogue_load()
         load["setup_s"] = round(time.perf_counter() - started, 1)
         started = time.perf_counter()
-        with connection.cursor() as cursor:
-            # No events are written here: the counted-event rows point at their case instead.
-            cursor.execute(
-                "SELECT conname FROM pg_constraint WHERE conrelid = 'assessments_eventfact'::regclass "
-                "AND confrelid = 'cases_caseevent'::regclass"
-            )
-            for (name,) in cursor.fetchall():
-                cursor.execute(f'ALTER TABLE assessments_eventfact DROP CONSTRAINT "{name}"')
-            for statement in [s for s in CASES_SQL.split(";\n") if s.strip()]:
-                cursor.execute(statement, {"n": args.cases, "start": start, "end": end})
-            cursor.execute("ANALYZE")
+        load_cases(n=args.cases, start=start, end=end)
         RollupState.objects.update_or_create(pk=1, defaults={"last_event_id": 0})
         load["cases_s"] = round(time.perf_counter() - started, 1)
         print(f"loaded {args.cases:,} cases in {load['cases_s']:.0f} s", flush=True)

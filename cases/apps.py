@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from cases.selectors import memos_connect
+
+        memos_connect()

@@ -42,12 +42,13 @@ class Contact:
     masked: bool
 
 
-def reporter_contact(*, case, user, where: str) -> Contact:
+def reporter_contact(*, case, user, where: str, taken_in_by: int | None = None) -> Contact:
     """The reporter of `case` as `user` may see them; a full view of a contact is recorded in the
-    audit log (who, which case, `where`: "page", "api" …)."""
+    audit log (who, which case, `where`: "page", "api" …), except by the one who took the report
+    in (`taken_in_by`, the user id of its report event): they had it from the reporter."""
     full = bool(set(user_roles(user)) & SEES_CONTACT)
     if not full:
         return Contact(mask_name(case.reporter_name), mask_phone(case.reporter_phone), masked=True)
-    if case.reporter_phone or case.reporter_name:
+    if (case.reporter_phone or case.reporter_name) and user.pk != taken_in_by:
         audit_record(action=CONTACT_VIEWED, actor=user, obj=case, details={"where": where})
     return Contact(case.reporter_name, case.reporter_phone, masked=False)

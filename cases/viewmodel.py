@@ -74,29 +74,40 @@ class CaseView:
     merged_in: list[dict] = field(default_factory=list)  # {"id", "tracking_number"} of duplicates merged in
 
 
-def case_view(*, case: Case, user, where: str, now: datetime.datetime | None = None) -> CaseView:
+def case_view(
+    *,
+    case: Case,
+    user,
+    where: str,
+    now: datetime.datetime | None = None,
+    events: list[CaseEvent] | None = None,
+    photos: list[CasePhoto] | None = None,
+) -> CaseView:
     """`case` (as cases.selectors.case_get reads it: events prefetched) as `user` sees it.
 
-    `where` names the interface for the record of a full contact view ("page", "api").
+    `where` names the interface for the record of a full contact view ("page", "api"). A case
+    just written by the service comes with its `events` and `photos` (all there is): then
+    nothing is read back.
     """
     now = now or timezone.now()
-    events = list(case.events.all())
+    events = list(case.events.all()) if events is None else events
     calendar = work_calendar()
     clock = case_clock(case=case, events=events, calendar=calendar, now=now)
     requests = {kind: open_request(events, ask=r.ask, decisions=r.decisions) for kind, r in REQUESTS.items()}
     requests = {kind: event for kind, event in requests.items() if event is not None}
     # The duplicates merged into this case, as their merge events name them.
     merged_in = [event.payload["case"] for event in events if event.action == "merged_in" and event.payload.get("case")]
-    photos = list(
-        CasePhoto.objects.filter(Q(case_id=case.pk) | Q(case__duplicate_of_id=case.pk))
-        .select_related("case")
-        .only("id", "kind", "status", "display", "thumbnail", "case__tracking_number", "case_id")
-        .order_by("created_at", "id")
-    )
+    if photos is None:
+        photos = list(
+            CasePhoto.objects.filter(Q(case_id=case.pk) | Q(case__duplicate_of_id=case.pk))
+            .select_related("case")
+            .only("id", "kind", "status", "display", "thumbnail", "case__tracking_number", "case_id")
+            .order_by("created_at", "id")
+        )
     return CaseView(
         case=case,
         tone=STATUS_INFO[case.status].tone,
-        reporter=reporter_contact(case=case, user=user, where=where),
+        reporter=reporter_contact(case=case, user=user, where=where, taken_in_by=_taken_in_by(events)),
         responsible=_responsible(case),
         limit=limit_text(case),
         clock=clock,
@@ -181,6 +192,10 @@ def _responsible(case: Case) -> Responsible | None:
         return None
     label = str(RESPONSIBLE_ROLES.get(case.responsible_role, case.responsible_role))
     return Responsible(person.name, person.phone, case.responsible_role, label)
+
+
+def _taken_in_by(events: list[CaseEvent]) -> int | None:
+    return next((event.actor_id for event in events if event.action == "report"), None)
 
 
 def _parse_time(value) -> datetime.datetime | None:

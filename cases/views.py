@@ -18,12 +18,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -35,11 +34,16 @@ from cases.models import STATUS_INFO, Case, Department, Status
 from cases.notifications import case_notifications, failed_notifications, notification_resend
 from cases.scope import REPORTERS, cases_awaiting_approval, cases_visible_to
 from cases.selectors import (
+    InvalidCursor,
+    Tally,
     case_department,
     case_duplicates_near,
     case_get,
     case_list,
+    case_page,
+    case_tallies,
     cases_at_work,
+    list_rows,
     urgent_dispatches_told_to,
     work_calendar,
 )
@@ -79,23 +83,11 @@ def roles_required(*roles: Role):
 # ---- shared pieces -----------------------------------------------------------
 
 
-class _CountedPaginator(Paginator):
-    """A paginator told its count (the queue has it from the per-status counts: one query fewer)."""
-
-    def __init__(self, object_list, per_page, *, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count
-
-
 def _for_rows(cases: list[Case]) -> list[Case]:
-    """Each case with its status colour and deadline light (the calendar is read only if needed)."""
+    """Each case with its labels, status colour and deadline light (the calendar is the process's)."""
     calendar = work_calendar() if any(case.handling_deadline for case in cases) else None
     now = timezone.now()
-    for case in cases:
+    for case in list_rows(cases):
         case.tone = STATUS_INFO[case.status].tone
         case.light = row_light(case, calendar, now) if calendar else None
     return cases
@@ -235,21 +227,26 @@ def case_queue(request: HttpRequest) -> HttpResponse:
     cases = case_list(user=request.user, **form.filters())
     if form.tracking_number:
         cases = cases.filter(tracking_number__startswith=form.tracking_number)
-    counts = dict(cases.order_by().values_list("status").annotate(n=Count("pk")))
+    # The tabs' counts: one statement, each read from its status's index and counted up to a cap.
+    tallies = case_tallies(cases=cases, by={value: Q(status=value) for value in Status.values})
     status = form.chosen_status
     if status:
         cases = cases.filter(status=status)
-    total = counts.get(status, 0) if status else sum(counts.values())
     rows = cases.select_related("community_grid").defer("community_grid__boundary")
-    page = _CountedPaginator(rows, PAGE_SIZE, count=total).get_page(request.GET.get("page"))
-    page.object_list = _for_rows(list(page.object_list))
-    tabs = [{"value": "", "label": _("All"), "count": sum(counts.values())}] + [
-        {"value": value, "label": label, "count": counts.get(value, 0)} for value, label in Status.choices
+    try:
+        page = case_page(cases=rows, cursor=request.GET.get("cursor"), size=PAGE_SIZE)
+    except InvalidCursor:  # a link from an older version of the page: start at the top
+        page = case_page(cases=rows, size=PAGE_SIZE)
+    total = sum(tallies.values(), Tally(0))
+    tabs = [{"value": "", "label": _("All"), "count": total}] + [
+        {"value": value, "label": label, "count": tallies[value]} for value, label in Status.choices
     ]
     filtered = any(value not in (None, "") for name, value in form.cleaned_data.items() if name != "status")
     context = {
         "form": form,
+        "rows": _for_rows(page.rows),
         "page": page,
+        "total": tallies[status] if status else total,
         "tabs": tabs,
         "status": status,
         "filtered": filtered,

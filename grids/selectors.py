@@ -21,10 +21,16 @@ NO_BOUNDARIES = ("boundary", "parent__boundary", "parent__parent__boundary", "pa
 
 @dataclass(frozen=True)
 class GridLocation:
-    """Where a point falls. `micro` is None when the point is outside the jurisdiction."""
+    """Where a point falls. `micro` is None when the point is outside the jurisdiction.
+
+    Looked up with `responsible=True`, it also carries the place whose chief answers at the
+    point (`place`, its chief loaded; None if no place with a chief reaches it).
+    """
 
     point: Point
     micro: Grid | None
+    place: Place | None = None
+    places_loaded: bool = False
 
     @property
     def inside(self) -> bool:
@@ -69,6 +75,7 @@ class _LookupQuery:
     sql: str
     grid_names: list[str]  # attnames of the grid columns loaded (all but the boundary)
     person_names: list[str]
+    place_names: list[str]  # with `responsible`: the place's columns (all but its shapes), then its chief's
     converters: list  # (position, converters, expression), as the ORM's compiler applies them
 
 
@@ -76,19 +83,44 @@ _CHAIN = ("g0", "g1", "g2", "g3")  # micro, community, large, district
 
 
 @functools.cache
-def _lookup_query(alias: str) -> _LookupQuery:
+def _lookup_query(alias: str, responsible: bool = False) -> _LookupQuery:
     conn = connections[alias]
     qn = conn.ops.quote_name
     grid_fields = [f for f in Grid._meta.concrete_fields if f.name != "boundary"]
     person_fields = list(Person._meta.concrete_fields)
+    place_fields = (
+        [f for f in Place._meta.concrete_fields if f.name not in ("geometry", "reach")] if responsible else []
+    )
     columns = [f"{a}.{qn(f.column)}" for a in _CHAIN for f in grid_fields]
     columns += [f"p.{qn(f.column)}" for f in person_fields]
+    columns += [f"pl.{qn(f.column)}" for f in place_fields]
+    columns += [f"pp.{qn(f.column)}" for f in (person_fields if responsible else [])]
     grid_table, parent, pk = qn(Grid._meta.db_table), qn("parent_id"), qn("id")
+    person_table, place_table = qn(Person._meta.db_table), qn(Place._meta.db_table)
     joins = "".join(
         f" LEFT JOIN {grid_table} {child} ON {child}.{pk} = {a}.{parent}"
         for a, child in zip(_CHAIN, _CHAIN[1:], strict=False)
     )
-    joins += f" LEFT JOIN {qn(Person._meta.db_table)} p ON p.{pk} = g0.{qn('chief_id')}"
+    joins += f" LEFT JOIN {person_table} p ON p.{pk} = g0.{qn('chief_id')}"
+    point = (
+        "MakePoint(%(x)s, %(y)s, 4326)" if conn.vendor == "sqlite" else "ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326)"
+    )
+    if responsible:
+        # The place whose chief answers here (responsible_at_point's order: shop, lane, street,
+        # then code), found among the micro grid's own places by their index, not by shape.
+        reaches = (
+            f"Intersects(q.{qn('reach')}, {point}) > 0"
+            if conn.vendor == "sqlite"
+            else (f"ST_Intersects(q.{qn('reach')}, {point})")
+        )
+        priority = " ".join(f"WHEN '{kind}' THEN {n}" for n, kind in enumerate(PLACE_PRIORITY))
+        best = (
+            f"SELECT q.{pk} FROM {place_table} q WHERE q.{qn('micro_grid_id')} = g0.{pk} "
+            f"AND q.{qn('chief_id')} IS NOT NULL AND {reaches} "
+            f"ORDER BY CASE q.{qn('kind')} {priority} ELSE {len(PLACE_PRIORITY)} END, q.{qn('code')} LIMIT 1"
+        )
+        joins += f" LEFT JOIN {place_table} pl ON pl.{pk} = ({best})"
+        joins += f" LEFT JOIN {person_table} pp ON pp.{pk} = pl.{qn('chief_id')}"
     if conn.vendor == "sqlite":
         # SpatiaLite does not use the R*Tree by itself: ask it for the boxes holding the point.
         spatial = (
@@ -105,12 +137,20 @@ def _lookup_query(alias: str) -> _LookupQuery:
         f"AND {spatial} ORDER BY g0.{qn('code')} LIMIT 1"
     )
     expressions = [f.get_col(a) for a in _CHAIN for f in grid_fields] + [f.get_col("p") for f in person_fields]
+    expressions += [f.get_col("pl") for f in place_fields]
+    expressions += [f.get_col("pp") for f in (person_fields if responsible else [])]
     converters = []
     for position, expression in enumerate(expressions):
         convs = conn.ops.get_db_converters(expression) + expression.get_db_converters(conn)
         if convs:
             converters.append((position, convs, expression))
-    return _LookupQuery(sql, [f.attname for f in grid_fields], [f.attname for f in person_fields], converters)
+    return _LookupQuery(
+        sql,
+        [f.attname for f in grid_fields],
+        [f.attname for f in person_fields],
+        [f.attname for f in place_fields],
+        converters,
+    )
 
 
 def _fetch_lookup_row(conn, query: _LookupQuery, params: dict) -> tuple | None:
@@ -129,17 +169,18 @@ def _fetch_lookup_row(conn, query: _LookupQuery, params: dict) -> tuple | None:
             return bound.fetchone()
 
 
-def grid_at_point(*, point: Point, on: datetime.date | None = None) -> GridLocation:
+def grid_at_point(*, point: Point, on: datetime.date | None = None, responsible: bool = False) -> GridLocation:
     """The micro grid holding `point` (WGS84) with its ancestors and chief loaded, boundaries deferred.
 
     A point on the edge shared by two micro grids belongs to the one with the
-    smaller code, so every point maps to exactly one grid.
+    smaller code, so every point maps to exactly one grid. With `responsible`, the same one
+    statement also finds the place whose chief answers at the point (for responsible_at_point).
     """
     if point.srid is None:
         point = Point(point.x, point.y, srid=4326)
     x, y = (point if point.srid == 4326 else point.transform(4326, clone=True)).coords[:2]
     conn = connections[DEFAULT_DB_ALIAS]
-    query = _lookup_query(conn.alias)
+    query = _lookup_query(conn.alias, responsible)
     params = {"x": x, "y": y, "day": on or timezone.localdate(), "level": Level.MICRO.value}
     row = _fetch_lookup_row(conn, query, params)
     if row is None:
@@ -157,12 +198,23 @@ def grid_at_point(*, point: Point, on: datetime.date | None = None) -> GridLocat
         if child is None:
             break
         _PARENT.set_cached_value(child, parent)
-    chief = row[width * len(_CHAIN) :]
+    start, people = width * len(_CHAIN), len(query.person_names)
+    chief = row[start : start + people]
     _CHIEF.set_cached_value(chain[0], Person.from_db(db, query.person_names, chief) if chief[0] is not None else None)
-    return GridLocation(point=point, micro=chain[0])
+    if not responsible:
+        return GridLocation(point=point, micro=chain[0])
+    start += people
+    place_row = row[start : start + len(query.place_names)]
+    place = None
+    if place_row[0] is not None:
+        place = Place.from_db(db, query.place_names, place_row)
+        person_row = row[start + len(query.place_names) :]
+        _PLACE_CHIEF.set_cached_value(place, Person.from_db(db, query.person_names, person_row))
+    return GridLocation(point=point, micro=chain[0], place=place, places_loaded=True)
 
 
 _PARENT, _CHIEF = Grid._meta.get_field("parent"), Grid._meta.get_field("chief")
+_PLACE_CHIEF = Place._meta.get_field("chief")
 
 
 @dataclass(frozen=True)
@@ -179,15 +231,18 @@ def responsible_at_point(*, point: Point, location: GridLocation | None = None) 
     """Shop chief at its frontage, else lane or street chief, else the micro-grid chief,
     walking up the grid tree while a level has nobody. None outside the jurisdiction
     or when nobody at all is assigned."""
-    location = location or grid_at_point(point=point)
+    location = location or grid_at_point(point=point, responsible=True)
     if not location.inside:
         return None
-    places = list(
-        Place.objects.filter(micro_grid=location.micro, reach__intersects=location.point, chief__isnull=False)
-        .select_related("chief")
-        .order_by("code")
-    )
-    places.sort(key=lambda place: PLACE_PRIORITY.index(place.kind))
+    if location.places_loaded:
+        places = [location.place] if location.place is not None else []
+    else:
+        places = list(
+            Place.objects.filter(micro_grid=location.micro, reach__intersects=location.point, chief__isnull=False)
+            .select_related("chief")
+            .order_by("code")
+        )
+        places.sort(key=lambda place: PLACE_PRIORITY.index(place.kind))
     if places:
         place = places[0]
         return Responsibility(

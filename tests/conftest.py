@@ -14,6 +14,37 @@ collect_ignore = [] if os.environ.get("E2E") == "1" else ["e2e"]
 
 
 @pytest.fixture(autouse=True)
+def _fresh_memos():
+    """What a process keeps of small tables (config.memo) may come from a test's rolled-back
+    transaction: every test starts without it."""
+    from config.memo import forget_all
+
+    forget_all()
+    yield
+    forget_all()
+
+
+@pytest.fixture(autouse=True)
+def _day_sequences_dropped(request, django_db_blocker):
+    """On PostgreSQL each day's tracking numbers come from a sequence made on the day's first report
+    (cases migration 0008). A test in a transaction leaves none behind; one that commits would leave
+    its days' sequences to the tests after it (the flush knows only Django's tables): dropped here."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" not in request.fixturenames and not (marker and marker.kwargs.get("transaction")):
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE 'cases\\_tracking\\_%%'")
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP SEQUENCE IF EXISTS "{name}"')
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path_factory):
     """Photos stored by any test (a case reported handled needs one) go to a folder of the test run."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

@@ -6,8 +6,6 @@ through cases.viewmodel (the same view the page renders), every change through c
 
 from __future__ import annotations
 
-import math
-
 from django.contrib.gis.geos import Point
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +13,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from accounts.roles import user_roles
@@ -26,11 +24,21 @@ from cases.api.serializers import (
     CasePageSerializer,
     ChoicesField,
     case_data,
+    output,
 )
 from cases.models import Case, Category, Source, Status, Urgency
 from cases.photos import PHOTOS_MAX
 from cases.scope import REPORTERS
-from cases.selectors import case_duplicates_near, case_get, case_list
+from cases.selectors import (
+    InvalidCursor,
+    case_duplicates_near,
+    case_get,
+    case_list,
+    case_page,
+    case_tally,
+    category_active,
+    list_rows,
+)
 from cases.services import case_report_from
 from cases.viewmodel import case_view
 from config.api import error_responses
@@ -46,6 +54,32 @@ def case_answer(*, case_id: int, user) -> dict:
     (a department that sends a case back, say): the service allowed the change. The change has
     committed: a connection lost meanwhile is replaced, not answered with a 500."""
     return read_after_commit(lambda: case_data(case_view(case=case_get(case_id=case_id), user=user, where="api")))
+
+
+def report_answer(*, case: Case, user) -> dict:
+    """A report just taken in, as `user` sees it: built from what the service wrote (the case with
+    its grids, responsible person and category, its one event, its photos), not read back. A
+    repeated request answers the case as it is now."""
+    if case.repeated:
+        return case_answer(case_id=case.pk, user=user)
+    view = case_view(case=case, user=user, where="api", events=[case.report_event], photos=case.report_photos)
+    return case_data(view)
+
+
+class CatalogueCategoryField(serializers.PrimaryKeyRelatedField):
+    """An active subcategory by id, from the catalogue the process keeps (no query per request)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            pk = int(data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        category = category_active(category_id=pk)
+        if category is None:
+            self.fail("does_not_exist", pk_value=data)
+        return category
 
 
 class CasesApi(APIView):
@@ -64,7 +98,9 @@ class CasesApi(APIView):
         reported_from = serializers.DateField(required=False, help_text="Local date (Asia/Shanghai), included")
         reported_to = serializers.DateField(required=False, help_text="Local date (Asia/Shanghai), included")
         department = serializers.IntegerField(min_value=1, required=False)
-        page = serializers.IntegerField(min_value=1, default=1)
+        cursor = serializers.CharField(
+            required=False, max_length=200, help_text="Where a page starts: the `next` or `previous` link of another"
+        )
         page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
 
         def validate(self, data: dict) -> dict:
@@ -75,7 +111,7 @@ class CasesApi(APIView):
 
     class ReportInputSerializer(LocateApi.InputSerializer):  # lon, lat (WGS84) as the map lookup takes them
         address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-        category = serializers.PrimaryKeyRelatedField(
+        category = CatalogueCategoryField(
             queryset=Category.objects.filter(active=True), required=False, allow_null=True, default=None
         )
         urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
@@ -106,7 +142,10 @@ class CasesApi(APIView):
         summary="The cases you may see",
         description="Newest first. Filters combine; `status` takes several values. The command center, "
         "inspectors and supervisors see every case; a grid chief those in the subtrees of their grids and "
-        "those awaiting their approval; a department handler their departments' cases. No reporter contact.",
+        "those awaiting their approval; a department handler their departments' cases. No reporter contact. "
+        "Pages follow each other by position: `next` and `previous` are links with a `cursor`, each page costs "
+        'the same however deep. `count` is exact up to 1,000 on PostgreSQL (`count_kind` "exact"), beyond it the '
+        'planner\'s estimate ("about"); on SQLite exact up to 10,000, beyond it 10,000 ("at_least").',
         parameters=[FilterSerializer],
         responses={200: CasePageSerializer, **error_responses(400, 403, 404)},
     )
@@ -126,28 +165,21 @@ class CasesApi(APIView):
             reported_to=given.get("reported_to"),
             department_id=given.get("department"),
         )
-        page, size = given["page"], given["page_size"]
-        count = cases.count()
-        pages = max(1, math.ceil(count / size))
-        if page > pages:
-            raise exceptions.NotFound(
-                _("There is no page %(page)d; the last is %(pages)d.") % {"page": page, "pages": pages}
-            )
+        try:
+            page = case_page(cases=cases, cursor=given.get("cursor"), size=given["page_size"])
+        except InvalidCursor:
+            message = _("This is not a cursor of this list; follow a `next` or `previous` link.")
+            raise serializers.ValidationError({"cursor": [message]}) from None
+        count = case_tally(cases=cases)
         url = request.build_absolute_uri()
-        data = {
-            "count": count,
-            "page": page,
-            "page_size": size,
-            "pages": pages,
-            "next": replace_query_param(url, "page", page + 1) if page < pages else None,
-            "previous": None,
-            "results": CaseListItemSerializer(cases[(page - 1) * size : page * size], many=True).data,
-        }
-        if page > 1:
-            data["previous"] = (
-                replace_query_param(url, "page", page - 1) if page > 2 else remove_query_param(url, "page")
-            )
-        return Response(data)
+        return Response({
+            "count": count.n,
+            "count_kind": count.kind,
+            "page_size": given["page_size"],
+            "next": replace_query_param(url, "cursor", page.next) if page.next else None,
+            "previous": replace_query_param(url, "cursor", page.previous) if page.previous else None,
+            "results": output(CaseListItemSerializer, list_rows(page.rows), many=True),
+        })  # fmt: skip
 
     @extend_schema(
         operation_id="cases_report",
@@ -164,7 +196,7 @@ class CasesApi(APIView):
         params = self.ReportInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         case = case_report_from(data=params.validated_data, actor=request.user)
-        data = case_answer(case_id=case.pk, user=request.user)
+        data = report_answer(case=case, user=request.user)
         return Response(data, status=status.HTTP_200_OK if case.repeated else status.HTTP_201_CREATED)
 
 

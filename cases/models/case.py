@@ -104,7 +104,8 @@ class Urgency(models.TextChoices):
 
 
 class DailySequence(models.Model):
-    """The last tracking number handed out on a day (Asia/Shanghai)."""
+    """The last tracking number handed out on a day (Asia/Shanghai), on SQLite; PostgreSQL keeps
+    one sequence per day instead (cases.services._next_tracking_number)."""
 
     day = models.DateField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
@@ -116,23 +117,26 @@ class DailySequence(models.Model):
 class Case(models.Model):
     tracking_number = models.CharField(_("tracking number"), max_length=20, unique=True)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.REPORTED, db_index=True
-    )
+    # Indexed with the list order in Meta.indexes: (status, reported_at, id).
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REPORTED)
     location = gis_models.PointField(_("location"), srid=4326)
     address = models.CharField(_("address"), max_length=200, blank=True)
     micro_grid = models.ForeignKey(
-        Grid, verbose_name=_("micro grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+        Grid, verbose_name=_("micro grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False,  # Meta.indexes: (micro_grid, status, reported_at, id)
+    )  # fmt: skip
     community_grid = models.ForeignKey(
-        Grid, verbose_name=_("community grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+        Grid, verbose_name=_("community grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False,  # Meta.indexes: (community_grid, status, reported_at, id)
+    )  # fmt: skip
     large_grid = models.ForeignKey(
-        Grid, verbose_name=_("large grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+        Grid, verbose_name=_("large grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False,  # Meta.indexes: (large_grid, status, reported_at, id)
+    )  # fmt: skip
     district_grid = models.ForeignKey(
-        Grid, verbose_name=_("district"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+        Grid, verbose_name=_("district"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False,  # Meta.indexes: (district_grid, status, reported_at, id)
+    )  # fmt: skip
     responsible = models.ForeignKey(
         "grids.Person",
         verbose_name=_("responsible chief"),
@@ -150,8 +154,9 @@ class Case(models.Model):
     reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
     reporter_phone = models.CharField(_("reporter's phone"), max_length=30, blank=True)
     department = models.ForeignKey(
-        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
-    )
+        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
+        db_index=False,  # Meta.indexes: (department, status, reported_at, id)
+    )  # fmt: skip
     approver = models.ForeignKey(
         "grids.Person",
         verbose_name=_("approving grid chief"),
@@ -185,7 +190,17 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-reported_at", "-id"]
-        indexes = [models.Index(fields=["status", "reported_at"], name="case_status_reported")]
+        # Every list goes newest first (reported_at, id) and pages by position (cases.selectors.case_page):
+        # an index per common filter holds that order, so a page reads its rows and no more.
+        indexes = [
+            models.Index(fields=["reported_at", "id"], name="case_newest"),
+            models.Index(fields=["status", "reported_at", "id"], name="case_status_newest"),
+            models.Index(fields=["department", "status", "reported_at", "id"], name="case_department_status"),
+            models.Index(fields=["micro_grid", "status", "reported_at", "id"], name="case_micro_status"),
+            models.Index(fields=["community_grid", "status", "reported_at", "id"], name="case_community_status"),
+            models.Index(fields=["large_grid", "status", "reported_at", "id"], name="case_large_status"),
+            models.Index(fields=["district_grid", "status", "reported_at", "id"], name="case_district_status"),
+        ]
 
     def __str__(self) -> str:
         return self.tracking_number

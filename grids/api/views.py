@@ -242,7 +242,7 @@ class LocateApi(APIView):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         point = Point(params.validated_data["lon"], params.validated_data["lat"], srid=4326)
-        location = grid_at_point(point=point)
+        location = grid_at_point(point=point, responsible=True)  # the responsible person in the same statement
         result = {
             "inside": location.inside,
             "point": location.point,

@@ -9,10 +9,10 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from grids.demo import DEMO_PASSWORD
 
 from accounts.models import PasswordRecord
 from accounts.roles import Role
+from accounts.security import DEMO_PASSWORD
 from audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -39,15 +39,27 @@ def supervisor_client(client, october):
     return client
 
 
-def test_it_shows_the_dashboard_with_cards_rankings_map_and_exports(supervisor_client, django_assert_max_num_queries):
+def test_it_shows_the_dashboard_with_cards_rankings_map_and_exports(supervisor_client, october):
     response = supervisor_client.get(f"/assessments/?{OCT}")
     assert response.status_code == 200
     html = response.content.decode()
     card = re.search(r'id="card-closure-rate".*?</article>', html, re.S).group(0)
     assert "62.50" in card and ">5</a> / <a" in card and ">8</a>" in card
-    for element in ('id="ranking-community"', 'id="ranking-micro"', 'id="ranking-department"', 'id="closure-map"',
+    for element in ('id="ranking-large"', 'id="ranking-department"', 'id="closure-map"',
                     'id="trend-chart"', "Export Excel", "Export CSV", "echarts.min.js"):  # fmt: skip
         assert element in html, element
+
+
+def test_it_ranks_only_the_level_below_the_grid_shown(supervisor_client, october):
+    """The city shows its large grids, each a link one level down; the levels below are not in the page."""
+    city = october
+    html = supervisor_client.get(f"/assessments/?{OCT}").content.decode()
+    assert 'id="ranking-community"' not in html and 'id="ranking-micro"' not in html
+    assert f'href="?period=month&amp;start=2026-10-01&amp;end=2026-10-31&amp;grid={city["large"].pk}"' in html
+    html = supervisor_client.get(f"/assessments/?{OCT}&grid={city['community'].pk}").content.decode()
+    micro = re.search(r'id="ranking-micro".*?</section>', html, re.S).group(0)
+    assert ">M1</td>" in micro and ">M2</td>" in micro
+    assert 'id="ranking-large"' not in html and 'id="ranking-community"' not in html
 
 
 def refreshes(queries) -> int:
@@ -261,3 +273,48 @@ def test_it_links_the_dashboard_from_the_menu_for_those_who_may_see_it(client, o
     assert 'href="/assessments/"' in client.get("/").content.decode()
     client.force_login(make_user("no_role"))  # an account without a role yet
     assert 'href="/assessments/"' not in client.get("/").content.decode()
+
+
+# ---- long exports: made in the background ---------------------------------------------------
+
+
+def test_it_exports_a_long_table_in_the_background_with_progress(
+    supervisor_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    from assessments import tables
+    from assessments.models import ExportJob
+
+    inline = supervisor_client.get(f"/assessments/export/ranking-micro.csv?{OCT}").content
+    monkeypatch.setattr(tables, "EXPORT_INLINE_ROWS", 1)  # the two micro grids are "too many"
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = supervisor_client.get(f"/assessments/export/ranking-micro.csv?{OCT}")
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/assessments/export/{job.pk}/"
+    status = supervisor_client.get(f"/assessments/export/{job.pk}/?format=json").json()
+    assert (status["status"], status["download"]) == ("pending", None)
+    assert 'class="job-progress"' in supervisor_client.get(f"/assessments/export/{job.pk}/").content.decode()
+    for callback in callbacks:  # the worker (eager here) makes the file
+        callback()
+    status = supervisor_client.get(f"/assessments/export/{job.pk}/", HTTP_ACCEPT="application/json").json()
+    assert status["status"] == "done" and status["progress"] == 100
+    download = supervisor_client.get(status["download"])
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == inline
+    assert download["Content-Disposition"].endswith('ranking-micro-20261001-20261031.csv"')
+
+
+def test_it_keeps_a_background_export_to_the_one_who_asked(supervisor_client, october, make_user):
+    from django.test import Client
+
+    from assessments.models import ExportJob
+    from assessments.services import export_job_run
+
+    job = ExportJob.objects.create(requested_by=october["supervisor"], kind="ranking-micro", fmt="xlsx",
+                                   params={"period": "month", "start": "2026-10-01", "end": "2026-10-31"})  # fmt: skip
+    assert export_job_run(job_id=job.pk) == "done"
+    assert export_job_run(job_id=job.pk) is None  # claimed once
+    client = Client()
+    client.force_login(make_user("other_supervisor", Role.SUPERVISOR))
+    assert client.get(f"/assessments/export/{job.pk}/").status_code == 404
+    assert client.get(f"/assessments/export/{job.pk}/download/").status_code == 404
+    assert supervisor_client.get(f"/assessments/export/{job.pk}/download/").status_code == 200

@@ -45,7 +45,7 @@ from django.contrib.gis.geos import Point
 from grids.models import Grid
 from grids.selectors import responsible_at_point
 
-grid = Grid.objects.select_related("parent").get(chief__user__username="chief_micro", level="micro")
+grid = Grid.objects.select_related("parent__parent").get(chief__user__username="chief_micro", level="micro")
 xmin, ymin, xmax, ymax = grid.boundary.extent
 points = []
 for fy in (0.3, 0.4, 0.5, 0.6, 0.7):
@@ -56,7 +56,8 @@ for fy in (0.3, 0.4, 0.5, 0.6, 0.7):
             who = responsible_at_point(point=point)
             points.append({"lon": round(point.x, 6), "lat": round(point.y, 6), "responsible": who.person.name})
 result = {"micro": {"id": grid.pk, "name": grid.name, "code": grid.code},
-          "community": {"id": grid.parent_id, "name": grid.parent.name}, "points": points}
+          "community": {"id": grid.parent_id, "name": grid.parent.name},
+          "large": {"id": grid.parent.parent_id, "name": grid.parent.parent.name}, "points": points}
 """
     )
 

@@ -1,6 +1,6 @@
-"""Journey 5: a supervisor watches the assessment dashboard while a case is closed: the
-closure rate, the ranking of the micro grids and the closure-rate map move, and the ranking
-goes to Excel with the new figures."""
+"""Journey 5: a supervisor watches the assessment dashboard while a case is closed: drilled down
+from the city through the large grid to the community, the closure rate, the ranking of the micro
+grids and the closure-rate map move, and the ranking goes to Excel with the new figures."""
 
 import re
 
@@ -23,6 +23,7 @@ def figures(page: Page, code: str, point: dict) -> dict:
     cells = row.locator("td").all_inner_texts()
 
     expect(page.locator("#closure-map .leaflet-overlay-pane path").first).to_be_attached()
+    page.locator("#closure-map").scroll_into_view_if_needed()  # arrived by a link further down the page
     target = map_pixel(page, "closure-map", lon=point["lon"], lat=point["lat"])
     page.mouse.move(target["x"], target["y"])
     tooltip = page.locator("#closure-map .leaflet-tooltip")
@@ -44,6 +45,10 @@ def test_it_shows_the_dashboard_move_when_a_case_is_closed_and_exports_the_ranki
     supervisor = cast.login("supervisor")
     supervisor.get_by_role("link", name="考核评价看板").first.click()
     expect(supervisor.get_by_role("heading", level=1)).to_have_text("考核评价看板")
+    # The city ranks its large grids; each name leads one level down, to the micro grids' ranking.
+    expect(supervisor.locator("#ranking-micro")).to_have_count(0)
+    supervisor.locator("#ranking-large").get_by_role("link", name=demo["large"]["name"], exact=True).click()
+    supervisor.locator("#ranking-community").get_by_role("link", name=demo["community"]["name"], exact=True).click()
     before = figures(supervisor, code, point)
 
     shiftlead = cast.login("shiftlead")
@@ -67,4 +72,4 @@ def test_it_shows_the_dashboard_move_when_a_case_is_closed_and_exports_the_ranki
     mine = next(row for row in rows if code in row)
     assert mine[header.index("已结案")] == after["ranking"]
     supervisor.evaluate("() => window.scrollTo(0, 0)")
-    cast.screenshot(supervisor, full_page=False)  # the figures and the map; the ranking is 400 rows long
+    cast.screenshot(supervisor, full_page=False)  # the community's figures and map
