@@ -44,6 +44,16 @@ ADMIN_ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "cases.calendarday": ALL,
         "assessments.assessmentsettings": ("add", "change", "view"),
         "open311.apikey": ("add", "change", "view"),
+        "assets.asset": ALL,
+        "assets.importjob": ("view",),
+        "assets.census": ALL,
+        "assets.censusfinding": ("view",),
+        "devices.integration": ("add", "change", "view"),
+        "devices.device": ("add", "change", "view"),
+        "devices.eventtype": ALL,
+        "devices.alert": ("view",),
+        "campaigns.campaign": ALL,
+        "campaigns.campaigntarget": ALL,
         "auth.user": ("view",),  # to link a chief or a department member to a login
     },
     Role.SECURITY_ADMIN: {

@@ -65,6 +65,24 @@ def _bulletin() -> Link:
     )
 
 
+def _assets() -> Link:
+    return Link(
+        _("Component inventory"),
+        reverse("assets:index"),
+        _("Manhole covers, lamps, bins…: each asset with its code, maintainer and case history."),
+    )
+
+
+def _devices() -> Link:
+    return Link(
+        _("Devices and alerts"), reverse("devices:index"), _("Cameras and sensors; the alerts waiting for a look.")
+    )
+
+
+def _campaigns() -> Link:
+    return Link(_("Campaigns"), reverse("campaigns:index"), _("Special campaigns: their cases and figures."))
+
+
 def _users() -> Link:
     return Link(
         _("Users and roles"),
@@ -102,13 +120,13 @@ def _audit_log() -> Link:
 
 
 ROLE_LINKS = {
-    Role.INTAKE_CLERK: [_case_new, _case_queue, _grid_map],
-    Role.SHIFT_LEADER: [_case_queue, _case_new, _grid_map, _assessments],
-    Role.DISPATCHER: [_case_queue, _case_new, _grid_map],
-    Role.GRID_CHIEF: [_case_approvals, _case_queue, _grid_map, _assessments],
-    Role.DEPARTMENT_HANDLER: [_case_work, _case_queue, _grid_map, _assessments],
-    Role.INSPECTOR: [_case_tasks, _case_new, _case_queue, _grid_map],
-    Role.SUPERVISOR: [_assessments, _bulletin, _case_queue, _grid_map],
+    Role.INTAKE_CLERK: [_case_new, _case_queue, _grid_map, _devices, _assets],
+    Role.SHIFT_LEADER: [_case_queue, _case_new, _grid_map, _assessments, _devices, _campaigns, _assets],
+    Role.DISPATCHER: [_case_queue, _case_new, _grid_map, _assets, _campaigns],
+    Role.GRID_CHIEF: [_case_approvals, _case_queue, _grid_map, _assessments, _assets],
+    Role.DEPARTMENT_HANDLER: [_case_work, _case_queue, _grid_map, _assessments, _assets],
+    Role.INSPECTOR: [_case_tasks, _case_new, _case_queue, _grid_map, _assets, _devices],
+    Role.SUPERVISOR: [_assessments, _bulletin, _campaigns, _case_queue, _grid_map, _devices, _assets],
     Role.SYSTEM_ADMIN: [_admin, _grid_map],
     Role.SECURITY_ADMIN: [_users, _lockouts, _api_tokens, _two_factor],
     Role.AUDIT_ADMIN: [_audit_log],

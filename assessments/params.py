@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role, user_roles
 from assessments.selectors import PERIOD_KINDS, PERIOD_LABELS, Period, Slice
+from campaigns.models import Campaign
 from cases.models import Category, Department, Source
 from cases.scope import SEES_ALL
 from grids.models import Grid, Person
@@ -90,6 +91,9 @@ class FilterForm(forms.Form):
                                       empty_label=gettext_lazy("All categories"))  # fmt: skip
     source = forms.ChoiceField(choices=[("", gettext_lazy("All sources")), *Source.choices], required=False,
                                label=gettext_lazy("Source"))  # fmt: skip
+    campaign = forms.ModelChoiceField(queryset=Campaign.objects.all(), required=False,
+                                      label=gettext_lazy("Campaign"),
+                                      empty_label=gettext_lazy("All cases"))  # fmt: skip
 
     def __init__(self, data, *, scope: Scope, default_kind: str = "month", now: datetime.datetime | None = None):
         if not (data or {}).get("period"):
@@ -137,6 +141,7 @@ class FilterForm(forms.Form):
             chief=data.get("chief"),
             category=data.get("category"),
             source=data.get("source") or None,
+            campaign=data.get("campaign"),
         )
         return data
 

@@ -40,9 +40,12 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.facts import month_index
 from assessments.models import AssessmentSettings, CaseFact, EventFact, MonthFigures
-from cases.models import Case, Category, Department, Source
+from campaigns.models import Campaign, CampaignTarget
+from campaigns.selectors import campaign_case_ids
+from cases.models import Case, Category, Department, Source, Status
 from cases.selectors import catalogue_all
 from config.memo import Memo
+from devices.models import Alert, Device, EventType, Outcome
 from grids.models import Grid, Level, Person
 
 # ---- periods -----------------------------------------------------------------
@@ -177,7 +180,8 @@ CHILD_LEVEL = {Level.DISTRICT: Level.LARGE, Level.LARGE: Level.COMMUNITY, Level.
 @dataclass(frozen=True)
 class Slice:
     """Which cases: a grid with its whole subtree, a department, a responsible chief, a
-    category (or a major category), a source; any combination, all optional."""
+    category (or a major category), a source, the cases a campaign counts (专项整治); any
+    combination, all optional."""
 
     grid: Grid | None = None
     department: Department | None = None
@@ -185,6 +189,7 @@ class Slice:
     category: Category | None = None
     major_id: int | None = None
     source: str | None = None
+    campaign: Campaign | None = None
 
     def q(self) -> Q:
         """The filter on CaseFact or EventFact (they share these columns)."""
@@ -201,6 +206,8 @@ class Slice:
             q &= Q(category_id__in=Category.objects.filter(major_id=self.major_id).values("pk"))
         if self.source:
             q &= Q(source=self.source)
+        if self.campaign is not None:
+            q &= Q(case_id__in=campaign_case_ids(campaign=self.campaign))
         return q
 
     def dimension(self) -> tuple[str, str] | None:
@@ -214,7 +221,7 @@ class Slice:
             MonthFigures.Dim.SOURCE: self.source or None,
         }
         given = [(dim, str(value)) for dim, value in values.items() if value is not None]
-        if self.major_id is not None or len(given) > 1:
+        if self.major_id is not None or self.campaign is not None or len(given) > 1:
             return None
         return given[0] if given else (MonthFigures.Dim.ALL, "")
 
@@ -232,6 +239,8 @@ class Slice:
             params["major"] = str(self.major_id)
         if self.source:
             params["source"] = self.source
+        if self.campaign is not None:
+            params["campaign"] = str(self.campaign.pk)
         return params
 
 
@@ -947,3 +956,149 @@ def metric_cases(
     model = CaseFact if count.table == "case" else EventFact
     ids = model.objects.filter(where).values("case_id")
     return Case.objects.filter(pk__in=ids).select_related("category", "department", "micro_grid")
+
+
+# ---- campaigns (专项整治): the same figures, for the cases a campaign counts ----------------
+
+# What a campaign's target counts (campaigns.models.Figure) → the figure of COUNTS it is.
+TARGET_COUNTS = {"reports": "reports", "handled": "handled", "closed": "closed"}
+
+
+@dataclass
+class TargetProgress:
+    target: CampaignTarget
+    actual: int
+
+    @property
+    def percent(self) -> int:
+        return min(100, 100 * self.actual // self.target.amount) if self.target.amount else 100
+
+    @property
+    def met(self) -> bool:
+        return self.actual >= self.target.amount
+
+
+@dataclass
+class CampaignFigures:
+    """A campaign's figures over its own period: the whole, by subcategory and by grid, and
+    each target against the figure it counts."""
+
+    campaign: Campaign
+    figures: Figures
+    by_category: list[tuple[Category, Figures]]
+    by_grid: list[tuple[Grid, Figures]]
+    targets: list[TargetProgress]
+
+    @property
+    def period(self) -> Period:
+        return self.figures.period
+
+
+def campaign_period(campaign: Campaign) -> Period:
+    return Period.custom(campaign.starts_on, campaign.ends_on)
+
+
+def campaign_figures(
+    *, campaign: Campaign, slice: Slice = ALL, now: datetime.datetime | None = None
+) -> CampaignFigures:
+    """The figures of the cases `campaign` counts (within `slice`: a chief's area) over the
+    campaign's period, read like every other figure (COUNTS on the rollup), by subcategory and by
+    community grid, and its targets against them."""
+    period = campaign_period(campaign)
+    scoped = dataclasses.replace(slice, campaign=campaign)
+    whole = figures(period=period, slice=scoped, now=now)
+    per_category = figures_by(period=period, group="category_id", slice=scoped, now=now)
+    per_grid = figures_by(period=period, group="community_grid_id", slice=scoped, now=now)
+    categories = Category.objects.in_bulk([k for k in per_category if k])
+    grids = Grid.objects.defer("boundary").in_bulk([k for k in per_grid if k])
+    by_category = sorted(
+        ((categories[k], f) for k, f in per_category.items() if k in categories),
+        key=lambda item: (-item[1]["reports"], item[0].code),
+    )
+    by_grid = sorted(((grids[k], f) for k, f in per_grid.items() if k in grids), key=lambda item: item[0].code)
+    targets = []
+    for target in campaign.targets.select_related("category__major"):
+        counts = per_category.get(target.category_id) if target.category_id else whole
+        targets.append(TargetProgress(target, counts[TARGET_COUNTS[target.figure]] if counts else 0))
+    return CampaignFigures(campaign, whole, by_category, by_grid, targets)
+
+
+def campaigns_figures(
+    *, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None
+) -> list[CampaignFigures]:
+    """The figures of every campaign under way during `period` (the bulletin's section)."""
+    campaigns = Campaign.objects.filter(starts_on__lte=period.end, ends_on__gte=period.start).order_by(
+        "starts_on", "pk"
+    )
+    return [campaign_figures(campaign=c, slice=slice, now=now) for c in campaigns.prefetch_related("targets")]
+
+
+# ---- devices: their alerts, and how many were trusted and how many were false ------------
+
+
+@dataclass(frozen=True)
+class AlertCount:
+    """A count of alerts (devices.models.Alert) that occurred in the period: `where` filters them.
+    An alert's outcome is what happened when it came in; whether it was a false alarm is its
+    case's status now (not accepted, or cancelled)."""
+
+    name: str
+    label: str
+    where: Q
+
+
+ALERT_COUNTS: dict[str, AlertCount] = {
+    c.name: c
+    for c in [
+        AlertCount("alerts", _("Alerts"), Q()),
+        AlertCount("auto_filed", _("Filed automatically"), Q(auto_filed=True)),
+        AlertCount("held", _("Waited for a person"), Q(outcome=Outcome.HELD)),
+        AlertCount("merged", _("Joined an open case"), Q(outcome=Outcome.MERGED)),
+        AlertCount("false_alarms", _("False alarms"), Q(case__status__in=[Status.REJECTED, Status.CANCELLED])),
+    ]
+}
+ALERT_RATES: dict[str, Rate] = {
+    r.name: r
+    for r in [
+        Rate("auto_filed_share", _("Auto-filed share"), "auto_filed", "alerts"),
+        Rate("false_alarm_share", _("False-alarm share"), "false_alarms", "alerts"),
+    ]
+}
+
+
+@dataclass
+class AlertFigures:
+    device: Device
+    event_type: EventType
+    counts: dict[str, int]
+
+    def __getitem__(self, name: str) -> int:
+        return self.counts[name]
+
+    def ratio(self, name: str) -> Ratio:
+        rate = ALERT_RATES[name]
+        return Ratio(self.counts[rate.numerator], self.counts[rate.denominator])
+
+    def percent(self, name: str) -> Decimal | None:
+        return self.ratio(name).percent
+
+
+def alert_figures(*, period: Period, now: datetime.datetime | None = None) -> list[AlertFigures]:
+    """Per device and event type, the alerts that occurred in `period` (by its cut-off): one
+    grouped query, then the devices and event types named."""
+    cut = period.cut(now)
+    rows = (
+        Alert.objects.filter(occurred_at__gte=local_midnight(period.start), occurred_at__lt=cut)
+        .values("device_id", "event_type_id")
+        .order_by()
+        .annotate(**{name: Count("pk", filter=c.where) for name, c in ALERT_COUNTS.items()})
+    )
+    rows = list(rows)
+    devices = Device.objects.in_bulk({row["device_id"] for row in rows})
+    types = EventType.objects.in_bulk({row["event_type_id"] for row in rows})
+    out = [
+        AlertFigures(devices[row["device_id"]], types[row["event_type_id"]], {name: row[name] for name in ALERT_COUNTS})
+        for row in rows
+    ]
+    out.sort(key=lambda f: (f.device.code, f.event_type.code))
+    return out

@@ -13,6 +13,8 @@ from assessments.bulletin import bulletin_data, bulletin_pdf
 from assessments.facts import facts_refresh
 from assessments.models import BulletinJob, ExportJob
 from assessments.selectors import Period, Slice
+from campaigns.models import Campaign
+from campaigns.services import campaigns_tag_by_rule
 from cases.models import Category, Department
 from grids.models import Grid, Person
 
@@ -29,6 +31,7 @@ def _slice(params: dict) -> Slice:
         chief=get(Person, "chief"),
         category=get(Category, "category"),
         source=params.get("source") or None,
+        campaign=get(Campaign, "campaign"),
     )
 
 
@@ -45,6 +48,7 @@ def bulletin_job_run(*, job_id: int) -> str | None:
 
     try:
         facts_refresh()  # fold in what changed since the last refresh: the selectors only read
+        campaigns_tag_by_rule()  # and the campaigns' cases, for its campaign section
         p = job.params
         period = Period(p["period"], datetime.date.fromisoformat(p["start"]), datetime.date.fromisoformat(p["end"]))
         data = bulletin_data(period=period, slice=_slice(p), progress=progress)

@@ -15,13 +15,18 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from assessments.selectors import (
+    ALERT_COUNTS,
     CHILD_LEVEL,
     GRID_FIELD,
+    AlertFigures,
+    CampaignFigures,
     Figures,
     Period,
     RankedUnit,
     Slice,
+    alert_figures,
     breakdown,
+    campaign_figures,
     department_ranking,
     figures_by_each,
     grid_ranking,
@@ -31,7 +36,9 @@ from assessments.selectors import (
 from grids.models import Level
 
 TABLE_KINDS = ("ranking-large", "ranking-community", "ranking-micro", "ranking-department", "category", "source",
-               "trend")  # fmt: skip
+               "trend", "campaign-targets", "campaign-category", "campaign-grid", "devices")  # fmt: skip
+# The campaign tables are of the campaign the slice names (Slice.campaign), over its own period.
+CAMPAIGN_KINDS = ("campaign-targets", "campaign-category", "campaign-grid")
 
 
 @dataclass
@@ -176,7 +183,48 @@ def build_table(kind: str, *, period: Period, slice: Slice, now: datetime.dateti
         for f in trend(period=trend_period(period), slice=slice, now=now):
             table.rows.append([f.period.label, *_figure_cells(f), f.score])
         return table
+    if kind in CAMPAIGN_KINDS:
+        if slice.campaign is None:
+            raise ValueError(f"{kind} needs a campaign")
+        return campaign_table(kind, campaign_figures(campaign=slice.campaign, slice=slice, now=now))
+    if kind == "devices":
+        return devices_table(alert_figures(period=period, now=now))
     raise ValueError(kind)
+
+
+def campaign_table(kind: str, c: CampaignFigures) -> Table:
+    """A campaign's targets against its figures, or its figures by subcategory or by community grid."""
+    if kind == "campaign-targets":
+        table = Table(kind, _("Targets"), [_("Figure"), _("Subcategory"), _("Target"), _("So far"), _("Reached (%)")])
+        for t in c.targets:
+            category = t.target.category.name if t.target.category_id else _("All subcategories")
+            table.rows.append([t.target.get_figure_display(), category, t.target.amount, t.actual, t.percent])
+        return table
+    columns = [_("Found (reports)"), _("Filed"), _("Handled"), _("Closed"), _("Closure rate (%)"),
+               _("On-time closure rate (%)"), _("Overdue")]  # fmt: skip
+    if kind == "campaign-category":
+        table = Table(kind, _("By subcategory"), [_("Code"), _("Subcategory"), *columns])
+        rows = [(category.full_code, category.name, f) for category, f in c.by_category]
+    else:
+        table = Table(kind, _("By community grid"), [_("Code"), _("Grid"), *columns])
+        rows = [(grid.code, grid.name, f) for grid, f in c.by_grid]
+    for code, name, f in rows:
+        table.rows.append([code, name, f["reports"], f["assessed"], f["handled"], f["closed"],
+                           f.percent("closure_rate"), f.percent("on_time_rate"), f["overdue"]])  # fmt: skip
+    return table
+
+
+def devices_table(rows: list[AlertFigures]) -> Table:
+    table = Table("devices", _("Device alerts"), [
+        _("Device id"), _("Device"), _("Event type"), ALERT_COUNTS["alerts"].label,
+        ALERT_COUNTS["auto_filed"].label, _("Auto-filed share (%)"), ALERT_COUNTS["held"].label,
+        ALERT_COUNTS["merged"].label, ALERT_COUNTS["false_alarms"].label, _("False-alarm share (%)"),
+    ])  # fmt: skip
+    for f in rows:
+        table.rows.append([f.device.code, f.device.name, f.event_type.name, f["alerts"], f["auto_filed"],
+                           f.percent("auto_filed_share"), f["held"], f["merged"], f["false_alarms"],
+                           f.percent("false_alarm_share")])  # fmt: skip
+    return table
 
 
 def trend_period(period: Period) -> Period:
@@ -218,6 +266,8 @@ def slice_text(slice: Slice) -> str:
         parts.append(slice.category.name)
     if slice.source:
         parts.append(slice.source)
+    if slice.campaign is not None:
+        parts.append(slice.campaign.name)
     return _("Scope: %(scope)s") % {"scope": "，".join(parts) if parts else _("the whole city")}
 
 

@@ -14,15 +14,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments import tables
-from assessments.bulletin import bulletin_data, headline_rows, ranking_rows, summary_sentence
+from assessments.bulletin import bulletin_data, campaign_rows, headline_rows, ranking_rows, summary_sentence
 from assessments.facts import with_fresh_facts
 from assessments.models import BulletinJob, ExportJob
-from assessments.params import AssessmentNotPermitted, FilterError, parse
-from assessments.selectors import COUNTS, RATES, comparison, metric_cases, overdue_now, overdue_now_cases
+from assessments.params import AssessmentNotPermitted, FilterError, parse, scope_for
+from assessments.selectors import (
+    COUNTS,
+    RATES,
+    campaign_figures,
+    comparison,
+    metric_cases,
+    overdue_now,
+    overdue_now_cases,
+)
 from assessments.tables import (
+    CAMPAIGN_KINDS,
     TABLE_KINDS,
     build_table,
     build_tables,
+    campaign_table,
     export_heading,
     ranking_levels,
     slice_text,
@@ -31,6 +41,8 @@ from assessments.tables import (
 )
 from assessments.tasks import make_export
 from audit.services import audit_record
+from campaigns.models import Campaign
+from campaigns.services import campaign_tag_by_rule, campaigns_tag_by_rule
 from config.broker import publish
 from grids.maps import map_config
 from grids.models import Grid, Level, Person
@@ -121,6 +133,10 @@ def dashboard(request):
         [*kinds, "category", "source"], period=period, slice=slice, now=now, link=grid_link
     )
     breakdowns = [by_category, by_source]
+    if scope.everything:  # the devices' alerts, for those who see the whole city
+        devices = build_table("devices", period=period, slice=slice, now=now)
+        if devices.rows:
+            breakdowns.append(devices)
     trend_table = build_table("trend", period=period, slice=slice, now=now)
     chart = {
         "months": [row[0] for row in trend_table.rows],
@@ -173,6 +189,47 @@ def _chief_choices(slice) -> list[Person]:
 
 @login_required
 @with_fresh_facts
+def campaign(request, campaign_id: int):
+    """A campaign's figures (专项整治) over its own period, within the reader's area: what was
+    found, handled and closed, against its targets, by subcategory and by grid."""
+    try:
+        scope_for(request.user)  # the reader's scope first: who may read figures at all
+    except AssessmentNotPermitted as exc:
+        return _forbidden(request, str(exc))
+    campaign = get_object_or_404(Campaign.objects.prefetch_related("grids", "categories"), pk=campaign_id)
+    campaign_tag_by_rule(campaign=campaign)  # its cases in step with its rule before they are counted
+    query = request.GET.copy()  # the reader's other filters stay; the campaign sets its own period
+    for key, value in (("campaign", str(campaign.pk)), ("period", "custom"), ("start", campaign.starts_on.isoformat()),
+                       ("end", campaign.ends_on.isoformat())):  # fmt: skip
+        query[key] = value
+    parsed, problem = _parsed_or_problem(request, query)
+    if problem is not None:
+        return problem
+    period, slice, scope, _form = parsed
+    now = timezone.now()
+    c = campaign_figures(campaign=campaign, slice=slice, now=now)
+    f = c.figures
+    cards = [
+        {"id": "campaign-found", "label": _("Problems found"), "value": f["reports"], "metric": "reports"},
+        {"id": "campaign-filed", "label": COUNTS["assessed"].label, "value": f["assessed"], "metric": "assessed"},
+        {"id": "campaign-handled", "label": COUNTS["handled"].label, "value": f["handled"], "metric": "handled"},
+        {"id": "campaign-closed", "label": COUNTS["closed"].label, "value": f["closed"], "metric": "closed"},
+        {"id": "campaign-closure-rate", "label": RATES["closure_rate"].label, "value": f.percent("closure_rate"),
+         "percent": True},
+        {"id": "campaign-overdue", "label": COUNTS["overdue"].label, "value": f["overdue"], "metric": "overdue"},
+    ]  # fmt: skip
+    for card in cards:
+        if card.get("metric"):
+            card["url"] = reverse("assessments:cases") + "?" + _query(period, slice, metric=card["metric"])
+    tables = [campaign_table(kind, c) for kind in CAMPAIGN_KINDS]
+    return render(request, "assessments/campaign.html", {
+        "campaign": campaign, "c": c, "cards": cards, "tables": tables, "period": period, "slice": slice,
+        "scope": scope, "query": _query(period, slice), "is_current": period.is_current(now), "cut": f.cut,
+    })  # fmt: skip
+
+
+@login_required
+@with_fresh_facts
 def export(request, kind: str, fmt: str):
     if kind not in TABLE_KINDS or fmt not in ("csv", "xlsx"):
         raise Http404
@@ -182,6 +239,8 @@ def export(request, kind: str, fmt: str):
         return _forbidden(request, str(exc))
     except FilterError as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    if slice.campaign is not None:
+        campaign_tag_by_rule(campaign=slice.campaign)
     if table_size(kind, slice=slice) > tables.EXPORT_INLINE_ROWS:
         # Too long to make while the browser waits: a worker makes it, the page shows its progress.
         job = ExportJob.objects.create(requested_by=request.user, kind=kind, fmt=fmt,
@@ -258,6 +317,7 @@ def bulletin(request):
         return problem
     period, slice, scope, form = parsed
     period = _bulletin_period(period)
+    campaigns_tag_by_rule()  # the campaigns' cases in step with their rules, for the campaign section
     data = bulletin_data(period=period, slice=slice)
     rankings = [
         (_("Best units"), ranking_rows(data.grid_top)),
@@ -271,6 +331,7 @@ def bulletin(request):
         "b": data, "form": form, "period": period, "query": _query(period, slice),
         "slice_text": slice_text(slice), "headline": headline_rows(data), "rankings": rankings,
         "summary": summary_sentence(data), "pdf_params": {**period.as_params(), **slice.as_params()},
+        "campaigns": campaign_rows(data) if data.campaigns else [],
         "b_grid": slice.grid.pk if slice.grid is not None else None,
     })  # fmt: skip
 

@@ -13,7 +13,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
-from cases.models import Category, Department, LimitUnit, Source, Status, Urgency
+from cases.models import Case, Category, Department, LimitUnit, Source, Status, Urgency
 from cases.photos import PHOTOS_MAX, PhotoError, photo_check
 from cases.transitions import Input, Transition
 from grids.models import Grid, Level
@@ -103,6 +103,10 @@ class IntakeForm(forms.Form):
         required=False,
         blank=_("— choose later, when filing —"),
         help_text=_("May be left for filing."),
+    )
+    # Set by the map when an asset (部件) is clicked: the case is about it (cases.services.case_report).
+    asset = forms.ModelChoiceField(
+        queryset=Case._meta.get_field("asset").related_model.objects.all(), required=False, widget=forms.HiddenInput
     )
     urgency = forms.ChoiceField(
         label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL, widget=forms.RadioSelect

@@ -59,7 +59,12 @@ def department_for(*, category: Category, grid_ids: Sequence[int]) -> Department
 
 
 def case_department(*, case: Case) -> Department | None:
-    """The department the routing rules send `case` to, from the grids it lies in."""
+    """The department `case` goes to: the maintaining unit of the asset it is about, for the
+    asset's own subcategory (a broken lamp goes to whoever maintains that lamp; an illegal poster
+    on it does not); otherwise the routing rules, from the grids it lies in."""
+    asset = case.asset if case.asset_id else None
+    if asset is not None and asset.maintainer_id and asset.category_id == case.category_id and asset.maintainer.active:
+        return asset.maintainer
     grids = [case.micro_grid_id, case.community_grid_id, case.large_grid_id, case.district_grid_id]
     return department_for(category=case.category, grid_ids=[g for g in grids if g])
 
@@ -362,7 +367,7 @@ def case_get(*, case_id: int, user=None) -> Case | None:
     grids = ("micro_grid", "community_grid", "large_grid", "district_grid")
     events = CaseEvent.objects.select_related("actor__person").order_by("at", "id")
     case = (
-        cases.select_related("responsible", "approver", *grids)
+        cases.select_related("responsible", "approver", "asset__category", "asset__maintainer", *grids)
         .defer(*(f"{grid}__boundary" for grid in grids))
         .prefetch_related(Prefetch("events", queryset=events))
         .filter(pk=case_id)

@@ -94,9 +94,10 @@ def _event(case: Case, *, actor, action: str, from_status: str, note: str = "", 
 def case_report(
     *,
     source: str,
-    point: Point,
+    point: Point | None,
     address: str = "",
     category: Category | None = None,
+    asset=None,
     urgency: str = Urgency.NORMAL,
     description: str = "",
     reporter_name: str = "",
@@ -110,6 +111,9 @@ def case_report(
 
     A report outside the jurisdiction is refused and nothing is stored. The same
     request id sent twice (a double click, a retried upload) gives the same case.
+    `asset` (assets.Asset): the component the report is about; the case takes its subcategory
+    and its map point unless others are given, and is routed to its maintaining unit
+    (cases.selectors.case_department). A retired asset is refused.
     `photos` (files) are stored as the report's "before" photos, in the same transaction;
     a photo that is refused refuses the report, with nothing stored. The case returned has
     `repeated` set when the request id had been seen (the earlier request's case); a new one
@@ -125,6 +129,12 @@ def case_report(
             raise InvalidInput(_("Unknown source %(source)r.") % {"source": source})
         if urgency not in Urgency.values:
             raise InvalidInput(_("Unknown urgency %(urgency)r.") % {"urgency": urgency})
+        if asset is not None:
+            if asset.status == "retired":
+                message = _("Asset %(code)s is retired; report on the asset now in its place.") % {"code": asset.code}
+                raise InvalidInput(message, fields={"asset": [message]})
+            category = category or asset.category
+            point = point or asset.point
         if point is None:
             raise InvalidInput(_("A report needs a location."))
         location = grid_at_point(point=point, responsible=True)
@@ -154,6 +164,7 @@ def case_report(
                 responsible=responsible.person if responsible else None,
                 responsible_role=responsible.role if responsible else "",
                 category=category,
+                asset=asset,
                 urgency=urgency,
                 description=description,
                 reporter_name=reporter_name[:50],
@@ -177,7 +188,9 @@ def case_report(
 
 
 # What a report is made of on every intake interface (the page's form, the API), besides where it is.
-REPORT_INPUTS = ("source", "address", "category", "urgency", "description", "reporter_name", "reporter_phone", "photos")
+REPORT_INPUTS = (
+    "source", "address", "category", "asset", "urgency", "description", "reporter_name", "reporter_phone", "photos",
+)  # fmt: skip
 
 
 def case_report_from(*, data: Mapping[str, Any], actor) -> Case:

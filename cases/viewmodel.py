@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,6 +59,20 @@ class Responsible:
     role_label: str
 
 
+@dataclass(frozen=True)
+class AssetRef:
+    """The component (部件) a case is about, as the case shows it."""
+
+    id: int
+    code: str
+    name: str
+    category: str
+    status: str
+    status_label: str
+    maintainer: str | None
+    url: str
+
+
 @dataclass
 class CaseView:
     case: Case
@@ -72,6 +87,7 @@ class CaseView:
     actions: list[Transition]  # what the user may do now, in the table's order
     photos: list[CasePhoto] = field(default_factory=list)
     merged_in: list[dict] = field(default_factory=list)  # {"id", "tracking_number"} of duplicates merged in
+    asset: AssetRef | None = None
 
 
 def case_view(
@@ -117,6 +133,7 @@ def case_view(
         actions=actions_now(case=case, user=user, open_requests=requests),
         photos=photos,
         merged_in=merged_in,
+        asset=_asset(case),
     )
 
 
@@ -184,6 +201,22 @@ def _entry(event: CaseEvent) -> TimelineEntry:
 
 def _open_request(kind: str, event: CaseEvent) -> OpenRequest:
     return OpenRequest(kind, str(REQUESTS[kind].label), event, actor_name(event.actor), asked_text(event.payload or {}))
+
+
+def _asset(case: Case) -> AssetRef | None:
+    asset = case.asset if case.asset_id else None
+    if asset is None:
+        return None
+    return AssetRef(
+        id=asset.pk,
+        code=asset.code,
+        name=asset.name,
+        category=asset.category.name,
+        status=asset.status,
+        status_label=str(asset.get_status_display()),
+        maintainer=asset.maintainer.name if asset.maintainer_id else None,
+        url=reverse("assets:detail", args=[asset.pk]),
+    )
 
 
 def _responsible(case: Case) -> Responsible | None:

@@ -174,7 +174,9 @@ def _safe_next(request: HttpRequest) -> str | None:
 @roles_required(*REPORTERS)
 def case_new(request: HttpRequest) -> HttpResponse:
     roles = user_roles(request.user)
-    form = IntakeForm(request.POST or None, request.FILES or None, roles=roles)
+    # ?asset=<id>: a report about that component (部件), from its page.
+    initial = {"asset": request.GET["asset"]} if request.GET.get("asset", "").isdigit() else {}
+    form = IntakeForm(request.POST or None, request.FILES or None, roles=roles, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             case = case_report_from(data=form.cleaned_data, actor=request.user)
@@ -210,7 +212,22 @@ def case_new(request: HttpRequest) -> HttpResponse:
     }
     context = {
         "form": form,
-        "map_config": _map_config(duplicatesUrl=reverse("cases_api:duplicates")),
+        "map_config": _map_config(
+            duplicatesUrl=reverse("cases_api:duplicates"),
+            assetsUrl=reverse("assets_api:features"),
+            assetUrl=reverse("assets_api:detail", args=[0]).replace("/0/", "/{id}/"),
+            assetStrings={
+                "asset": _("Asset"),
+                "maintainer": _("Maintained by"),
+                "noMaintainer": _("No maintaining unit recorded"),
+                "routed": _("The case goes to the asset's maintaining unit, for the asset's own subcategory."),
+                "routedByRules": _("The case goes where the routing rules send its subcategory."),
+                "forget": _("Not about this asset"),
+                "zoomIn": _("Zoom in to see the assets (components) on the map; click one to report on it."),
+                "truncated": _("Not every asset is shown: zoom in further."),
+                "failed": _("Could not load the assets."),
+            },
+        ),
         "map_strings": strings,
         # Both coordinates missing give the same message twice: once is enough.
         "location_errors": list(dict.fromkeys([*form.errors.get("lon", []), *form.errors.get("lat", [])])),

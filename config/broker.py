@@ -34,7 +34,12 @@ QUEUES: dict[str, tuple[str, ...]] = {
     # Display copies and thumbnails of case photos: CPU-bound.
     "photos": ("cases.tasks.make_photo_derivatives",),
     # Jobs someone watches a progress bar for: the bulletin PDF, a long export, a grid import.
-    "reports": ("assessments.make_bulletin_pdf", "assessments.make_export", "grids.tasks.run_import_job"),
+    "reports": (
+        "assessments.make_bulletin_pdf",
+        "assessments.make_export",
+        "grids.tasks.run_import_job",
+        "assets.tasks.run_import_job",
+    ),
     # The periodic jobs of the beat schedule, and its heartbeat.
     "sweeps": (
         "cases.tasks.sweep_notifications",
@@ -42,6 +47,7 @@ QUEUES: dict[str, tuple[str, ...]] = {
         "cases.tasks.sla_sweep",
         "cases.tasks.approval_escalation_sweep",
         "assessments.refresh_facts",
+        "campaigns.tasks.tag_campaigns",
         "ops.heartbeat",
     ),
 }

@@ -27,8 +27,14 @@ urlpatterns = [
     path("citizen/", include("citizens.urls")),  # 随手拍: public, no login
     path("open311/v2/", include("open311.urls")),  # Open311 GeoReport v2
     path("audit/", include("audit.urls")),  # the audit administrator's search and export
+    path("assets/", include("assets.urls")),  # the component inventory (部件普查)
+    path("devices/", include("devices.urls")),  # cameras, sensors and their alerts
+    path("campaigns/", include("campaigns.urls")),  # special campaigns (专项整治)
     path("api/grids/", include("grids.api.urls")),
     path("api/assessments/", include("assessments.api.urls")),
+    path("api/assets/", include("assets.api.urls")),
+    path("api/devices/", include("devices.api.urls")),
+    path("api/campaigns/", include("campaigns.api.urls")),
     path("api/", include("cases.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI from drf_spectacular_sidecar's static files (SPECTACULAR_SETTINGS): works offline;

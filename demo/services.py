@@ -1,7 +1,10 @@
-"""Loading the demo county: its territory, the demo logins and the case catalogue, each through
-its app's public path (grids.services.grid_import, as for an uploaded GeoJSON file; the
-catalogue loaders of cases.catalogue, as `manage.py load_catalogue`). Everything upserts by
-code or username, so loading it again changes nothing. The case history is demo.history's.
+"""Loading the demo county: its territory, the demo logins, the case catalogue and its
+component inventory, each through its app's public path (grids.services.grid_import, as for an
+uploaded GeoJSON file; the catalogue loaders of cases.catalogue, as `manage.py load_catalogue`;
+assets.services.asset_import, as `manage.py import_assets`). Everything upserts by code or
+username, so loading it again changes nothing. The case history is demo.history's; the devices
+and their alerts, the campaign, the census and the reports about assets, which need that
+history's people, are loaded after it (demo_extras_load).
 """
 
 from __future__ import annotations
@@ -10,7 +13,13 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from assets.services import ImportSummary as AssetSummary
+from assets.services import asset_import
 from cases.catalogue import LoadSummary, catalogue_load, departments_load
+from demo.cameras import demo_cameras_load
+from demo.campaign import demo_asset_reports_load, demo_campaign_load, demo_census_load
+from demo.history import _quiet, _tasks_in_process
+from demo.inventory import build_demo_inventory
 from demo.logins import logins_save
 from demo.territory import DEMO_SEED, build_demo_county
 from grids.services import ImportSummary, Progress, grid_import
@@ -21,6 +30,7 @@ class CountySummary:
     grids: ImportSummary
     departments: LoadSummary
     categories: LoadSummary
+    assets: AssetSummary
 
 
 def demo_county_load(*, password: str, seed: int = DEMO_SEED, progress: Progress | None = None) -> CountySummary:
@@ -32,5 +42,26 @@ def demo_county_load(*, password: str, seed: int = DEMO_SEED, progress: Progress
         grids = grid_import(data=county.geojson, progress=progress)
         departments = departments_load()
         categories = catalogue_load()
+        assets = asset_import(data=build_demo_inventory(county.geojson))
         logins_save(chiefs=county.chiefs, staff_names=county.staff_names, password=password)
-    return CountySummary(grids=grids, departments=departments, categories=categories)
+    return CountySummary(grids=grids, departments=departments, categories=categories, assets=assets)
+
+
+@dataclass(frozen=True)
+class ExtrasSummary:
+    keys: dict[str, str]  # the device keys made this time: shown once
+    campaign: str
+    census: str | None
+    asset_reports: int
+
+
+def demo_extras_load() -> ExtrasSummary:
+    """The cameras, the sensor and their alerts, the clean-up campaign, the census and a few
+    reports about assets; each once (running it again adds nothing)."""
+    # As the history: the snapshots' derivatives made here and now, their log lines not worth reading.
+    with _quiet("cases.notifications", "cases.photos", "celery.app.trace"), _tasks_in_process(), transaction.atomic():
+        keys = demo_cameras_load()
+        reports = demo_asset_reports_load()
+        census = demo_census_load()
+        campaign = demo_campaign_load()  # last: it counts the cases the others made too
+    return ExtrasSummary(keys, campaign.name, census.name if census else None, reports)

@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,19 @@ def _start_parent() -> int | None:
 
 @login_required
 def grid_map(request):
-    config = map_config(startParent=_start_parent())
+    config = map_config(
+        startParent=_start_parent(),
+        # The component inventory as a layer to switch on (static/js/asset-layer.js).
+        assetsUrl=reverse("assets_api:features"),
+        assetLayer="overlay",
+        assetStrings={
+            "layer": _("Assets (components)"),
+            "maintainer": _("Maintained by"),
+            "zoomIn": _("Zoom in to see the assets"),
+            "truncated": _("Not every asset is shown: zoom in further."),
+            "failed": _("Could not load the assets."),
+        },
+    )
     strings = {
         "allGrids": _("All grids"),
         "loading": _("Loading…"),

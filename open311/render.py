@@ -2,7 +2,7 @@
 
 The same Python value is written both ways: a list becomes a root element holding one element
 per item (services/service, service_requests/request, errors/error), nested lists likewise
-(attributes/attribute, values/value, endpoints/endpoint, formats/format). None is an empty
+(attributes/attribute, values/value, endpoints/endpoint, formats/format, notes/note). None is an empty
 element, booleans are true/false.
 """
 
@@ -22,6 +22,7 @@ ITEM_NAMES = {
     "values": "value",
     "endpoints": "endpoint",
     "formats": "format",
+    "notes": "note",
 }
 # Characters XML 1.0 cannot carry at all (a client may have posted them in a description).
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

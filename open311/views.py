@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from cases.models import TERMINAL, Urgency
+from cases.models import TERMINAL, PublicCategory, Urgency
 from open311 import render
 from open311.models import Open311Request
 from open311.selectors import (
@@ -29,9 +29,10 @@ from open311.selectors import (
     MAX_REQUESTS,
     category_for_service_code,
     limit_text,
-    open311_cases,
+    public_cases,
     public_categories,
     request_json,
+    request_notes,
     service_code_parts,
     service_definition_json,
     service_json,
@@ -163,7 +164,7 @@ def _listed(value: str) -> list[str]:
 
 
 def _filtered(params):
-    cases = open311_cases()
+    cases = public_cases()
     ids = _listed(params.get("service_request_id", ""))
     if ids:  # "This overrides all other arguments."
         return cases.filter(tracking_number__in=ids)
@@ -173,6 +174,8 @@ def _filtered(params):
         for code in codes:
             if parts := service_code_parts(code):
                 match |= Q(category__major__kind=parts[0], category__code=parts[1])
+            if code in PublicCategory.values:  # a 随手拍 report not filed under a subcategory yet
+                match |= Q(category__isnull=True, citizen_report__public_category=code)
         cases = cases.filter(match)
     statuses = set(_listed(params.get("status", "")))
     if statuses - {"open", "closed"}:
@@ -187,6 +190,20 @@ def _filtered(params):
         raise Open311Error(400, _("end_date is before start_date."))
     if start and end and end - start > DEFAULT_SPAN:
         raise Open311Error(400, _("start_date and end_date may not span more than 90 days."))
+    # The extension many Open311 servers offer: what changed in a window of updated_datetime,
+    # oldest change first, so that a client following the city asks again from the last one it saw.
+    after = _when(params["updated_after"], "updated_after") if params.get("updated_after") else None
+    before = _when(params["updated_before"], "updated_before") if params.get("updated_before") else None
+    if after and before and before < after:
+        raise Open311Error(400, _("updated_before is before updated_after."))
+    if after or before:
+        if after:
+            cases = cases.filter(updated_at__gte=after)
+        if before:
+            cases = cases.filter(updated_at__lte=before)
+        cases = cases.order_by("updated_at", "id")
+        if start is None and end is None:
+            return cases  # no default window of requested_datetime: any request that changed
     if start is None and end is None:
         end = timezone.now()
     if start is None:
@@ -198,10 +215,11 @@ def _filtered(params):
 
 @endpoint("GET")
 def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
-    case = open311_cases().filter(tracking_number=request_id).first()
+    case = public_cases().filter(tracking_number=request_id).first()
     if case is None:
         raise Open311Error(404, _("service_request_id %(id)r was not found.") % {"id": request_id})
-    return render.respond(fmt, "service_requests", [request_json(case, request)])
+    # One request also gives its status history (`notes`, an extension many servers offer).
+    return render.respond(fmt, "service_requests", [{**request_json(case, request), "notes": request_notes(case)}])
 
 
 @endpoint("GET")

@@ -18,13 +18,16 @@ from rest_framework.views import APIView
 from assessments.facts import with_fresh_facts
 from assessments.params import AssessmentNotPermitted, FilterError, parse
 from assessments.selectors import (
+    ALERT_RATES,
     CHILD_LEVEL,
     COUNTS,
     GRID_FIELD,
     RATES,
     Figures,
     RankedUnit,
+    alert_figures,
     breakdown,
+    campaign_figures,
     comparison,
     department_ranking,
     figures_by,
@@ -33,6 +36,8 @@ from assessments.selectors import (
     trend,
 )
 from assessments.tables import trend_period
+from campaigns.models import Campaign
+from campaigns.services import campaign_tag_by_rule
 from grids.models import Grid, Level
 
 FILTERS = [
@@ -46,6 +51,7 @@ FILTERS = [
     OpenApiParameter("chief", int, description="The responsible chief (a person)."),
     OpenApiParameter("category", int),
     OpenApiParameter("source", str),
+    OpenApiParameter("campaign", int, description="The cases a campaign (专项整治) counts."),
 ]  # fmt: skip
 
 
@@ -233,3 +239,87 @@ class MapApi(APIView):
                 "closure_rate": _dec(f.percent("closure_rate")) if f else None,
             })  # fmt: skip
         return Response(rows)
+
+
+class CampaignFiguresSerializer(serializers.Serializer):
+    class TargetSerializer(serializers.Serializer):
+        figure = serializers.CharField()
+        category = serializers.CharField(allow_null=True, help_text="A subcategory's code; null: all of them")
+        amount = serializers.IntegerField()
+        actual = serializers.IntegerField()
+        met = serializers.BooleanField()
+
+    class RowSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        code = serializers.CharField()
+        name = serializers.CharField()
+        figures = FiguresSerializer()
+
+    campaign = serializers.DictField()
+    figures = FiguresSerializer()
+    targets = TargetSerializer(many=True)
+    by_category = RowSerializer(many=True)
+    by_grid = RowSerializer(many=True, help_text="By community grid")
+
+
+class CampaignFiguresApi(APIView):
+    @extend_schema(
+        parameters=FILTERS[4:],
+        responses={200: CampaignFiguresSerializer, 404: OpenApiTypes.OBJECT},
+        summary="A campaign's figures (专项整治) over its period, against its targets",
+        description="The same figures as everywhere (`reports` are the problems found), for the cases the campaign "
+        "counts: by rule (reported in its period, in its area, under its subcategories) or added by hand. A grid "
+        "chief or a department sees its own part.",
+    )
+    @with_fresh_facts
+    def get(self, request: Request, campaign_id: int) -> Response:
+        try:  # the reader's scope first
+            _period, slice, _scope, _form = parse(request.query_params, user=request.user)
+        except AssessmentNotPermitted as exc:
+            raise PermissionDenied(str(exc)) from None
+        except FilterError as exc:
+            raise ValidationError(exc.fields) from None
+        campaign = get_object_or_404(Campaign.objects.prefetch_related("grids", "categories"), pk=campaign_id)
+        campaign_tag_by_rule(campaign=campaign)
+        c = campaign_figures(campaign=campaign, slice=slice)
+        return Response({
+            "campaign": {"id": campaign.pk, "name": campaign.name, "starts_on": campaign.starts_on.isoformat(),
+                         "ends_on": campaign.ends_on.isoformat()},
+            "figures": figures_json(c.figures),
+            "targets": [{"figure": t.target.figure,
+                         "category": t.target.category.full_code if t.target.category_id else None,
+                         "amount": t.target.amount, "actual": t.actual, "met": t.met} for t in c.targets],
+            "by_category": [{"id": k.pk, "code": k.full_code, "name": k.name, "figures": figures_json(f)}
+                            for k, f in c.by_category],
+            "by_grid": [{"id": g.pk, "code": g.code, "name": g.name, "figures": figures_json(f)} for g, f in c.by_grid],
+        })  # fmt: skip
+
+
+class AlertFiguresSerializer(serializers.Serializer):
+    device = serializers.CharField()
+    device_name = serializers.CharField()
+    event_type = serializers.CharField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+    rates = serializers.DictField(child=RatioSerializer())
+
+
+class AlertFiguresApi(APIView):
+    @extend_schema(
+        parameters=FILTERS[:4],
+        responses=AlertFiguresSerializer(many=True),
+        summary="Device alerts per device and event type: volume, auto-filed share, false-alarm share",
+        description="Alerts that occurred in the period. False alarms: alerts whose case was not accepted or was "
+        "cancelled (as it is now). For those who see the whole city.",
+    )
+    def get(self, request: Request) -> Response:
+        period, _slice, scope = _parsed(request)
+        if not scope.everything:
+            raise PermissionDenied("Device figures are for those who see the whole city.")
+        rows = alert_figures(period=period)
+        return Response([
+            {"device": f.device.code, "device_name": f.device.name, "event_type": f.event_type.code,
+             "counts": dict(f.counts),
+             "rates": {name: {"numerator": r.numerator, "denominator": r.denominator, "percent": _dec(r.percent)}
+                       for name in ALERT_RATES for r in [f.ratio(name)]}}
+            for f in rows
+        ])  # fmt: skip

@@ -114,6 +114,14 @@ class CasesApi(APIView):
         category = CatalogueCategoryField(
             queryset=Category.objects.filter(active=True), required=False, allow_null=True, default=None
         )
+        asset = serializers.PrimaryKeyRelatedField(
+            queryset=Case._meta.get_field("asset").related_model.objects.all(),
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="The component (部件) the report is about: the case takes its subcategory unless `category` "
+            "is given, and goes to its maintaining unit",
+        )
         urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
         source = serializers.ChoiceField(choices=Source.choices)
         description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")

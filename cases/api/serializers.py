@@ -64,6 +64,16 @@ class CaseDetailSerializer(serializers.Serializer):
         large = RefSerializer(source="large_grid", allow_null=True)
         district = RefSerializer(source="district_grid", allow_null=True)
 
+    class AssetSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        code = serializers.CharField(help_text="The standard code: division (6) + class (4) + serial (6)")
+        name = serializers.CharField()
+        category = serializers.CharField(help_text="The asset's subcategory")
+        status = serializers.CharField()
+        status_label = serializers.CharField()
+        maintainer = serializers.CharField(allow_null=True, help_text="Its maintaining unit")
+        url = serializers.CharField()
+
     class ResponsibleSerializer(serializers.Serializer):
         name = serializers.CharField()
         role = serializers.CharField()
@@ -168,6 +178,7 @@ class CaseDetailSerializer(serializers.Serializer):
     limit = serializers.CharField(allow_null=True, help_text="The handling limit in words (4 working hours)")
     department = RefSerializer(source="case.department", allow_null=True)
     grids = GridsSerializer(source="case")
+    asset = AssetSerializer(allow_null=True, help_text="The component (部件) the case is about, if any")
     responsible = ResponsibleSerializer(allow_null=True)
     approver = serializers.CharField(source="case.approver.name", allow_null=True, default=None)
     reporter = ReporterSerializer()

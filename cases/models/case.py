@@ -165,6 +165,15 @@ class Case(models.Model):
         on_delete=models.SET_NULL,
         related_name="cases_to_approve",
     )
+    asset = models.ForeignKey(
+        "assets.Asset",
+        verbose_name=_("asset"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+        help_text=_("The component the case is about; its maintaining unit handles the asset's subcategory."),
+    )
     duplicate_of = models.ForeignKey(
         "self",
         verbose_name=_("duplicate of"),

@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "citizens",
     "open311",
     "ops",  # health, readiness, metrics, backups (docs/OPERATIONS.md)
+    "assets",  # the component inventory (部件普查)
+    "devices",  # cameras and sensors, and their alerts
+    "campaigns",  # special campaigns (专项整治)
 ]
 # The demo county (seed_demo, load_demo_history) exists only on development machines (DEBUG),
 # or in the one process that is explicitly asked for it: `manage.py seed_demo --force` on a
@@ -245,6 +248,12 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0, minimum=0)
 # Open311 jurisdiction_id: empty accepts any value (one jurisdiction served); set, others are refused.
 OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="")
 OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="")
+# The sources whose cases Open311 `GET requests` lists (privacy kept: never names, phones or notes);
+# requests posted through Open311 are listed whatever their source. Checked against the sources
+# when the open311 app starts (open311.apps).
+OPEN311_PUBLIC_SOURCES = env.list("OPEN311_PUBLIC_SOURCES", ["citizen", "hotline", "inspector", "chief_patrol"])
+# Alerts a device key (or an integration's) may post (devices.api): N/s, /min, /hour or /day.
+DEVICE_ALERTS_RATE = env.rate("DEVICE_ALERTS_RATE", default="600/min")
 
 # HTTPS. With DEBUG off every one of these is on unless its variable turns it off: behind a
 # proxy that terminates TLS, set SECURE_PROXY_SSL_HEADER (the header the proxy sets to https,
@@ -335,6 +344,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ops.heartbeat",
         "schedule": float(OPS_HEARTBEAT_SECONDS),
         "options": {"expires": OPS_HEARTBEAT_SECONDS},
+    },
+    # Campaigns (专项整治): the cases their rules take in (their pages also do this before they read).
+    "campaigns-tag": {
+        "task": "campaigns.tasks.tag_campaigns",
+        "schedule": 300.0,
+        "options": {"expires": 290},
     },
     # The assessment rollup: fold new case events in (pages also do this before they read).
     "assessments-refresh": {

@@ -1,6 +1,10 @@
 /* The intake page: set the case's point on the map (click, or Enter for the map's centre)
  * or type it; as soon as it is set, /api/grids/locate/ names the micro grid, its community
  * and large grid and who is responsible there, and the map shows the micro grid.
+ *
+ * Zoomed in, the map shows the component inventory (asset-layer.js): clicking an asset picks
+ * it (the hidden `asset` field), puts the point on it, fills its subcategory and names its
+ * maintaining unit, which the case goes to. A click elsewhere on the map lets the asset go.
  */
 (function () {
   "use strict";
@@ -189,8 +193,87 @@
   }
 
   map.on("click", function (event) {
+    clearAsset();
     setPoint(event.latlng);
   });
+
+  // ---- the component (部件) the report is about --------------------------------------
+
+  var assetInput = document.getElementById("id_asset");
+  var assetPanel = document.getElementById("picked-asset");
+  var assetHint = document.getElementById("asset-hint");
+  var at = config.assetStrings || {};
+
+  function clearAsset() {
+    if (!assetInput || !assetInput.value) return;
+    assetInput.value = "";
+    assetPanel.textContent = "";
+    assetPanel.hidden = true;
+  }
+
+  function showAsset(p) {
+    var maintainer = AssetLayer.maintainerName(p);
+    var forget = h("button", { type: "button", class: "btn btn-small", text: at.forget });
+    forget.addEventListener("click", clearAsset);
+    assetPanel.textContent = "";
+    assetPanel.appendChild(
+      h(
+        "dl",
+        { class: "located-facts" },
+        h(
+          "div",
+          { class: "located-row" },
+          h("dt", { text: at.asset }),
+          h("dd", {}, h("strong", { text: p.category.name }), " ", h("span", { class: "grid-code asset-code", text: p.code }),
+            p.name ? " " + p.name : "", " (" + p.status_label + ")")
+        ),
+        h(
+          "div",
+          { class: "located-row" },
+          h("dt", { text: at.maintainer }),
+          h("dd", { class: maintainer ? "asset-maintainer" : "muted asset-maintainer", text: maintainer || at.noMaintainer })
+        )
+      )
+    );
+    assetPanel.appendChild(h("p", { class: "muted small", text: maintainer ? at.routed : at.routedByRules }));
+    assetPanel.appendChild(forget);
+    assetPanel.hidden = false;
+  }
+
+  // Pick an asset: its id, its point (a line: where it was clicked), its subcategory.
+  function pickAsset(p, geometryType, latlng, keepPoint) {
+    assetInput.value = p.id;
+    if (!keepPoint) {
+      var where = geometryType === "Point" || !latlng ? L.latLng(p.point[1], p.point[0]) : latlng;
+      setPoint(where);
+    }
+    if (categorySelect && !keepPoint) {
+      categorySelect.value = String(p.category.id);
+      categorySelect.dispatchEvent(new Event("change"));
+    }
+    showAsset(p);
+  }
+
+  if (assetInput && config.assetsUrl && window.AssetLayer) {
+    AssetLayer.attach(map, config, {
+      onPick: pickAsset,
+      onStatus: function (text) {
+        if (assetHint) assetHint.textContent = text;
+      },
+    });
+    if (assetInput.value) {
+      // Back with errors, or sent here from an asset's page: show the asset again.
+      MapBase.api(config.assetUrl.replace("{id}", encodeURIComponent(assetInput.value)))
+        .then(function (asset) {
+          var keep = Boolean(typedPoint());
+          pickAsset(asset, asset.geometry.type, null, keep);
+          if (!keep) map.setView(L.latLng(asset.point[1], asset.point[0]), 18);
+        })
+        .catch(function () {
+          assetInput.value = "";
+        });
+    }
+  }
 
   // Keyboard: arrows move the map (Leaflet), Enter puts the point at the centre.
   element.addEventListener("keydown", function (event) {

@@ -1,17 +1,27 @@
-// The admin's GeoJSON import job: show its progress and reload the page when it is done.
+/* An import job's page in the admin: the progress bar follows the job, and the page reloads
+ * when it has finished (to show the result or every problem found). */
 (function () {
   "use strict";
+
   var box = document.getElementById("import-progress");
   if (!box || box.dataset.finished === "1") return;
+  var bar = document.getElementById("import-bar");
+  var percent = document.getElementById("import-percent");
+
   function poll() {
-    fetch(box.dataset.url, { credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
+    fetch(box.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.json();
+      })
       .then(function (state) {
-        document.getElementById("import-bar").value = state.percent;
-        document.getElementById("import-percent").textContent = state.percent + "%";
-        if (state.status === "succeeded" || state.status === "failed") { window.location.reload(); }
-        else { setTimeout(poll, 1000); }
-      }).catch(function () { setTimeout(poll, 3000); });
+        bar.value = state.percent;
+        percent.textContent = state.percent + "%";
+        if (state.status === "succeeded" || state.status === "failed") window.location.reload();
+        else setTimeout(poll, 1000);
+      })
+      .catch(function () {
+        setTimeout(poll, 3000);
+      });
   }
   poll();
 })();

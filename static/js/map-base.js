@@ -78,6 +78,8 @@
     config.tiles.forEach(function (tile) {
       L.tileLayer(tile.url, tile.options).addTo(map);
     });
+    // Layers that any map page may carry (asset-layer.js) hear of each map made here.
+    element.dispatchEvent(new CustomEvent("mapbase:created", { bubbles: true, detail: { map: map, config: config } }));
     return map;
   }
 

@@ -83,6 +83,20 @@ for row in Case.objects.values_list("address", "description", "reporter_name"):
     found.update(row)
 found.update(CaseEvent.objects.values_list("note", flat=True))
 found.update(CitizenReport.objects.values_list("code", flat=True))
+from assets.models import Asset, Census, CensusFinding
+from campaigns.models import Campaign
+from devices.models import Device, EventType, Integration
+
+for row in Asset.objects.values_list("name", "owner", "note"):
+    found.update(row)
+found.update(Census.objects.values_list("name", flat=True))
+found.update(CensusFinding.objects.values_list("note", flat=True))
+for row in Device.objects.values_list("code", "name", "owner"):
+    found.update(row)
+found.update(EventType.objects.values_list("name", flat=True))
+found.update(Integration.objects.values_list("name", flat=True))
+for row in Campaign.objects.values_list("name", "description"):
+    found.update(row)
 result = sorted((s.strip() for s in found if s and s.strip()), key=len, reverse=True)
 """
     )

@@ -10,11 +10,14 @@ from tests.e2e.steps import advance_case, seed_cases, seed_citizen_report
 PAGES = [
     (None, ["/login/", "/citizen/", "/citizen/track/", "/citizen/track/{citizen}/"]),
     ("dispatcher", ["/", "/cases/", "/cases/?status=dispatched", "/cases/{dispatched}/", "/cases/{filed}/",
-                    "/cases/new/", "/grids/map/", "/account/", "/account/otp/enrol/"]),
+                    "/cases/new/", "/cases/new/?asset={asset}", "/grids/map/", "/account/", "/account/otp/enrol/",
+                    "/devices/alerts/", "/campaigns/{campaign}/cases/", "/cases/{asset_case}/"]),
     ("chief_micro", ["/", "/cases/approvals/", "/cases/{pending_approval}/"]),
     ("handler", ["/", "/cases/work/"]),
-    ("inspector", ["/", "/cases/tasks/"]),
-    ("supervisor", ["/", "/assessments/", "/assessments/bulletin/", "/cases/"]),
+    ("inspector", ["/", "/cases/tasks/", "/assets/{asset}/"]),
+    ("supervisor", ["/", "/assessments/", "/assessments/bulletin/", "/cases/", "/assets/", "/assets/{asset}/",
+                    "/assets/censuses/{census}/", "/devices/", "/devices/{device}/", "/campaigns/",
+                    "/assessments/campaigns/{campaign}/"]),
     ("sysadmin", ["/"]),
     ("secadmin", ["/"]),
     ("auditadmin", ["/", "/audit/"]),
@@ -48,6 +51,18 @@ def test_it_shows_every_page_in_one_language_before_and_after_switching(cast, si
     citizen = seed_citizen_report(site, point=points[16], description="路口垃圾桶满了")
     advance_case(site, citizen["case_id"], upto="dispatched")
     cases["citizen"] = citizen["code"]
+    cases.update(
+        site.shell(
+            "from assets.models import Asset, Census\n"
+            "from campaigns.models import Campaign\n"
+            "from cases.models import Case\n"
+            "from devices.models import Device\n"
+            "result = {'asset': Asset.objects.filter(findings__isnull=False).order_by('code').first().pk,\n"
+            "          'census': Census.objects.get().pk, 'campaign': Campaign.objects.get().pk,\n"
+            "          'device': Device.objects.order_by('code').first().pk,\n"
+            "          'asset_case': Case.objects.filter(asset__isnull=False).order_by('pk').first().pk}"
+        )
+    )
     leftovers = Leftovers(data_strings(site))
     page = cast.open()
 

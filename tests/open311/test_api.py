@@ -265,11 +265,13 @@ def test_it_keeps_the_source_of_each_key(client, city):
 # ---- reading requests -------------------------------------------------------------------------
 
 
-def test_it_lists_only_requests_posted_through_open311_all_valid(client, populated):
+def test_it_lists_the_public_requests_of_every_source_all_valid(client, populated):
     body = get(client, "requests").json()
     validate(body, "requests")
     ids = {request["service_request_id"] for request in body}
-    assert ids == {row.case.tracking_number for row in populated.values()}
+    citizen_case = Case.objects.get(citizen_report__isnull=False)
+    # The inspector's report has no subcategory yet: it is listed once filed under one.
+    assert ids == {row.case.tracking_number for row in populated.values()} | {citizen_case.tracking_number}
     for request in body:
         assert isinstance(request["service_request_id"], str) and isinstance(request["service_code"], str)
         assert request["status"] in ("open", "closed")
@@ -313,6 +315,7 @@ def test_it_says_closed_for_a_rejected_request(client, city, key):
 
 def test_it_filters_requests_as_the_spec_says(client, populated):
     new, dispatched, closed = (populated[k].case.tracking_number for k in ("new", "dispatched", "closed"))
+    citizen = Case.objects.get(citizen_report__isnull=False).tracking_number
 
     def ids(**params):
         response = get(client, "requests", **params)
@@ -320,15 +323,16 @@ def test_it_filters_requests_as_the_spec_says(client, populated):
         validate(response.json(), "requests")
         return {request["service_request_id"] for request in response.json()}
 
-    assert ids(status="open") == {new, dispatched}
+    assert ids(status="open") == {new, dispatched, citizen}
     assert ids(status="closed") == {closed}
-    assert ids(status="open,closed") == {new, dispatched, closed}
+    assert ids(status="open,closed") == {new, dispatched, closed, citizen}
     assert ids(service_code=GARBAGE) == {new, dispatched, closed}
+    assert ids(service_code="greenery") == {citizen}  # a 随手拍 report's public category, until it is filed
     assert ids(service_code="E0103") == set()
     assert ids(service_request_id=f"{new},{closed}", status="open") == {new, closed}  # ids override the rest
     today = timezone.localdate()
     assert ids(start_date=f"{today + datetime.timedelta(days=1)}T00:00:00+08:00") == set()
-    assert ids(start_date=f"{today - datetime.timedelta(days=1)}T00:00:00Z") == {new, dispatched, closed}
+    assert ids(start_date=f"{today - datetime.timedelta(days=1)}T00:00:00Z") == {new, dispatched, closed, citizen}
     assert ids(end_date=f"{today - datetime.timedelta(days=1)}T00:00:00+08:00") == set()
 
 
@@ -360,7 +364,8 @@ def test_it_refuses_bad_filters(client, city, params, words):
     assert words in response.json()[0]["description"]
 
 
-def test_it_answers_404_for_a_request_not_posted_through_open311(client, populated):
+def test_it_answers_404_for_a_request_that_is_not_public(client, populated, settings):
+    settings.OPEN311_PUBLIC_SOURCES = ["hotline"]
     inspector_case = Case.objects.get(source=Source.INSPECTOR)
     citizen_case = Case.objects.get(citizen_report__isnull=False)
     for case in (inspector_case, citizen_case):
@@ -400,7 +405,7 @@ def test_it_reads_the_list_in_a_fixed_number_of_queries(client, populated, djang
     for _ in range(5):
         service_request_create(api_key=api_key, posted=posted(), media=BytesIO(phone_jpeg(colour=(1, 2, _))))
     with django_assert_max_num_queries(3):
-        assert len(get(client, "requests").json()) == 8
+        assert len(get(client, "requests").json()) == 9  # and the citizen's report
 
 
 def test_it_answers_unknown_paths_formats_and_methods_in_the_error_format(client, city):

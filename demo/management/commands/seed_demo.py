@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.security import DEMO_PASSWORD
 from cases.catalogue import CatalogueError
 from demo.logins import logins_list
-from demo.services import demo_county_load
+from demo.services import demo_county_load, demo_extras_load
 from grids.models import Grid
 from grids.services import GridImportError
 
@@ -64,7 +64,8 @@ class Command(BaseCommand):
             raise CommandError(f"The demo county could not be loaded; nothing was changed.\n{exc}") from None
         self.stdout.write(
             f"Departments: {loaded.departments.created} created, {loaded.departments.updated} updated. "
-            f"Categories: {loaded.categories.created} created, {loaded.categories.updated} updated."
+            f"Categories: {loaded.categories.created} created, {loaded.categories.updated} updated. "
+            f"Assets: {loaded.assets.created} created, {loaded.assets.updated} updated."
         )
         self.stdout.write(
             self.style.SUCCESS(
@@ -75,6 +76,14 @@ class Command(BaseCommand):
             )
         )
         call_command("load_demo_history", stdout=self.stdout)  # a few months of cases, once
+        started = time.monotonic()
+        extras = demo_extras_load()
+        self.stdout.write(
+            f"Devices, alerts, the campaign “{extras.campaign}”, the census “{extras.census}” and "
+            f"{extras.asset_reports} reports about assets in {time.monotonic() - started:.1f} s."
+        )
+        for holder, key in extras.keys.items():
+            self.stdout.write(f"Device key of {holder} (shown once): {key}")
         self._print_logins(password, seeded=True)
 
     def _progress(self):

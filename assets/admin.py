@@ -1,0 +1,143 @@
+"""The inventory in the admin (system administrators): assets edited one by one, imported and
+exported as GeoJSON or CSV (an import is a background job with a progress bar), and censuses."""
+
+import json
+
+from django.contrib import admin, messages
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from leaflet.admin import LeafletGeoAdmin
+
+from assets.forms import AssetAdminForm, AssetUploadForm
+from assets.models import Asset, Census, CensusFinding, ImportJob
+from assets.services import asset_export, asset_export_csv, asset_save, import_job_create, import_job_progress
+
+
+@admin.register(Asset)
+class AssetAdmin(LeafletGeoAdmin):
+    list_display = ["code", "category", "name", "micro_grid", "maintainer", "status", "checked_at"]
+    list_filter = ["status", "category", "maintainer"]
+    search_fields = ["code", "name", "owner"]
+    autocomplete_fields = ["category"]
+    list_select_related = ["category", "micro_grid", "maintainer"]
+    readonly_fields = ["micro_grid", "checked_at", "updated_at"]
+    change_list_template = "admin/assets/asset/change_list.html"
+    form = AssetAdminForm  # the service's rules, named on the form's fields
+
+    def save_model(self, request, obj, form, change):
+        asset_save(asset=obj)
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="assets_asset_import"),
+            path("export.<str:fmt>", self.admin_site.admin_view(self.export_view), name="assets_asset_export"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            return HttpResponse(status=403)
+        form = AssetUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            job = import_job_create(
+                filename=form.cleaned_data["file"].name,
+                fmt=form.cleaned_data["format"],
+                payload=form.cleaned_data["text"],
+                user=request.user,
+            )
+            return redirect("admin:assets_importjob_change", job.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": self.model._meta,
+            "title": _("Import assets from GeoJSON or CSV"),
+        }
+        return render(request, "admin/assets/asset/import.html", context)
+
+    def export_view(self, request, fmt: str):
+        if not self.has_view_permission(request):
+            return HttpResponse(status=403)
+        if fmt == "csv":
+            response = HttpResponse("\ufeff" + asset_export_csv(), content_type="text/csv; charset=utf-8")
+        elif fmt == "geojson":
+            response = HttpResponse(
+                json.dumps(asset_export(), ensure_ascii=False), content_type="application/geo+json; charset=utf-8"
+            )
+        else:
+            return HttpResponse(status=404)
+        response["Content-Disposition"] = f'attachment; filename="assets.{fmt}"'
+        return response
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["filename", "format", "status", "created_by", "created_at", "finished_at"]
+    list_filter = ["status"]
+    fields = ["filename", "format", "status", "created_by", "created_at", "finished_at", "result"]
+    readonly_fields = fields
+    change_form_template = "admin/assets/importjob/change_form.html"
+
+    @admin.display(description=_("result"))
+    def result(self, job: ImportJob) -> str:
+        if job.status != ImportJob.Status.SUCCEEDED:
+            return "-"
+        return _("{created} assets created, {updated} updated.").format(**job.summary)
+
+    def has_add_permission(self, request):
+        return False  # jobs are made by uploading a file on the assets page
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/progress/", self.admin_site.admin_view(self.progress_view), name="assets_importjob_progress"
+            ),
+            *super().get_urls(),
+        ]
+
+    def progress_view(self, request, pk: int):
+        if not self.has_view_permission(request):
+            return HttpResponse(status=403)
+        job = get_object_or_404(ImportJob, pk=pk)
+        return JsonResponse(
+            {"status": job.status, "errors": job.errors, "summary": job.summary, **import_job_progress(job=job)}
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        job = get_object_or_404(ImportJob, pk=object_id)
+        extra = {
+            "progress": import_job_progress(job=job),
+            "progress_url": reverse("admin:assets_importjob_progress", args=[job.pk]),
+            "finished": job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED),
+            "job": job,
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+        }
+        if job.status == ImportJob.Status.SUCCEEDED:
+            messages.success(request, _("Import finished."))
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+
+class CensusFindingInline(admin.TabularInline):
+    model = CensusFinding
+    extra = 0
+    fields = ["asset", "finding", "note", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # findings are recorded on site (the asset's page, the API)
+
+
+@admin.register(Census)
+class CensusAdmin(admin.ModelAdmin):
+    list_display = ["name", "starts_on", "ends_on"]
+    filter_horizontal = ["grids", "categories"]
+    inlines = [CensusFindingInline]
+    search_fields = ["name"]
