@@ -3,16 +3,17 @@ exported as GeoJSON or CSV (an import is a background job with a progress bar), 
 
 import json
 
-from django.contrib import admin, messages
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.contrib import admin
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
 from assets.forms import AssetAdminForm, AssetUploadForm
 from assets.models import Asset, Census, CensusFinding, ImportJob
-from assets.services import asset_export, asset_export_csv, asset_save, import_job_create, import_job_progress
+from assets.services import ASSET_IMPORTS, asset_export, asset_export_csv, asset_save
+from config.imports import ImportJobAdmin as BaseImportJobAdmin
 
 
 @admin.register(Asset)
@@ -41,9 +42,9 @@ class AssetAdmin(LeafletGeoAdmin):
             return HttpResponse(status=403)
         form = AssetUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            job = import_job_create(
+            job = ASSET_IMPORTS.create(
                 filename=form.cleaned_data["file"].name,
-                fmt=form.cleaned_data["format"],
+                format=form.cleaned_data["format"],
                 payload=form.cleaned_data["text"],
                 user=request.user,
             )
@@ -72,56 +73,17 @@ class AssetAdmin(LeafletGeoAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(BaseImportJobAdmin):
+    kind = ASSET_IMPORTS
     list_display = ["filename", "format", "status", "created_by", "created_at", "finished_at"]
-    list_filter = ["status"]
     fields = ["filename", "format", "status", "created_by", "created_at", "finished_at", "result"]
     readonly_fields = fields
-    change_form_template = "admin/assets/importjob/change_form.html"
 
     @admin.display(description=_("result"))
     def result(self, job: ImportJob) -> str:
         if job.status != ImportJob.Status.SUCCEEDED:
             return "-"
         return _("{created} assets created, {updated} updated.").format(**job.summary)
-
-    def has_add_permission(self, request):
-        return False  # jobs are made by uploading a file on the assets page
-
-    def has_change_permission(self, request, obj=None):
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
-
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/progress/", self.admin_site.admin_view(self.progress_view), name="assets_importjob_progress"
-            ),
-            *super().get_urls(),
-        ]
-
-    def progress_view(self, request, pk: int):
-        if not self.has_view_permission(request):
-            return HttpResponse(status=403)
-        job = get_object_or_404(ImportJob, pk=pk)
-        return JsonResponse(
-            {"status": job.status, "errors": job.errors, "summary": job.summary, **import_job_progress(job=job)}
-        )
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        job = get_object_or_404(ImportJob, pk=object_id)
-        extra = {
-            "progress": import_job_progress(job=job),
-            "progress_url": reverse("admin:assets_importjob_progress", args=[job.pk]),
-            "finished": job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED),
-            "job": job,
-            "show_save": False,
-            "show_save_and_continue": False,
-            "show_save_and_add_another": False,
-            "show_delete": False,
-        }
-        if job.status == ImportJob.Status.SUCCEEDED:
-            messages.success(request, _("Import finished."))
-        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
 
 class CensusFindingInline(admin.TabularInline):

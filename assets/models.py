@@ -13,6 +13,7 @@ from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Category, Department
+from config.imports import ImportJobBase
 from grids.models import Grid
 
 # The standard's asset code (CJ/T 214, GB/T 30428.2): the administrative division (6 digits),
@@ -75,43 +76,21 @@ class Asset(models.Model):
         return f"{self.code} {self.category.name if self.category_id else ''}".strip()
 
 
-class ImportJob(models.Model):
-    """An uploaded GeoJSON or CSV file of assets being imported by a worker; progress lives in the cache."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        RUNNING = "running", _("Running")
-        SUCCEEDED = "succeeded", _("Succeeded")
-        FAILED = "failed", _("Failed")
+class ImportJob(ImportJobBase):
+    """An uploaded GeoJSON or CSV file of assets being imported by a worker (config.imports)."""
 
     class Format(models.TextChoices):
         GEOJSON = "geojson", "GeoJSON"
         CSV = "csv", "CSV"
 
-    filename = models.CharField(_("file name"), max_length=255)
     format = models.CharField(_("format"), max_length=10, choices=Format.choices)
-    payload = models.TextField(_("file content"), blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    summary = models.JSONField(_("summary"), default=dict, blank=True)
-    errors = models.JSONField(_("errors"), default=list, blank=True)
 
-    class Meta:
+    class Meta(ImportJobBase.Meta):
         verbose_name = _("asset import")
         verbose_name_plural = _("asset imports")
-        ordering = ["-created_at"]
 
-    def __str__(self) -> str:
-        return f"{self.filename} ({self.get_status_display()})"
+    def audit_details(self) -> dict:
+        return {**super().audit_details(), "format": self.format}
 
 
 class Census(models.Model):

@@ -8,7 +8,6 @@ the reason), with nothing written. A valid file is upserted by code in one trans
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime
 import io
@@ -36,11 +35,9 @@ from assets.models import (
     Finding,
     ImportJob,
 )
-from audit.services import audit_record
 from cases.models import Category, CategoryKind, Department
-from config.broker import publish
-from config.cache import CacheDown, cached
 from config.errors import ApplicationError
+from config.imports import ImportKind
 from grids.selectors import grid_at_point
 
 logger = logging.getLogger(__name__)
@@ -415,78 +412,14 @@ def asset_save(*, asset: Asset) -> Asset:
 
 # ---- import jobs (the admin's upload) ----------------------------------------------------------
 
-
-def import_progress_key(job_id: int) -> str:
-    return f"assets:import-progress:{job_id}"
-
-
-def import_job_create(*, filename: str, fmt: str, payload: str, user=None) -> ImportJob:
-    """Store an uploaded file and hand it to a worker once the row is committed."""
-    from assets.tasks import run_import_job
-
-    job = ImportJob.objects.create(filename=filename[:255], format=fmt, payload=payload, created_by=user)
-
-    def enqueue() -> None:
-        if not publish(run_import_job, (job.pk,)):
-            # Broker unreachable (config.broker logs why): say so instead of leaving the job waiting forever.
-            ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PENDING).update(
-                status=ImportJob.Status.FAILED,
-                finished_at=timezone.now(),
-                errors=[_("The task queue could not be reached; upload the file again.")],
-            )
-
-    transaction.on_commit(enqueue)
-    return job
-
-
-def import_job_run(*, job_id: int) -> ImportJob | None:
-    """Run one import job. Safe to call twice: a finished job is left alone, and the import
-    itself is an all-or-nothing upsert."""
-    claimed = ImportJob.objects.filter(
-        pk=job_id, status__in=[ImportJob.Status.PENDING, ImportJob.Status.RUNNING]
-    ).update(status=ImportJob.Status.RUNNING)
-    if not claimed:
-        return None
-    job = ImportJob.objects.get(pk=job_id)
-    key = import_progress_key(job_id)
-
-    def progress(done: int, total: int, stage: str) -> None:
-        with contextlib.suppress(CacheDown):  # the progress bar stands still; the import goes on
-            cached("set", key, {"done": done, "total": total, "stage": stage}, timeout=24 * 3600)
-
-    try:
-        summary = asset_import(data=job.payload, fmt=job.format, progress=progress)
-    except AssetImportError as exc:
-        job.status, job.errors = ImportJob.Status.FAILED, [str(problem) for problem in exc.problems]
-    else:
-        job.status, job.summary, job.errors = ImportJob.Status.SUCCEEDED, summary.as_dict(), []
-        job.payload = ""  # the assets are in the database now; do not keep a second copy
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "summary", "errors", "payload", "finished_at"])
-    audit_record(
-        action="assets.imported",
-        actor=job.created_by,
-        obj=job,
-        result="ok" if job.status == ImportJob.Status.SUCCEEDED else "failed",
-        details={**job.summary, "format": job.format, "problems": len(job.errors)},
-    )
-    return job
-
-
-def import_job_progress(*, job: ImportJob) -> dict:
-    """{done, total, stage, percent} for a job, from the cache while it runs."""
-    try:
-        state = cached("get", import_progress_key(job.pk))
-    except CacheDown:
-        state = None
-    state = state or {"done": 0, "total": 0, "stage": "check"}
-    total = state.get("total") or 0
-    if job.status == ImportJob.Status.SUCCEEDED:
-        return {**state, "done": total, "stage": "write", "percent": 100}
-    # Checking is the first half of the work, writing the second.
-    share = state["done"] / total if total else 0
-    state["percent"] = int(50 * share) + (50 if state.get("stage") == "write" else 0)
-    return state
+# Run by assets.tasks.run_import_job (config.imports: create, run once, progress).
+ASSET_IMPORTS = ImportKind(
+    model=ImportJob,
+    task="assets.tasks.run_import_job",
+    run=lambda job, progress: asset_import(data=job.payload, fmt=job.format, progress=progress),
+    error=AssetImportError,
+    audit_action="assets.imported",
+)
 
 
 # ---- census (专项普查) -------------------------------------------------------------------------

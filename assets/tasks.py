@@ -3,10 +3,10 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from assets.services import import_job_run
+from assets.services import ASSET_IMPORTS
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def run_import_job(job_id: int) -> str | None:
-    job = import_job_run(job_id=job_id)
+    job = ASSET_IMPORTS.run_job(job_id=job_id)
     return job.status if job else None

@@ -1,15 +1,16 @@
 import json
 
-from django.contrib import admin, messages
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.contrib import admin
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
+from config.imports import ImportJobAdmin as BaseImportJobAdmin
 from grids.forms import GeoJSONUploadForm
 from grids.models import Grid, ImportJob, Person, Place
-from grids.services import grid_export, grid_save, import_job_create, import_job_progress, place_save
+from grids.services import GRID_IMPORTS, grid_export, grid_save, place_save
 
 
 @admin.register(Person)
@@ -49,7 +50,7 @@ class GridAdmin(LeafletGeoAdmin):
             return HttpResponse(status=403)
         form = GeoJSONUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            job = import_job_create(
+            job = GRID_IMPORTS.create(
                 filename=form.cleaned_data["file"].name, payload=form.cleaned_data["text"], user=request.user
             )
             return redirect("admin:grids_importjob_change", job.pk)
@@ -83,12 +84,11 @@ class PlaceAdmin(LeafletGeoAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(BaseImportJobAdmin):
+    kind = GRID_IMPORTS
     list_display = ["filename", "status", "created_by", "created_at", "finished_at"]
-    list_filter = ["status"]
     fields = ["filename", "status", "created_by", "created_at", "finished_at", "result"]
     readonly_fields = fields
-    change_form_template = "admin/grids/importjob/change_form.html"
 
     @admin.display(description=_("result"))
     def result(self, job: ImportJob) -> str:
@@ -98,38 +98,3 @@ class ImportJobAdmin(admin.ModelAdmin):
             "{grids_created} grids created, {grids_updated} updated; {places_created} places created, "
             "{places_updated} updated; {people_created} people added."
         ).format(**job.summary)
-
-    def has_add_permission(self, request):
-        return False  # jobs are made by uploading a file on the grids page
-
-    def has_change_permission(self, request, obj=None):
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
-
-    def get_urls(self):
-        return [
-            path("<int:pk>/progress/", self.admin_site.admin_view(self.progress_view), name="grids_importjob_progress"),
-            *super().get_urls(),
-        ]
-
-    def progress_view(self, request, pk: int):
-        job = get_object_or_404(ImportJob, pk=pk)
-        return JsonResponse(
-            {"status": job.status, "errors": job.errors, "summary": job.summary, **import_job_progress(job=job)}
-        )
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        job = get_object_or_404(ImportJob, pk=object_id)
-        extra = {
-            "progress": import_job_progress(job=job),
-            "progress_url": reverse("admin:grids_importjob_progress", args=[job.pk]),
-            "finished": job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED),
-            "job": job,
-            # a job is a record, not a form: no save or delete buttons
-            "show_save": False,
-            "show_save_and_continue": False,
-            "show_save_and_add_another": False,
-            "show_delete": False,
-        }
-        if job.status == ImportJob.Status.SUCCEEDED:
-            messages.success(request, _("Import finished."))
-        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})

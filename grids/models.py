@@ -13,6 +13,8 @@ from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config.imports import ImportJobBase
+
 
 class Level(models.TextChoices):
     DISTRICT = "district", _("District")
@@ -203,35 +205,9 @@ class Place(models.Model):
         return f"{self.get_kind_display()} {self.name}"
 
 
-class ImportJob(models.Model):
-    """An uploaded GeoJSON file being imported by a worker; progress lives in the cache."""
+class ImportJob(ImportJobBase):
+    """An uploaded GeoJSON file of grids and places being imported by a worker (config.imports)."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        RUNNING = "running", _("Running")
-        SUCCEEDED = "succeeded", _("Succeeded")
-        FAILED = "failed", _("Failed")
-
-    filename = models.CharField(_("file name"), max_length=255)
-    payload = models.TextField(_("file content"), blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    summary = models.JSONField(_("summary"), default=dict, blank=True)
-    errors = models.JSONField(_("errors"), default=list, blank=True)
-
-    class Meta:
+    class Meta(ImportJobBase.Meta):
         verbose_name = _("grid import")
         verbose_name_plural = _("grid imports")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.filename} ({self.get_status_display()})"

@@ -7,7 +7,6 @@ written. A valid file is upserted by code inside one transaction.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
 import logging
@@ -17,12 +16,9 @@ from typing import Any
 
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, LineString, MultiLineString, Point, Polygon
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.services import audit_record
-from config.broker import publish
-from config.cache import CacheDown, cached
+from config.imports import ImportKind
 from grids.geo import area_m2, as_multipolygon, buffer_m
 from grids.models import DEFAULT_REACH_M, LEVELS, Grid, ImportJob, Level, Person, Place, PlaceKind, parent_rule_error
 
@@ -562,69 +558,11 @@ def place_save(*, place: Place) -> Place:
 
 # ------------------------------------------------------------ import jobs ---
 
-
-def import_progress_key(job_id: int) -> str:
-    return f"grids:import-progress:{job_id}"
-
-
-def import_job_create(*, filename: str, payload: str, user=None) -> ImportJob:
-    """Store an uploaded file and hand it to a worker once the row is committed."""
-    from grids.tasks import run_import_job
-
-    job = ImportJob.objects.create(filename=filename[:255], payload=payload, created_by=user)
-
-    def enqueue() -> None:
-        if not publish(run_import_job, (job.pk,)):
-            # Broker unreachable (config.broker logs why): say so instead of leaving the job waiting forever.
-            ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PENDING).update(
-                status=ImportJob.Status.FAILED,
-                finished_at=timezone.now(),
-                errors=[_("The task queue could not be reached; upload the file again.")],
-            )
-
-    transaction.on_commit(enqueue)
-    return job
-
-
-def import_job_run(*, job_id: int) -> ImportJob | None:
-    """Run one import job. Safe to call twice: a finished job is left alone, and the
-    import itself is an all-or-nothing upsert."""
-    claimed = ImportJob.objects.filter(
-        pk=job_id, status__in=[ImportJob.Status.PENDING, ImportJob.Status.RUNNING]
-    ).update(status=ImportJob.Status.RUNNING)
-    if not claimed:
-        return None
-    job = ImportJob.objects.get(pk=job_id)
-    key = import_progress_key(job_id)
-
-    def progress(done: int, total: int, stage: str) -> None:
-        with contextlib.suppress(CacheDown):  # the progress bar stands still; the import goes on
-            cached("set", key, {"done": done, "total": total, "stage": stage}, timeout=24 * 3600)
-
-    try:
-        summary = grid_import(data=job.payload, progress=progress)
-    except GridImportError as exc:
-        job.status, job.errors = ImportJob.Status.FAILED, [str(problem) for problem in exc.problems]
-    else:
-        job.status, job.summary, job.errors = ImportJob.Status.SUCCEEDED, summary.as_dict(), []
-        job.payload = ""  # the grids are in the database now; do not keep a second copy
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "summary", "errors", "payload", "finished_at"])
-    audit_record(action="grids.imported", actor=job.created_by, obj=job, result="ok" if job.status == ImportJob.Status.SUCCEEDED else "failed", details={**job.summary, "problems": len(job.errors)})  # fmt: skip
-    return job
-
-
-def import_job_progress(*, job: ImportJob) -> dict:
-    """{done, total, stage, percent} for a job, from the cache while it runs."""
-    try:
-        state = cached("get", import_progress_key(job.pk))
-    except CacheDown:
-        state = None
-    state = state or {"done": 0, "total": 0, "stage": "check"}
-    if job.status == ImportJob.Status.SUCCEEDED:
-        state = {**state, "done": state.get("total") or 0}
-    total = state.get("total") or 0
-    state["percent"] = (
-        100 if job.status == ImportJob.Status.SUCCEEDED else (100 * state["done"] // total if total else 0)
-    )
-    return state
+# The admin's upload, run by grids.tasks.run_import_job (config.imports: create, run once, progress).
+GRID_IMPORTS = ImportKind(
+    model=ImportJob,
+    task="grids.tasks.run_import_job",
+    run=lambda job, progress: grid_import(data=job.payload, progress=progress),
+    error=GridImportError,
+    audit_action="grids.imported",
+)

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from assets.models import Asset, AssetStatus, ImportJob
-from assets.services import AssetImportError, asset_export, asset_export_csv, asset_import, import_job_run
+from assets.services import ASSET_IMPORTS, AssetImportError, asset_export, asset_export_csv, asset_import
 from audit.models import AuditEvent
 from tests.assets.conftest import code
 
@@ -166,8 +166,8 @@ def test_it_runs_a_job_once_and_keeps_no_copy_of_an_imported_file(city):
     job = ImportJob.objects.create(
         filename="a.geojson", format="geojson", payload=json.dumps(collection(feature({"code": code("0101", 1)})))
     )
-    assert import_job_run(job_id=job.pk).status == ImportJob.Status.SUCCEEDED
-    assert import_job_run(job_id=job.pk) is None
+    assert ASSET_IMPORTS.run_job(job_id=job.pk).status == ImportJob.Status.SUCCEEDED
+    assert ASSET_IMPORTS.run_job(job_id=job.pk) is None
     job.refresh_from_db()
     assert job.payload == "" and job.summary == {"created": 1, "updated": 0}
 

@@ -77,11 +77,11 @@ def test_it_keeps_the_job_page_read_only(admin_client_en, django_capture_on_comm
 
 
 def test_it_runs_a_job_only_once():
-    from grids.services import import_job_run
+    from grids.services import GRID_IMPORTS
 
     job = ImportJob.objects.create(filename="x.geojson", payload=json.dumps(county()))
-    assert import_job_run(job_id=job.pk).status == ImportJob.Status.SUCCEEDED
-    assert import_job_run(job_id=job.pk) is None  # a redelivered task finds the job done
+    assert GRID_IMPORTS.run_job(job_id=job.pk).status == ImportJob.Status.SUCCEEDED
+    assert GRID_IMPORTS.run_job(job_id=job.pk) is None  # a redelivered task finds the job done
     assert Grid.objects.count() == 5
 
 
@@ -134,13 +134,13 @@ def test_it_refuses_the_import_page_to_non_staff(client, make_user):
 
 def test_it_audits_each_import_job_once_with_its_result(make_user):
     from audit.models import AuditEvent
-    from grids.services import import_job_run
+    from grids.services import GRID_IMPORTS
 
     admin = make_user("sysadmin")
     good = ImportJob.objects.create(filename="x.geojson", payload=json.dumps(county()), created_by=admin)
     bad = ImportJob.objects.create(filename="y.geojson", payload="{}", created_by=admin)
-    import_job_run(job_id=good.pk)
-    import_job_run(job_id=bad.pk)
+    GRID_IMPORTS.run_job(job_id=good.pk)
+    GRID_IMPORTS.run_job(job_id=bad.pk)
 
     rows = AuditEvent.objects.filter(action="grids.imported").order_by("id")
     assert [(row.object_id, row.actor_username, row.result) for row in rows] == [

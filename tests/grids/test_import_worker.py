@@ -6,7 +6,7 @@ import pytest
 from django.utils import translation
 
 from grids.models import Grid, ImportJob
-from grids.services import import_job_create
+from grids.services import GRID_IMPORTS
 from tests.grids.test_import import county
 from tests.worker import broker_unreachable, wait_for
 
@@ -19,7 +19,7 @@ def finished(job_id):
 
 
 def test_it_imports_through_a_real_worker(celery_worker_process):
-    job = import_job_create(filename="county.geojson", payload=json.dumps(county()))
+    job = GRID_IMPORTS.create(filename="county.geojson", payload=json.dumps(county()))
     done = wait_for(lambda: finished(job.pk))
     assert done is not None, celery_worker_process.output()
     assert done.status == ImportJob.Status.SUCCEEDED, done.errors
@@ -30,7 +30,7 @@ def test_it_imports_through_a_real_worker(celery_worker_process):
 def test_it_reports_a_bad_file_from_the_worker(celery_worker_process):
     data = county()
     data["features"][4]["properties"]["parent"] = "NOPE"
-    job = import_job_create(filename="bad.geojson", payload=json.dumps(data))
+    job = GRID_IMPORTS.create(filename="bad.geojson", payload=json.dumps(data))
     done = wait_for(lambda: finished(job.pk))
     assert done is not None, celery_worker_process.output()
     assert done.status == ImportJob.Status.FAILED
@@ -46,7 +46,7 @@ def broker_down():
 
 def test_it_says_so_when_the_queue_cannot_be_reached(broker_down):
     with translation.override("en"):
-        job = import_job_create(filename="county.geojson", payload=json.dumps(county()))
+        job = GRID_IMPORTS.create(filename="county.geojson", payload=json.dumps(county()))
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
     assert len(job.errors) == 1
