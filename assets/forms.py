@@ -8,9 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from assets.models import Asset, AssetStatus, Finding, ImportJob
 from assets.services import asset_problems
 from cases.models import Category, CategoryKind
+from config.imports import ImportUploadForm
 from grids.models import Grid, Level
-
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class AssetFilterForm(forms.Form):
@@ -44,7 +43,7 @@ class FindingForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
-class AssetUploadForm(forms.Form):
+class AssetUploadForm(ImportUploadForm):
     file = forms.FileField(
         label=_("GeoJSON or CSV file"),
         help_text=_("A FeatureCollection of assets, or CSV with a header line (see docs/ASSETS.md). At most 50 MB."),
@@ -52,14 +51,7 @@ class AssetUploadForm(forms.Form):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 50 MB."))
-        raw = upload.read()
-        try:
-            self.cleaned_data["text"] = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError(_("The file is not UTF-8 text; save it as UTF-8.")) from None
+        upload = super().clean_file()
         name = upload.name.lower()
         self.cleaned_data["format"] = ImportJob.Format.CSV if name.endswith(".csv") else ImportJob.Format.GEOJSON
         return upload

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models, transaction
@@ -27,6 +28,25 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 Progress = Callable[[int, int, str], None]  # (done, total, stage: "check" | "write")
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+class ImportUploadForm(forms.Form):
+    """The upload of an import: a UTF-8 text file (a BOM allowed) of at most 50 MB, its text put in
+    cleaned_data["text"]. A kind declares its own `file` field (label, help, accepted types)."""
+
+    not_utf8 = _("The file is not UTF-8 text; save it as UTF-8.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 50 MB."))
+        try:
+            self.cleaned_data["text"] = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(self.not_utf8) from None
+        return upload
 
 
 class ImportJobBase(models.Model):
