@@ -169,8 +169,11 @@ def case_list(
     reported_from: datetime.date | None = None,
     reported_to: datetime.date | None = None,
     department_id: int | None = None,
+    tracking_number: str = "",
 ) -> QuerySet[Case]:
     """The cases `user` may see, filtered, ready for a list (one query per page: case_page).
+
+    `tracking_number`: those whose number starts with it (the queue's search box).
 
     `grid_id`: any grid; its whole subtree (one lookup of its level first: a case carries its whole
     chain of grids, so the subtree is one column, served by that column's index).
@@ -196,6 +199,8 @@ def case_list(
         cases = cases.filter(reported_at__lt=_local_midnight(reported_to + datetime.timedelta(days=1)))
     if department_id is not None:
         cases = cases.filter(department_id=department_id)
+    if tracking_number:
+        cases = cases.filter(tracking_number__startswith=tracking_number)
     return cases.select_related("category__major", "department", "micro_grid").defer("micro_grid__boundary")
 
 

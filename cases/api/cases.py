@@ -80,6 +80,7 @@ def list_filters(given: dict) -> dict:
         "reported_from": given.get("reported_from"),
         "reported_to": given.get("reported_to"),
         "department_id": given.get("department"),
+        "tracking_number": (given.get("q") or "").strip(),
     }
 
 
@@ -115,6 +116,9 @@ class CasesApi(APIView):
         reported_from = serializers.DateField(required=False, help_text="Local date (Asia/Shanghai), included")
         reported_to = serializers.DateField(required=False, help_text="Local date (Asia/Shanghai), included")
         department = serializers.IntegerField(min_value=1, required=False)
+        q = serializers.CharField(
+            max_length=20, required=False, allow_blank=True, help_text="Tracking number, or its beginning"
+        )
         cursor = serializers.CharField(
             required=False, max_length=200, help_text="Where a page starts: the `next` or `previous` link of another"
         )
