@@ -28,7 +28,7 @@ from cases.models import Case, Category, Department, Status, Urgency
 from cases.selectors import (
     MAP_LIMIT,
     OPEN_STATUSES,
-    SUPERVISED_FIELD,
+    MapCase,
     Tally,
     case_arrivals,
     case_list,
@@ -69,18 +69,19 @@ class MapCasesLabels:
         self.light["none"] = str(_("No handling deadline yet"))
         self.calendar = work_calendar()
         self.now = timezone.now()
+        self.url = reverse("cases:detail", args=[0]).replace("/0/", "/{}/")  # once, not per case
 
 
-def case_feature(case: Case, labels: MapCasesLabels) -> dict:
+def case_feature(case: MapCase, labels: MapCasesLabels) -> dict:
     """An open case as a GeoJSON feature of the supervision map (static/js/case-supervision-map.js)."""
     light = row_light(case, labels.calendar, labels.now)
     colour = light.colour if light else "none"
     category = case.category
     return {
         "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [round(case.location.x, 7), round(case.location.y, 7)]},
+        "geometry": {"type": "Point", "coordinates": [round(case.lon, 7), round(case.lat, 7)]},
         "properties": {
-            "id": case.pk,
+            "id": case.id,
             "tracking_number": case.tracking_number,
             "status": case.status,
             "status_label": labels.status.get(case.status, case.status),
@@ -90,10 +91,10 @@ def case_feature(case: Case, labels: MapCasesLabels) -> dict:
             "light": colour,
             "light_label": labels.light[colour],
             "overdue": bool(case.overdue or colour == "red"),
-            "supervised": bool(getattr(case, SUPERVISED_FIELD)) if SUPERVISED_FIELD else False,
+            "supervised": bool(case.supervised),
             "deadline": case.handling_deadline.isoformat() if case.handling_deadline else None,
             "reported_at": case.reported_at.isoformat(),
-            "url": reverse("cases:detail", args=[case.pk]),
+            "url": labels.url.format(case.id),
         },
     }
 

@@ -97,12 +97,13 @@
     }).addTo(map);
     var asked = 0;
     var timer = null;
+    var first = true; // the first answer has every case (up to the cap): the map fits them, then asks by view
 
     function url() {
       var query = new URLSearchParams();
       var params = config.feedParams || {};
       Object.keys(params).forEach(function (key) { query.set(key, params[key]); });
-      if (options.byView) {
+      if (options.byView && !first) {
         var box = map.getBounds().pad(0.05);
         query.set("bbox", [box.getWest(), box.getSouth(), box.getEast(), box.getNorth()].map(function (n) {
           return n.toFixed(6);
@@ -145,7 +146,11 @@
       map.getContainer().setAttribute("aria-busy", "true");
       return MapBase.api(url())
         .then(function (answer) {
-          if (mine === asked) show(answer);
+          if (mine !== asked) return;
+          var fit = first && answer.features.length;
+          first = false;
+          show(answer);
+          if (fit) map.fitBounds(clusters.getBounds(), { padding: [24, 24], maxZoom: 16 });
         })
         .catch(function () {
           if (mine === asked) say(strings.failed);
@@ -174,6 +179,7 @@
   var config = MapBase.json("map-config");
   var strings = MapBase.json("map-strings");
   var map = MapBase.create(element, config);
+  if (window.CaseMap) CaseMap.drawOverview(config, L.featureGroup().addTo(map)).catch(function () {});
   attach(map, config, strings, {
     byView: true,
     list: document.getElementById("case-list"),

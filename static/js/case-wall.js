@@ -53,8 +53,8 @@
       h(
         "a",
         { href: data.url },
-        h("span", { class: "wall-number" }, data.tracking_number),
-        data.urgent ? h("span", { class: "case-flag case-flag-urgent" }, strings.urgent) : null,
+        h("span", { class: "wall-number" }, data.tracking_number,
+          data.urgent ? h("span", { class: "case-flag case-flag-urgent" }, strings.urgent) : null),
         h("span", { class: "wall-what" }, [data.category || data.status_label, data.grid].filter(Boolean).join(" · ")),
         data.address ? h("span", { class: "wall-address" }, data.address) : null,
         h("span", { class: "wall-when" }, when)
@@ -145,6 +145,7 @@
 
   // The map: every open case, reloaded with the figures.
   var map = MapBase.create("wall-map", config, { keyboard: false });
+  if (window.CaseMap) CaseMap.drawOverview(config, L.featureGroup().addTo(map)).catch(function () {});
   var cases = SupervisionMap.attach(map, config, strings, { status: document.getElementById("wall-map-status") });
 
   var seconds = config.refreshSeconds || 10;
