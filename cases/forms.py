@@ -343,7 +343,9 @@ class BatchForm(forms.Form):
     """
 
     action = forms.ChoiceField(label=_("Action"))
-    note = forms.CharField(label=_("Note"), max_length=NOTE_MAX, required=False, widget=forms.Textarea(attrs={"rows": 1}))
+    note = forms.CharField(
+        label=_("Note"), max_length=NOTE_MAX, required=False, widget=forms.Textarea(attrs={"rows": 1})
+    )
     request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
     def __init__(self, *args, transitions: list[Transition], departments=None, **kwargs) -> None:
@@ -364,9 +366,7 @@ class BatchForm(forms.Form):
             field.widget.attrs.setdefault("form", "batch-form")
             if name in self.inputs:
                 field.widget.attrs["data-actions"] = " ".join(self.inputs[name])
-        self.fields["note"].widget.attrs["data-actions"] = " ".join(
-            t.action for t in transitions if t.note is not None
-        )
+        self.fields["note"].widget.attrs["data-actions"] = " ".join(t.action for t in transitions if t.note is not None)
 
     def selected(self) -> tuple[list[int], dict[int, str]]:
         """The selected cases' ids, in the page's order, and the status each showed."""

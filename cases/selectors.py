@@ -729,16 +729,18 @@ def wall_figures(*, user, now: datetime.datetime | None = None) -> WallFigures:
     any_today = Q()
     for field in moments.values():
         any_today |= Q(**{f"{field}__gte": midnight})
-    today = cases.filter(any_today).order_by().aggregate(
-        **{key: Count("pk", filter=Q(**{f"{field}__gte": midnight})) for key, field in moments.items()}
+    today = (
+        cases.filter(any_today)
+        .order_by()
+        .aggregate(**{key: Count("pk", filter=Q(**{f"{field}__gte": midnight})) for key, field in moments.items()})
     )
     stages = case_tallies(cases=cases, by={status: Q(status=status) for status in OPEN_STATUSES})
     # overdue: marked by the sweep, or a dispatched case past its deadline the sweep has not reached
     late = Q(overdue=True) | Q(status=Status.DISPATCHED, handling_deadline__lt=now)
     overdue = list(
-        cases.filter(late, status__in=OPEN_STATUSES).order_by(
-            F("handling_deadline").asc(nulls_last=True), "id"
-        )[:WALL_LIST]
+        cases.filter(late, status__in=OPEN_STATUSES).order_by(F("handling_deadline").asc(nulls_last=True), "id")[
+            :WALL_LIST
+        ]
     )
     newest = list(cases.order_by(*NEWEST)[:WALL_LIST])
     return WallFigures({key: today[key] or 0 for key in moments}, stages, list_rows(overdue), list_rows(newest))

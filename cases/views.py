@@ -309,7 +309,10 @@ def _batch_form(user, data=None) -> BatchForm | None:
         return None
     departments = None
     if any(spec.kind == "department" for t in transitions for spec in t.inputs):
-        departments = [("", _("As the routing rules say")), *Department.objects.filter(active=True).values_list("pk", "name")]
+        departments = [
+            ("", _("As the routing rules say")),
+            *Department.objects.filter(active=True).values_list("pk", "name"),
+        ]
     return BatchForm(data, transitions=transitions, departments=departments)
 
 

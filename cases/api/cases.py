@@ -190,7 +190,9 @@ class CasesApi(APIView):
         given = params.validated_data
         cases = case_list(user=request.user, **list_filters(given))
         try:
-            page = case_page_sorted(cases=cases, sort=given["sort"], cursor=given.get("cursor"), size=given["page_size"])
+            page = case_page_sorted(
+                cases=cases, sort=given["sort"], cursor=given.get("cursor"), size=given["page_size"]
+            )
         except InvalidCursor:
             message = _("This is not a cursor of this list; follow a `next` or `previous` link.")
             raise serializers.ValidationError({"cursor": [message]}) from None

@@ -82,7 +82,9 @@ def test_it_feeds_the_map_exactly_the_open_cases_the_queue_lists(as_user, city, 
     mixed(city, report)
     client = as_user(city[who])
     params = {**params, "grid": city["a"].pk} if "grid" in params else params
-    listed = list_ids(client, {"status": params.get("status", OPEN), **{k: v for k, v in params.items() if k != "status"}})
+    listed = list_ids(
+        client, {"status": params.get("status", OPEN), **{k: v for k, v in params.items() if k != "status"}}
+    )
     listed = [pk for pk in listed if Case.objects.get(pk=pk).status in OPEN_STATUSES]
     assert feed_ids(client, params) == listed
     # and the queue page shows the same cases for a status tab
@@ -102,7 +104,9 @@ def test_it_shows_a_grid_chief_only_their_cases_on_the_map(as_user, city, report
 
 def test_it_describes_each_case_on_the_map(as_user, city, report):
     cases = mixed(city, report)
-    Case.objects.filter(pk=cases["dispatched"].pk).update(handling_deadline=timezone.now() + datetime.timedelta(days=30))
+    Case.objects.filter(pk=cases["dispatched"].pk).update(
+        handling_deadline=timezone.now() + datetime.timedelta(days=30)
+    )
     features = {f["properties"]["id"]: f for f in as_user(city["dispatcher"]).get(MAP).json()["features"]}
     late = features[cases["late"].pk]["properties"]
     assert late["light"] == "red" and late["overdue"] is True and late["url"] == f"/cases/{cases['late'].pk}/"
@@ -377,7 +381,12 @@ def test_it_pages_every_order_by_position_without_losing_or_repeating_a_case(cit
     keys = {
         "age": lambda pk: (rows[pk].reported_at, pk),
         "deadline": lambda pk: (rows[pk].handling_deadline is None, rows[pk].handling_deadline or now, pk),
-        "light": lambda pk: (not rows[pk].overdue, rows[pk].handling_deadline is None, rows[pk].handling_deadline or now, pk),
+        "light": lambda pk: (
+            not rows[pk].overdue,
+            rows[pk].handling_deadline is None,
+            rows[pk].handling_deadline or now,
+            pk,
+        ),
     }
     assert ids == sorted(ids, key=keys[sort])
     # and back, page by page, from the last to the first

@@ -53,7 +53,9 @@ def test_it_shows_the_wall_with_todays_figures_within_scope(as_user, city, repor
 def test_it_offers_the_batch_actions_of_the_users_roles(as_user, city, report):
     filed(city, report)
     dispatcher = body(as_user(city["dispatcher"]).get(QUEUE))
-    assert 'id="batch-form"' in dispatcher and 'value="dispatch"' in dispatcher and 'value="send_to_check"' in dispatcher
+    assert (
+        'id="batch-form"' in dispatcher and 'value="dispatch"' in dispatcher and 'value="send_to_check"' in dispatcher
+    )
     assert 'value="close"' not in dispatcher  # the shift leader closes
     assert 'value="close"' in body(as_user(city["leader"]).get(QUEUE))
     assert 'id="batch-form"' not in body(as_user(city["supervisor"]).get(QUEUE))
@@ -81,7 +83,9 @@ def test_it_dispatches_the_selection_and_lists_each_result(as_user, city, report
 def test_it_refuses_a_batch_without_an_action_or_the_note_it_needs(as_user, city, report):
     a = filed(city, report)
     client = as_user(city["leader"])
-    response = client.post(BATCH, {"case": [f"{a.pk}:filed"], "action": "", "request_id": str(uuid.uuid4())}, follow=True)
+    response = client.post(
+        BATCH, {"case": [f"{a.pk}:filed"], "action": "", "request_id": str(uuid.uuid4())}, follow=True
+    )
     assert response.redirect_chain and Case.objects.get(pk=a.pk).status == Status.FILED
     response = client.post(BATCH, {"case": [], "action": "dispatch", "request_id": str(uuid.uuid4())}, follow=True)
     assert any("至少选择一个案件" in str(m) for m in response.context["messages"])

@@ -64,7 +64,9 @@ def test_it_shows_a_new_report_on_the_wall_without_reloading(cast, site, demo):
 
 def test_it_dispatches_a_selection_from_the_queue_case_by_case(cast, site, demo):
     points = demo["points"]
-    seeded = seed_cases(site, [{"point": points[7 + n], "upto": "filed", "address": f"兴隆路 {n + 1} 号"} for n in range(3)])
+    seeded = seed_cases(
+        site, [{"point": points[7 + n], "upto": "filed", "address": f"兴隆路 {n + 1} 号"} for n in range(3)]
+    )
     page = cast.login("dispatcher")
     page.goto("/cases/?status=filed")
     table = page.locator("#queue-table")
@@ -113,5 +115,9 @@ def test_it_dispatches_a_selection_from_the_queue_case_by_case(cast, site, demo)
     expect(refused).to_contain_text("已作废")
     for case in (seeded[0], seeded[2]):
         expect(page.locator(f'#batch-results tr[data-case="{case["id"]}"]')).to_contain_text("已完成")
-    assert [case_status(site, c["id"])["status"] for c in seeded] == ["pending_approval", "cancelled", "pending_approval"]
+    assert [case_status(site, c["id"])["status"] for c in seeded] == [
+        "pending_approval",
+        "cancelled",
+        "pending_approval",
+    ]
     cast.screenshot(page)
