@@ -624,7 +624,7 @@ def case_page_sorted(*, cases: QuerySet[Case], sort: str = "newest", cursor: str
 
 OPEN_STATUSES = tuple(status for status in Status.values if status not in TERMINAL)
 MAP_LIMIT = 2_000  # markers in one answer; beyond it the map says "N of M: zoom in"
-MAP_COUNT_CAP = 20_000  # how far the "of M" is counted exactly (PostgreSQL estimates beyond)
+MAP_COUNT_CAP = 5_000  # how far the "of M" is counted exactly (PostgreSQL estimates beyond)
 # The supervision flag (督办, issue 14 item 5) is read if the case model has one: the map marks it.
 SUPERVISED_FIELD = next((f.attname for f in Case._meta.concrete_fields if f.name == "supervised"), None)
 _MAP_FIELDS = (
