@@ -348,7 +348,7 @@ class BatchForm(forms.Form):
     )
     request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
-    def __init__(self, *args, transitions: list[Transition], departments=None, **kwargs) -> None:
+    def __init__(self, *args, transitions: list[Transition], departments=None, categories=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.transitions = {t.action: t for t in transitions}
         self.fields["action"].choices = [("", _("— choose an action —")), *((t.action, t.label) for t in transitions)]
@@ -358,8 +358,9 @@ class BatchForm(forms.Form):
                 if spec.name not in self.fields:
                     field = INPUT_FIELDS[spec.kind](spec)
                     field.required = False  # needed by one action only: the service says so, in its words
-                    if spec.kind == "department" and departments is not None:
-                        field.choices = departments
+                    choices = {"department": departments, "category": categories}.get(spec.kind)
+                    if choices is not None:  # built once by the page, from the process's catalogue
+                        field.choices = choices
                     self.fields[spec.name] = field
                 self.inputs.setdefault(spec.name, []).append(transition.action)
         for name, field in self.fields.items():

@@ -101,6 +101,11 @@ def catalogue_all() -> dict[int, Category]:
     return _CATALOGUE.get().categories
 
 
+def departments_active() -> list[Department]:
+    """The active departments by code, from the catalogue kept in the process: read-only."""
+    return sorted((d for d in _CATALOGUE.get().departments.values() if d.active), key=lambda d: d.code)
+
+
 def category_active(*, category_id: int) -> Category | None:
     """The active category with this id (its major category and default department loaded), from
     the catalogue kept in the process (config.memo): read-only, shared by the process's threads."""

@@ -46,6 +46,8 @@ from cases.selectors import (
     case_page_sorted,
     case_tallies,
     cases_at_work,
+    catalogue_all,
+    departments_active,
     list_rows,
     urgent_dispatches_told_to,
     work_calendar,
@@ -311,9 +313,14 @@ def _batch_form(user, data=None) -> BatchForm | None:
     if any(spec.kind == "department" for t in transitions for spec in t.inputs):
         departments = [
             ("", _("As the routing rules say")),
-            *Department.objects.filter(active=True).values_list("pk", "name"),
+            *((d.pk, d.name) for d in departments_active()),  # the process's catalogue: no query
         ]
-    return BatchForm(data, transitions=transitions, departments=departments)
+    categories = None
+    if any(spec.kind == "category" for t in transitions for spec in t.inputs):
+        active = [c for c in catalogue_all().values() if c.active]  # the process's catalogue: no query
+        active.sort(key=lambda c: (c.major.kind, c.major.code, c.code))
+        categories = category_choices(active, blank=_("— choose a category —"))
+    return BatchForm(data, transitions=transitions, departments=departments, categories=categories)
 
 
 @require_POST
