@@ -212,7 +212,24 @@ class CaseFilterForm(forms.Form):
             "source": data.get("source") or None,
             "reported_from": data.get("reported_from"),
             "reported_to": data.get("reported_to"),
+            "tracking_number": (data.get("q") or "").strip(),
         }
+
+    def api_params(self) -> dict:
+        """The same filters as GET /api/cases/ (and the map's feed) takes them, status included."""
+        data = self.cleaned_data if self.is_valid() or hasattr(self, "cleaned_data") else {}
+        params = {
+            "status": self.chosen_status,
+            "q": self.tracking_number,
+            "category": data.get("category"),
+            "grid": data.get("grid"),
+            "urgency": data.get("urgency"),
+            "overdue": {"yes": "true", "no": "false"}.get(data.get("overdue") or ""),
+            "source": data.get("source"),
+            "reported_from": data["reported_from"].isoformat() if data.get("reported_from") else None,
+            "reported_to": data["reported_to"].isoformat() if data.get("reported_to") else None,
+        }
+        return {key: value for key, value in params.items() if value not in (None, "")}
 
     @property
     def chosen_status(self) -> str:
@@ -315,3 +332,59 @@ INPUT_FIELDS = {
         **_options(spec),
     ),
 }  # fmt: skip
+
+
+class BatchForm(forms.Form):
+    """One action on the cases selected in the queue (cases.services.case_batch): the action, a
+    note, and the inputs of the offered actions (each shown with its action by static/js/queue.js).
+
+    The selected cases come as `case` values "<id>:<status the page showed>", so a case that has
+    moved on since the page was read is refused alone (stale), as a single action would be.
+    """
+
+    action = forms.ChoiceField(label=_("Action"))
+    note = forms.CharField(
+        label=_("Note"), max_length=NOTE_MAX, required=False, widget=forms.Textarea(attrs={"rows": 1})
+    )
+    request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def __init__(self, *args, transitions: list[Transition], departments=None, categories=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.transitions = {t.action: t for t in transitions}
+        self.fields["action"].choices = [("", _("— choose an action —")), *((t.action, t.label) for t in transitions)]
+        self.inputs: dict[str, list[str]] = {}  # input name → the actions that take it
+        for transition in transitions:
+            for spec in transition.inputs:
+                if spec.name not in self.fields:
+                    field = INPUT_FIELDS[spec.kind](spec)
+                    field.required = False  # needed by one action only: the service says so, in its words
+                    choices = {"department": departments, "category": categories}.get(spec.kind)
+                    if choices is not None:  # built once by the page, from the process's catalogue
+                        field.choices = choices
+                    self.fields[spec.name] = field
+                self.inputs.setdefault(spec.name, []).append(transition.action)
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault("form", "batch-form")
+            if name in self.inputs:
+                field.widget.attrs["data-actions"] = " ".join(self.inputs[name])
+        self.fields["note"].widget.attrs["data-actions"] = " ".join(t.action for t in transitions if t.note is not None)
+
+    def selected(self) -> tuple[list[int], dict[int, str]]:
+        """The selected cases' ids, in the page's order, and the status each showed."""
+        ids, expected = [], {}
+        for value in self.data.getlist("case") if hasattr(self.data, "getlist") else []:
+            pk, _sep, status = str(value).partition(":")
+            if pk.isdigit():
+                ids.append(int(pk))
+                if status in Status.values:
+                    expected[int(pk)] = status
+        return ids, expected
+
+    def params(self) -> dict:
+        """The chosen action's inputs (only those it takes), for case_batch."""
+        transition = self.transitions[self.cleaned_data["action"]]
+        return {
+            spec.name: self.cleaned_data[spec.name]
+            for spec in transition.inputs
+            if self.cleaned_data.get(spec.name) not in (None, "")
+        }

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.contrib.gis.geos import Polygon
 from django.core.signals import setting_changed
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, FloatField, Func, Prefetch, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -101,6 +101,11 @@ def catalogue_all() -> dict[int, Category]:
     return _CATALOGUE.get().categories
 
 
+def departments_active() -> list[Department]:
+    """The active departments by code, from the catalogue kept in the process: read-only."""
+    return sorted((d for d in _CATALOGUE.get().departments.values() if d.active), key=lambda d: d.code)
+
+
 def category_active(*, category_id: int) -> Category | None:
     """The active category with this id (its major category and default department loaded), from
     the catalogue kept in the process (config.memo): read-only, shared by the process's threads."""
@@ -168,8 +173,11 @@ def case_list(
     reported_from: datetime.date | None = None,
     reported_to: datetime.date | None = None,
     department_id: int | None = None,
+    tracking_number: str = "",
 ) -> QuerySet[Case]:
     """The cases `user` may see, filtered, ready for a list (one query per page: case_page).
+
+    `tracking_number`: those whose number starts with it (the queue's search box).
 
     `grid_id`: any grid; its whole subtree (one lookup of its level first: a case carries its whole
     chain of grids, so the subtree is one column, served by that column's index).
@@ -195,6 +203,8 @@ def case_list(
         cases = cases.filter(reported_at__lt=_local_midnight(reported_to + datetime.timedelta(days=1)))
     if department_id is not None:
         cases = cases.filter(department_id=department_id)
+    if tracking_number:
+        cases = cases.filter(tracking_number__startswith=tracking_number)
     return cases.select_related("category__major", "department", "micro_grid").defer("micro_grid__boundary")
 
 
@@ -500,3 +510,242 @@ def case_duplicates_near(
             found.append(case)
     found.sort(key=lambda case: (case.distance_m, case.pk))
     return found[:limit]
+
+
+# ---- the queue in other orders (sortable columns) ------------------------------------------
+#
+# Besides newest first (case_page), the queue sorts by age (the oldest first), by deadline (the
+# nearest first, cases without one last) and by light (overdue first, then the nearest deadline:
+# a red light is an overdue flag or a deadline passed, a yellow one a deadline close). Pages still
+# follow each other by position: the cursor carries the sort keys of the row it starts after.
+
+# order → its keys, each (field, descending, nullable: None sorts last); the id settles ties,
+# ascending. Each order has its index (Case.Meta.indexes), so a page reads its rows and no more.
+SORTS: dict[str, tuple[tuple[str, bool, bool], ...]] = {
+    "age": (("reported_at", False, False),),
+    "deadline": (("handling_deadline", False, True),),
+    "light": (("overdue", True, False), ("handling_deadline", False, True)),
+}
+SORT_CHOICES = ("newest", *SORTS)
+_DATETIMES = {"reported_at", "handling_deadline"}
+
+
+def _sort_order(keys, *, backwards: bool) -> list:
+    order = []
+    for name, desc, nullable in keys:
+        if desc != backwards:
+            order.append(F(name).desc(nulls_first=True) if nullable else F(name).desc())
+        else:
+            order.append(F(name).asc(nulls_last=True) if nullable else F(name).asc())
+    return [*order, F("id").desc() if backwards else F("id").asc()]
+
+
+def _sort_value(value):
+    return value.isoformat() if isinstance(value, datetime.datetime) else value
+
+
+def _sort_cursor(case: Case, sort: str, direction: str) -> str:
+    values = [_sort_value(getattr(case, name)) for name, _desc, _null in SORTS[sort]]
+    text = json.dumps({"s": sort, "d": direction, "v": values, "id": case.pk}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _sort_position(cursor: str, sort: str) -> tuple[str, list, int]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+        keys = SORTS[sort]
+        if data["s"] != sort or data["d"] not in ("older", "newer") or len(data["v"]) != len(keys):
+            raise ValueError(cursor)
+        values = []
+        for (name, _desc, nullable), value in zip(keys, data["v"], strict=True):
+            if value is None and nullable:
+                values.append(None)
+            elif name in _DATETIMES:
+                at = datetime.datetime.fromisoformat(value)
+                if at.tzinfo is None:
+                    raise ValueError(cursor)
+                values.append(at)
+            else:
+                values.append(bool(value))
+        return data["d"], values, int(data["id"])
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        raise InvalidCursor(cursor) from exc
+
+
+_NOTHING = Q(pk__in=[])
+
+
+def _past(keys, values: list, pk: int, *, backwards: bool) -> Q:
+    """The rows after (values, pk) in the order `keys` (+ id ascending), or before it with
+    `backwards`: an OR over the keys' prefixes, None sorting last."""
+    q = Q(pk__lt=pk) if backwards else Q(pk__gt=pk)
+    for (name, desc, nullable), value in reversed(list(zip(keys, values, strict=True))):
+        if nullable and value is None:
+            # last of all: nothing of this key comes after; before it, every row with a value
+            strict = Q(**{f"{name}__isnull": False}) if backwards else _NOTHING
+            equal = Q(**{f"{name}__isnull": True})
+        else:
+            later = "lt" if desc != backwards else "gt"
+            strict = Q(**{f"{name}__{later}": value})
+            if nullable and not backwards and not desc:
+                strict |= Q(**{f"{name}__isnull": True})
+            equal = Q(**{name: value})
+        q = strict | (equal & q)
+    return q
+
+
+def case_page_sorted(*, cases: QuerySet[Case], sort: str = "newest", cursor: str | None = None, size: int) -> CasePage:
+    """One page of `cases` in the order `sort` (SORT_CHOICES; "newest" is case_page), from a cursor
+    of an earlier page of the same order. One query. Raises InvalidCursor for a cursor it did not
+    make (or made for another order)."""
+    if sort == "newest" or sort not in SORTS:
+        return case_page(cases=cases, cursor=cursor, size=size)
+    keys = SORTS[sort]
+    forwards, backwards = _sort_order(keys, backwards=False), _sort_order(keys, backwards=True)
+    if not cursor:
+        rows = list(cases.order_by(*forwards)[: size + 1])
+        return CasePage(rows[:size], _sort_cursor(rows[size - 1], sort, "older") if len(rows) > size else None, None)
+    direction, values, pk = _sort_position(cursor, sort)
+    if direction == "older":
+        rows = list(cases.filter(_past(keys, values, pk, backwards=False)).order_by(*forwards)[: size + 1])
+        more = len(rows) > size
+        rows = rows[:size]
+        return CasePage(
+            rows,
+            _sort_cursor(rows[-1], sort, "older") if more and rows else None,
+            _sort_cursor(rows[0], sort, "newer") if rows else None,
+        )
+    rows = list(cases.filter(_past(keys, values, pk, backwards=True)).order_by(*backwards)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size][::-1]
+    return CasePage(
+        rows,
+        _sort_cursor(rows[-1], sort, "older") if rows else None,
+        _sort_cursor(rows[0], sort, "newer") if more and rows else None,
+    )
+
+
+# ---- the supervision map (/cases/map/, the wall) ------------------------------------------
+
+OPEN_STATUSES = tuple(status for status in Status.values if status not in TERMINAL)
+MAP_LIMIT = 2_000  # markers in one answer; beyond it the map says "N of M: zoom in"
+MAP_COUNT_CAP = 5_000  # how far the "of M" is counted exactly (PostgreSQL estimates beyond)
+# The supervision flag (督办, issue 14 item 5) is read if the case model has one: the map marks it.
+SUPERVISED_FIELD = next((f.attname for f in Case._meta.concrete_fields if f.name == "supervised"), None)
+_MAP_FIELDS = (
+    "id", "tracking_number", "status", "address", "reported_at", "handling_deadline", "handled_at", "overdue",
+    "urgency", "category_id",
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class MapCase:
+    """An open case as the map shows it: read as plain values (no model instance, no geometry
+    object: 2,000 of them are built in a few milliseconds); what cases.clocks.row_light reads."""
+
+    id: int
+    tracking_number: str
+    status: str
+    address: str
+    reported_at: datetime.datetime
+    handling_deadline: datetime.datetime | None
+    handled_at: datetime.datetime | None
+    overdue: bool
+    urgency: str
+    category_id: int | None
+    lon: float
+    lat: float
+    supervised: bool = False
+    category: Category | None = None
+
+
+@dataclass(frozen=True)
+class CaseMap:
+    rows: list[MapCase]  # newest first, like the queue
+    total: Tally  # how many open cases match (in the view): len(rows) unless truncated
+    truncated: bool
+
+
+def case_map(
+    *, cases: QuerySet[Case], bbox: tuple[float, float, float, float] | None = None, limit: int | None = None
+) -> CaseMap:
+    """The open cases of `cases` (the queue's list for the same user and filters: case_list) whose
+    point lies in `bbox` (min lon, min lat, max lon, max lat), newest first as the queue lists
+    them, at most `limit` (MAP_LIMIT); each with its category from the process's catalogue.
+
+    One query; a second one counts them when there are more than `limit` (exactly up to
+    MAP_COUNT_CAP, then PostgreSQL's estimate, in a third).
+    """
+    limit = MAP_LIMIT if limit is None else limit
+    cases = cases.exclude(status__in=TERMINAL)
+    if bbox is not None:
+        # A point's box meeting the view's box: the point is in the view. On PostGIS `&&`, whose
+        # selectivity the planner estimates from the column's statistics (a whole city in view: the
+        # time index, newest first, stops at `limit`; a street: the spatial index); `@` would be
+        # estimated at a fixed 100 rows and sort every case of a city. SpatiaLite's MbrOverlaps is
+        # strict (a point never "overlaps"): its MbrWithin.
+        lookup = "bboverlaps" if connection.vendor == "postgresql" else "contained"
+        cases = cases.filter(**{f"location__{lookup}": Polygon.from_bbox(bbox)})
+    fields = (*_MAP_FIELDS, "lon", "lat", *((SUPERVISED_FIELD,) if SUPERVISED_FIELD else ()))
+    values = (
+        cases.select_related(None)
+        .annotate(
+            lon=Func("location", function="ST_X", output_field=FloatField()),
+            lat=Func("location", function="ST_Y", output_field=FloatField()),
+        )
+        .order_by(*NEWEST)
+        .values_list(*fields)[: limit + 1]
+    )
+    rows = [MapCase(*row) for row in values]
+    truncated = len(rows) > limit
+    rows = rows[:limit]
+    categories = _CATALOGUE.get().categories
+    for case in rows:
+        case.category = categories.get(case.category_id) if case.category_id else None
+    total = case_tally(cases=cases, cap=MAP_COUNT_CAP) if truncated else Tally(len(rows))
+    return CaseMap(rows, total, truncated)
+
+
+def case_arrivals(*, cases: QuerySet[Case], since: datetime.datetime, cap: int = 99) -> Tally:
+    """How many of `cases` were reported after `since` (the queue's "3 new reports"), counted up to `cap`."""
+    return case_tally(cases=cases.filter(reported_at__gt=since), cap=cap)
+
+
+# ---- the wall (指挥大屏) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WallFigures:
+    today: dict[str, int]  # reports, filed, dispatched, closed since local midnight
+    stages: dict[str, Tally]  # open cases by status
+    overdue: list[Case]  # open and overdue, the longest overdue first
+    newest: list[Case]  # the newest reports
+
+
+WALL_LIST = 10
+
+
+def wall_figures(*, user, now: datetime.datetime | None = None) -> WallFigures:
+    """What the command center's wall shows, within what `user` may see: four statements."""
+    now = now or timezone.now()
+    midnight = _local_midnight(timezone.localdate(now))
+    cases = case_list(user=user)
+    moments = {"reports": "reported_at", "filed": "filed_at", "dispatched": "dispatched_at", "closed": "closed_at"}
+    any_today = Q()
+    for field in moments.values():
+        any_today |= Q(**{f"{field}__gte": midnight})
+    today = (
+        cases.filter(any_today)
+        .order_by()
+        .aggregate(**{key: Count("pk", filter=Q(**{f"{field}__gte": midnight})) for key, field in moments.items()})
+    )
+    stages = case_tallies(cases=cases, by={status: Q(status=status) for status in OPEN_STATUSES})
+    # overdue: marked by the sweep, or a dispatched case past its deadline the sweep has not reached
+    late = Q(overdue=True) | Q(status=Status.DISPATCHED, handling_deadline__lt=now)
+    overdue = list(
+        cases.filter(late, status__in=OPEN_STATUSES).order_by(F("handling_deadline").asc(nulls_last=True), "id")[
+            :WALL_LIST
+        ]
+    )
+    newest = list(cases.order_by(*NEWEST)[:WALL_LIST])
+    return WallFigures({key: today[key] or 0 for key in moments}, stages, list_rows(overdue), list_rows(newest))

@@ -12,7 +12,9 @@ gets "not found", whatever its state.
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
@@ -44,6 +46,7 @@ __all__ = [  # the errors are the service's answers: importable from here
     "InvalidInput",
     "NotPermitted",
     "StaleAction",
+    "case_batch",
     "case_escalate_approval",
     "case_record_sla_threshold",
     "case_report",
@@ -531,3 +534,90 @@ def case_escalate_approval(
             **(payload or {}),
         }
         return _event(case, actor=None, action="approval_escalated", from_status=case.status, payload=payload, now=now)
+
+
+# ---- several cases at once (the queue's batch actions) --------------------------------------
+
+# The actions the queue offers on a selection; an action of that name joins when the table has it
+# (assigning an inspector, issue 14 item 6).
+BATCH_ACTIONS = ("file", "dispatch", "send_to_check", "close", "assign_inspector")
+BATCH_MAX = 100
+
+
+def batch_actions() -> list[Transition]:
+    """The rows of the transition table the queue may apply to a selection, in BATCH_ACTIONS' order."""
+    return [TRANSITIONS[action] for action in BATCH_ACTIONS if action in TRANSITIONS]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What happened to one case of a batch: applied (`ok`), or refused with the service's code
+    and message; `status` is the case's status afterwards (None for a case the actor may not see)."""
+
+    case_id: int
+    ok: bool
+    status: str | None = None
+    tracking_number: str = ""
+    code: str = ""
+    message: str = ""
+    repeated: bool = False
+
+
+def case_batch(
+    *,
+    case_ids: Sequence[int],
+    action: str,
+    actor,
+    note: str = "",
+    expected_statuses: Mapping[int, str] | None = None,
+    request_id: str | None = None,
+    **params: Any,
+) -> list[BatchResult]:
+    """Apply one action to several cases, each through case_transition in a transaction of its
+    own: each case is changed whole or not at all, and one refusal leaves the others applied.
+
+    The action and what it carries are checked once first (a missing note refuses the batch,
+    nothing applied). `expected_statuses` ({case id: status the page showed}) makes each case
+    stale-safe. `request_id` (a UUID) makes the batch safe to send again: each case's request id
+    is derived from it and the case's id, so a case already done answers as done.
+    """
+    transition = TRANSITIONS.get(action)
+    if transition is None or action not in BATCH_ACTIONS:
+        raise InvalidInput(_("“%(action)s” cannot be applied to several cases at once.") % {"action": action})
+    ids = list(dict.fromkeys(int(case_id) for case_id in case_ids))
+    if not ids:
+        raise InvalidInput(_("Select at least one case."), fields={"ids": [_("Select at least one case.")]})
+    if len(ids) > BATCH_MAX:
+        message = _("At most %(max)d cases at a time.") % {"max": BATCH_MAX}
+        raise InvalidInput(message, fields={"ids": [message]})
+    if not set(user_roles(actor)) & transition.roles:
+        raise NotPermitted(_("Your role may not do this: %(action)s.") % {"action": transition.label})
+    _check_inputs(transition, (note or "").strip(), [], params)
+    try:
+        batch = uuid.UUID(str(request_id)) if request_id else None
+    except ValueError:
+        message = str(_("A request id is a UUID."))
+        raise InvalidInput(message, fields={"request_id": [message]}) from None
+    expected = {int(k): v for k, v in (expected_statuses or {}).items()}
+    results = []
+    for case_id in ids:
+        try:
+            case = case_transition(
+                case_id=case_id,
+                action=action,
+                actor=actor,
+                note=note,
+                expected_status=expected.get(case_id),
+                request_id=str(uuid.uuid5(batch, str(case_id))) if batch else None,
+                **params,
+            )
+        except CaseActionError as exc:
+            number = "" if isinstance(exc, CaseNotFound) else _tracking_number(case_id)
+            results.append(BatchResult(case_id, False, exc.current_status, number, exc.code, exc.message))
+        else:
+            results.append(BatchResult(case_id, True, case.status, case.tracking_number, repeated=case.repeated))
+    return results
+
+
+def _tracking_number(case_id: int) -> str:
+    return Case.objects.filter(pk=case_id).values_list("tracking_number", flat=True).first() or ""

@@ -28,26 +28,39 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role, user_roles
-from cases.clocks import row_light
-from cases.forms import ActionForm, CaseFilterForm, IntakeForm, active_categories, category_choices
+from cases.api.command import wall_data
+from cases.clocks import LIGHT_LABELS, row_light
+from cases.forms import ActionForm, BatchForm, CaseFilterForm, IntakeForm, active_categories, category_choices
 from cases.models import STATUS_INFO, Case, Department, Status
 from cases.notifications import case_notifications, failed_notifications, notification_resend
 from cases.scope import REPORTERS, cases_awaiting_approval, cases_visible_to
 from cases.selectors import (
+    OPEN_STATUSES,
+    SORT_CHOICES,
     InvalidCursor,
     Tally,
     case_department,
     case_duplicates_near,
     case_get,
     case_list,
-    case_page,
+    case_page_sorted,
     case_tallies,
     cases_at_work,
+    catalogue_all,
+    departments_active,
     list_rows,
     urgent_dispatches_told_to,
     work_calendar,
 )
-from cases.services import CaseActionError, CaseNotFound, InvalidInput, case_report_from, case_transition
+from cases.services import (
+    CaseActionError,
+    CaseNotFound,
+    InvalidInput,
+    batch_actions,
+    case_batch,
+    case_report_from,
+    case_transition,
+)
 from cases.transitions import TRANSITIONS, Transition, transitions_from
 from cases.viewmodel import case_view
 from grids.maps import map_config as _map_config
@@ -242,18 +255,17 @@ def case_new(request: HttpRequest) -> HttpResponse:
 def case_queue(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET)
     cases = case_list(user=request.user, **form.filters())
-    if form.tracking_number:
-        cases = cases.filter(tracking_number__startswith=form.tracking_number)
     # The tabs' counts: one statement, each read from its status's index and counted up to a cap.
     tallies = case_tallies(cases=cases, by={value: Q(status=value) for value in Status.values})
     status = form.chosen_status
     if status:
         cases = cases.filter(status=status)
     rows = cases.select_related("community_grid").defer("community_grid__boundary")
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORT_CHOICES else "newest"
     try:
-        page = case_page(cases=rows, cursor=request.GET.get("cursor"), size=PAGE_SIZE)
-    except InvalidCursor:  # a link from an older version of the page: start at the top
-        page = case_page(cases=rows, size=PAGE_SIZE)
+        page = case_page_sorted(cases=rows, sort=sort, cursor=request.GET.get("cursor"), size=PAGE_SIZE)
+    except InvalidCursor:  # a link from an older version of the page, or of another order: the top
+        page = case_page_sorted(cases=rows, sort=sort, size=PAGE_SIZE)
     total = sum(tallies.values(), Tally(0))
     tabs = [{"value": "", "label": _("All"), "count": total}] + [
         {"value": value, "label": label, "count": tallies[value]} for value, label in Status.choices
@@ -268,8 +280,163 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         "status": status,
         "filtered": filtered,
         "can_report": bool(set(user_roles(request.user)) & REPORTERS),
+        "sort": sort,
+        "sorts": _sort_links(sort),
+        "batch": _batch_form(request.user),
+        "queue_config": {
+            "arrivalsUrl": reverse("cases_api:arrivals"),
+            "params": form.api_params(),
+            "since": timezone.now().isoformat(),
+            "refreshSeconds": QUEUE_REFRESH_SECONDS,
+        },
     }
     return render(request, "cases/queue.html", context)
+
+
+QUEUE_REFRESH_SECONDS = 30  # how often the queue asks how many new reports there are
+
+
+def _sort_links(current: str) -> dict[str, dict]:
+    """The sortable columns: (sort value, label); a column's link sorts by it, again: newest first."""
+    labels = {"age": _("Age"), "deadline": _("Deadline"), "light": _("Light")}
+    return {key: {"label": label, "active": key == current, "next": "newest" if key == current else key}
+            for key, label in labels.items()}  # fmt: skip
+
+
+def _batch_form(user, data=None) -> BatchForm | None:
+    """The batch actions `user`'s roles allow, as one form (None: none)."""
+    roles = set(user_roles(user))
+    transitions = [t for t in batch_actions() if t.roles & roles]
+    if not transitions:
+        return None
+    departments = None
+    if any(spec.kind == "department" for t in transitions for spec in t.inputs):
+        departments = [
+            ("", _("As the routing rules say")),
+            *((d.pk, d.name) for d in departments_active()),  # the process's catalogue: no query
+        ]
+    categories = None
+    if any(spec.kind == "category" for t in transitions for spec in t.inputs):
+        active = [c for c in catalogue_all().values() if c.active]  # the process's catalogue: no query
+        active.sort(key=lambda c: (c.major.kind, c.major.code, c.code))
+        categories = category_choices(active, blank=_("— choose a category —"))
+    return BatchForm(data, transitions=transitions, departments=departments, categories=categories)
+
+
+@require_POST
+@roles_required()
+def case_batch_apply(request: HttpRequest) -> HttpResponse:
+    """The queue's batch action: each selected case through cases.services, one by one; the page
+    lists what happened to each."""
+    form = _batch_form(request.user, request.POST)
+    if form is None:
+        return _forbidden(request)
+    ids, expected = form.selected()
+    back = _safe_next(request) or reverse("cases:queue")
+    if not form.is_valid():
+        messages.error(request, _("Choose an action for the selected cases."))
+        return redirect(back)
+    transition = form.transitions[form.cleaned_data["action"]]
+    try:
+        results = case_batch(
+            case_ids=ids,
+            action=transition.action,
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            expected_statuses=expected,
+            request_id=str(form.cleaned_data["request_id"]),
+            **form.params(),
+        )
+    except CaseActionError as exc:  # the batch as a whole: nothing selected, a note missing, a role
+        messages.error(request, exc.message)
+        return redirect(back)
+    labels = dict(Status.choices)
+    rows = [{"result": r, "status_label": labels.get(r.status, "") if r.status else ""} for r in results]
+    context = {
+        "transition": transition,
+        "rows": rows,
+        "done": sum(r.ok for r in results),
+        "failed": sum(not r.ok for r in results),
+        "back": back,
+    }
+    return render(request, "cases/batch_result.html", context)
+
+
+# ---- the supervision map and the wall ------------------------------------------------
+
+
+def _light_legend() -> list[dict]:
+    return [
+        {"value": "green", "label": LIGHT_LABELS["green"]},
+        {"value": "yellow", "label": LIGHT_LABELS["yellow"]},
+        {"value": "red", "label": LIGHT_LABELS["red"]},
+        {"value": "paused", "label": LIGHT_LABELS["paused"]},
+        {"value": "none", "label": _("No handling deadline yet")},
+    ]
+
+
+def _map_strings() -> dict:
+    return {
+        "loading": _("Loading the cases…"),
+        "failed": _("Could not load the cases. Check the connection; the map tries again when moved."),
+        "shown": _("%(n)s open cases in view"),
+        "truncated": _("Showing the newest %(shown)s of %(total)s open cases in view: zoom in to see them all."),
+        "none": _("No open case in view."),
+        "overdue": _("Overdue"),
+        "supervised": _("Supervised"),
+        "urgent": _("Urgent"),
+        "open": _("Open the case"),
+        "more": _("and %(n)s more: zoom in"),
+    }
+
+
+@roles_required()
+def case_map_page(request: HttpRequest) -> HttpResponse:
+    """The supervision map: the open cases the queue lists for the same filters, clustered,
+    coloured by their light, with the cases in view listed beside it."""
+    form = CaseFilterForm(request.GET)
+    labels = dict(Status.choices)
+    form.fields["status"].choices = [("", _("All open")), *((s, labels[s]) for s in OPEN_STATUSES)]
+    form.fields["status"].widget = forms.Select(choices=form.fields["status"].choices)
+    form.fields["status"].label = _("Status")
+    filtered = any(value not in (None, "") for value in form.cleaned_data.values()) if form.is_valid() else True
+    context = {
+        "form": form,
+        "filtered": filtered,
+        "legend": _light_legend(),
+        "map_config": _map_config(feedUrl=reverse("cases_api:map"), feedParams=form.api_params()),
+        "map_strings": _map_strings(),
+    }
+    return render(request, "cases/map.html", context)
+
+
+WALL_REFRESH_SECONDS = 10
+
+
+@roles_required()
+def case_wall(request: HttpRequest) -> HttpResponse:
+    """The command center's wall (指挥大屏): figures, lists and the map, refreshed in place."""
+    strings = {
+        **_map_strings(),
+        "updated": _("Updated %(time)s"),
+        "offline": _("Connection lost: showing the figures of %(time)s. Retrying…"),
+        "noOverdue": _("No overdue case."),
+        "noReports": _("No report yet."),
+        "fullScreen": _("Full screen"),
+        "exitFullScreen": _("Exit full screen"),
+    }
+    context = {
+        "legend": _light_legend(),
+        "wall": wall_data(user=request.user),
+        "map_config": _map_config(
+            feedUrl=reverse("cases_api:map"),
+            feedParams={},
+            wallUrl=reverse("cases_api:wall"),
+            refreshSeconds=WALL_REFRESH_SECONDS,
+        ),
+        "map_strings": strings,
+    }
+    return render(request, "cases/wall.html", context)
 
 
 # ---- one case --------------------------------------------------------------------

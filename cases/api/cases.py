@@ -30,11 +30,12 @@ from cases.models import Case, Category, Source, Status, Urgency
 from cases.photos import PHOTOS_MAX
 from cases.scope import REPORTERS
 from cases.selectors import (
+    SORT_CHOICES,
     InvalidCursor,
     case_duplicates_near,
     case_get,
     case_list,
-    case_page,
+    case_page_sorted,
     case_tally,
     category_active,
     list_rows,
@@ -64,6 +65,23 @@ def report_answer(*, case: Case, user) -> dict:
         return case_answer(case_id=case.pk, user=user)
     view = case_view(case=case, user=user, where="api", events=[case.report_event], photos=case.report_photos)
     return case_data(view)
+
+
+def list_filters(given: dict) -> dict:
+    """The keyword arguments of cases.selectors.case_list from a FilterSerializer's validated data:
+    the list, the map's feed and the new-arrivals count filter alike."""
+    return {
+        "statuses": given.get("status", ()),
+        "category_id": given.get("category"),
+        "grid_id": given.get("grid"),
+        "urgency": given.get("urgency"),
+        "overdue": given.get("overdue"),
+        "source": given.get("source"),
+        "reported_from": given.get("reported_from"),
+        "reported_to": given.get("reported_to"),
+        "department_id": given.get("department"),
+        "tracking_number": (given.get("q") or "").strip(),
+    }
 
 
 class CatalogueCategoryField(serializers.PrimaryKeyRelatedField):
@@ -98,10 +116,19 @@ class CasesApi(APIView):
         reported_from = serializers.DateField(required=False, help_text="Local date (Asia/Shanghai), included")
         reported_to = serializers.DateField(required=False, help_text="Local date (Asia/Shanghai), included")
         department = serializers.IntegerField(min_value=1, required=False)
+        q = serializers.CharField(
+            max_length=20, required=False, allow_blank=True, help_text="Tracking number, or its beginning"
+        )
         cursor = serializers.CharField(
             required=False, max_length=200, help_text="Where a page starts: the `next` or `previous` link of another"
         )
         page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
+        sort = serializers.ChoiceField(
+            choices=SORT_CHOICES,
+            default="newest",
+            help_text="newest (default); age: the oldest first; deadline: the nearest handling deadline first, "
+            "none last; light: overdue first, then the nearest deadline. Cursors belong to their order.",
+        )
 
         def validate(self, data: dict) -> dict:
             start, end = data.get("reported_from"), data.get("reported_to")
@@ -161,20 +188,11 @@ class CasesApi(APIView):
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         given = params.validated_data
-        cases = case_list(
-            user=request.user,
-            statuses=given.get("status", ()),
-            category_id=given.get("category"),
-            grid_id=given.get("grid"),
-            urgency=given.get("urgency"),
-            overdue=given["overdue"],
-            source=given.get("source"),
-            reported_from=given.get("reported_from"),
-            reported_to=given.get("reported_to"),
-            department_id=given.get("department"),
-        )
+        cases = case_list(user=request.user, **list_filters(given))
         try:
-            page = case_page(cases=cases, cursor=given.get("cursor"), size=given["page_size"])
+            page = case_page_sorted(
+                cases=cases, sort=given["sort"], cursor=given.get("cursor"), size=given["page_size"]
+            )
         except InvalidCursor:
             message = _("This is not a cursor of this list; follow a `next` or `previous` link.")
             raise serializers.ValidationError({"cursor": [message]}) from None

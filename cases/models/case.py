@@ -209,6 +209,10 @@ class Case(models.Model):
             models.Index(fields=["community_grid", "status", "reported_at", "id"], name="case_community_status"),
             models.Index(fields=["large_grid", "status", "reported_at", "id"], name="case_large_status"),
             models.Index(fields=["district_grid", "status", "reported_at", "id"], name="case_district_status"),
+            # The queue's other orders (cases.selectors.SORTS): the nearest deadline first, none last;
+            # overdue first, then the nearest deadline.
+            models.Index(fields=["handling_deadline", "id"], name="case_deadline"),
+            models.Index(fields=["-overdue", "handling_deadline", "id"], name="case_light"),
         ]
 
     def __str__(self) -> str:
