@@ -25,8 +25,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import CENTRE, Role
 from cases import effects
-from cases.models import PhotoKind, Status
+from cases.models import TERMINAL, PhotoKind, Status
 from cases.photos import PHOTOS_MAX
+from cases.supervision import ANSWERERS, ANSWERS, FOLLOWS, ISSUERS, ISSUES, SIGNS_OFF
 
 if TYPE_CHECKING:
     from cases.effects import Context
@@ -132,6 +133,9 @@ class Transition:
     request: tuple[str, str] | None = None  # (request kind, OPENS / DECIDES / MAY_DECIDE)
     negative: bool = False  # says no, undoes or sends away: drawn as such, so it is not hit by habit
     available: Callable | None = None  # (case) → None, or why the action is not possible for this case
+    # A step of a supervision order (督办): cases.supervision's ISSUES, FOLLOWS, ANSWERS or SIGNS_OFF;
+    # its rules (who, on which order) are cases.supervision.order_refusal.
+    order: str | None = None
 
     @property
     def needs_note(self) -> bool:
@@ -140,6 +144,10 @@ class Transition:
     @property
     def note_required_message(self) -> str:
         return str(GIVE_A_NOTE % {"action": self.label})
+
+
+ALL_STATUSES = frozenset(Status.values)
+OPEN = ALL_STATUSES - TERMINAL
 
 
 def _t(action, label, sources, targets, roles, effect, **spec) -> Transition:
@@ -220,6 +228,25 @@ TRANSITIONS: dict[str, Transition] = {
            inputs=(Input("into", "case", _("Duplicate of case (tracking number)"), required=True,
                          message=_("Say which case this one duplicates."),
                          help=_("The case this report duplicates: its id or tracking number")),)),
+        # 督办 and 催办: an order beside the status, not a state (cases.supervision). Issued and
+        # reminded on open cases; answered and signed off whatever the case became meanwhile.
+        _t("supervise", _("Issue a supervision order (督办)"), OPEN, OPEN, ISSUERS, effects.supervise,
+           note=required_note(_("What must be done")), order=ISSUES,
+           inputs=(
+               Input("amount", "amount", _("Answer within"), required=True,
+                     message=_("Say within how much working time the order must be answered."),
+                     help=_("Working time the addressee has to answer (with unit)")),
+               Input("unit", "order_unit", _("Unit"), help=_("working_hours or working_days (default)")),
+               Input("department", "order_department", _("Department to answer"),
+                     help=_("Without it (and without a person): the case's handling department")),
+               Input("person", "person", _("Or a person to answer"),
+                     help=_("A user: a chief of the case's grids or a member of its department")),
+           )),
+        _t("remind", _("Send a reminder (催办)"), OPEN, OPEN, ISSUERS, effects.remind, note=Note(), order=FOLLOWS),
+        _t("answer_supervision", _("Answer the supervision order"), ALL_STATUSES, ALL_STATUSES, ANSWERERS,
+           effects.answer_supervision, note=required_note(_("Answer")), order=ANSWERS),
+        _t("sign_off", _("Sign the supervision order off (销号)"), ALL_STATUSES, ALL_STATUSES, ISSUERS,
+           effects.sign_off, note=Note(), order=SIGNS_OFF),
     ]
 }  # fmt: skip
 

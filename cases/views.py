@@ -47,6 +47,7 @@ from cases.selectors import (
     urgent_dispatches_told_to,
     work_calendar,
 )
+from cases.supervision import answerer_choices
 from cases.services import CaseActionError, CaseNotFound, InvalidInput, case_report_from, case_transition
 from cases.transitions import TRANSITIONS, Transition, transitions_from
 from cases.viewmodel import case_view
@@ -126,10 +127,10 @@ def _thumbnail(case: Case) -> dict:
 
 
 def _action_forms(
-    case: Case, transitions: list[Transition], *, next_url: str, categories=None, departments=None
+    case: Case, transitions: list[Transition], *, next_url: str, categories=None, departments=None, people=None
 ) -> list[ActionForm]:
     return [
-        _action_form(case, transition, next_url=next_url, categories=categories, departments=departments)
+        _action_form(case, transition, next_url=next_url, categories=categories, departments=departments, people=people)
         for transition in transitions
     ]
 
@@ -285,6 +286,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     offered = {t.action for t in view.actions}
     categories = category_choices(active_categories(), blank=_("— choose a category —")) if "file" in offered else None
     departments = _department_choices(case) if "dispatch" in offered else None
+    people = answerer_choices(case=case) if "supervise" in offered else None
     merge_forms = []
     if "merge" in offered:
         candidates = case_duplicates_near(point=case.location, category_id=case.category_id, exclude_id=case.pk)
@@ -294,7 +296,9 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     context = {
         "case": case,
         "view": view,
-        "actions": _action_forms(case, view.actions, next_url=next_url, categories=categories, departments=departments),
+        "actions": _action_forms(
+            case, view.actions, next_url=next_url, categories=categories, departments=departments, people=people
+        ),
         "notifications": list(case_notifications(case=case)),
         "merge_candidates": merge_forms,
         "map_config": _map_config(

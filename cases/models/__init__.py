@@ -25,6 +25,7 @@ from cases.models.catalogue import (
 )
 from cases.models.notifications import Channel, DeliveryStatus, Notification, NotificationAttempt
 from cases.models.photos import CasePhoto, PhotoKind, PhotoStatus
+from cases.models.supervision import OrderStatus, SupervisionOrder
 
 __all__ = [
     "NOT_COUNTED",
@@ -46,11 +47,13 @@ __all__ = [
     "MajorCategory",
     "Notification",
     "NotificationAttempt",
+    "OrderStatus",
     "PhotoKind",
     "PhotoStatus",
     "PublicCategory",
     "RoutingRule",
     "Source",
     "Status",
+    "SupervisionOrder",
     "Urgency",
 ]

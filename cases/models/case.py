@@ -184,6 +184,9 @@ class Case(models.Model):
     )
     handling_deadline = models.DateTimeField(_("handling deadline"), null=True, blank=True)
     overdue = models.BooleanField(_("overdue"), default=False)
+    # Under a supervision order (督办) not yet signed off (cases.models.supervision): set and cleared
+    # by the order's actions, so a list row or a map marks it without reading the orders.
+    supervised = models.BooleanField(_("supervised"), default=False)
     rework_count = models.PositiveSmallIntegerField(_("reworks"), default=0)
     extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
     send_back_count = models.PositiveSmallIntegerField(_("send-backs"), default=0)
