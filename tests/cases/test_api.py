@@ -406,7 +406,9 @@ def test_it_shows_a_case_with_its_timeline_clock_and_actions(as_user, city, repo
 def test_it_offers_the_actions_of_the_users_roles(as_user, city, report):
     case = filed(city, report)
     leader = as_user(city["leader"]).get(detail_url(case)).json()["actions"]
-    assert [(a["action"], a["needs_note"]) for a in leader] == [("dispatch", False), ("cancel", True), ("merge", False)]
+    assert [(a["action"], a["needs_note"]) for a in leader] == [
+        ("dispatch", False), ("cancel", True), ("merge", False), ("supervise", True),
+    ]  # fmt: skip
     assert leader[0]["url"] == action_url(case, "dispatch")
     dispatcher = as_user(city["dispatcher"]).get(detail_url(case)).json()["actions"]
     assert [a["action"] for a in dispatcher] == ["dispatch", "merge"]
