@@ -320,3 +320,15 @@ def test_a_real_worker_delivers_the_order_and_the_reminder_to_the_department(cel
         assert reminder["event"]["note"] == "请抓紧"
     finally:
         receiver.stop()
+
+
+def test_the_dashboard_shows_the_orders_of_the_period(city, dispatched, client):
+    case = dispatched()
+    act(case, "supervise", city["leader"], note="请处理", amount=1, unit="working_hours")
+    act(case, "answer_supervision", city["handler"], note="已处理", now=NOW + datetime.timedelta(minutes=20))
+    client.force_login(city["supervisor"])
+    page = client.get(reverse("assessments:dashboard"), {"period": "custom", "start": "2026-11-01", "end": "2026-11-30"})
+    assert page.status_code == 200, page.content[:500]
+    card = next(card for card in page.context["cards"] if card["id"] == "card-supervision")
+    assert card["value"] == 1 and "1 answered in time (100.0%)" in card["detail"]
+    assert 'id="card-supervision"' in page.content.decode()
