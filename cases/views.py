@@ -18,7 +18,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,7 +47,8 @@ from cases.selectors import (
     urgent_dispatches_told_to,
     work_calendar,
 )
-from cases.supervision import answerer_choices
+from cases.inbox import INBOX_ROLES, inbox_sections
+from cases.supervision import ISSUES, answerer_choices, order_refusal
 from cases.services import CaseActionError, CaseNotFound, InvalidInput, case_report_from, case_transition
 from cases.transitions import TRANSITIONS, Transition, transitions_from
 from cases.viewmodel import case_view
@@ -377,8 +378,23 @@ def _work_page(
     return render(request, template, {"page": page, **(extra or {})})
 
 
-@roles_required(Role.GRID_CHIEF)
+def _read_only(request: HttpRequest, own_role: Role) -> bool:
+    """The shift leader opens the work lists of the chiefs, departments and inspectors to see what
+    waits there, city-wide, without their actions (they act on the case page, or in the inbox)."""
+    return own_role not in user_roles(request.user)
+
+
+@roles_required(Role.GRID_CHIEF, Role.SHIFT_LEADER)
 def case_approvals(request: HttpRequest) -> HttpResponse:
+    if _read_only(request, Role.GRID_CHIEF):
+        cases = (
+            cases_visible_to(user=request.user)
+            .filter(status=Status.PENDING_APPROVAL)
+            .select_related("category__major", "department", "micro_grid", "community_grid", "approver")
+            .defer("community_grid__boundary")
+            .order_by("updated_at", "id")
+        )
+        return _work_page(request, cases, template="cases/approvals.html", offered=set(), extra={"read_only": True})
     cases = cases_awaiting_approval(user=request.user)
     since = timezone.now() - datetime.timedelta(days=URGENT_TOLD_DAYS)
     told = list(urgent_dispatches_told_to(user=request.user, since=since)[:20])
@@ -388,8 +404,17 @@ def case_approvals(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
 
 
-@roles_required(Role.DEPARTMENT_HANDLER)
+@roles_required(Role.DEPARTMENT_HANDLER, Role.SHIFT_LEADER)
 def case_work(request: HttpRequest) -> HttpResponse:
+    if _read_only(request, Role.DEPARTMENT_HANDLER):
+        cases = (
+            cases_visible_to(user=request.user)
+            .filter(status=Status.DISPATCHED)
+            .select_related("category__major", "department", "micro_grid", "community_grid")
+            .defer("community_grid__boundary")
+            .order_by(F("handling_deadline").asc(nulls_last=True), "dispatched_at", "id")
+        )
+        return _work_page(request, cases, template="cases/work.html", offered=set(), extra={"read_only": True})
     departments = list(request.user.departments.all())
     return _work_page(
         request,
@@ -400,7 +425,7 @@ def case_work(request: HttpRequest) -> HttpResponse:
     )
 
 
-@roles_required(Role.INSPECTOR)
+@roles_required(Role.INSPECTOR, Role.SHIFT_LEADER)
 def case_tasks(request: HttpRequest) -> HttpResponse:
     cases = (
         case_list(user=request.user, statuses=[Status.VERIFYING, Status.CHECKING])
@@ -409,9 +434,55 @@ def case_tasks(request: HttpRequest) -> HttpResponse:
         .defer("community_grid__boundary")
         .order_by("updated_at", "id")
     )
+    if _read_only(request, Role.INSPECTOR):
+        return _work_page(request, cases, template="cases/tasks.html", offered=set(), extra={"read_only": True})
     categories = category_choices(active_categories(), blank=_("— choose a category —"))
     offered = {"file", "reject", "check_pass", "check_fail"}
     return _work_page(request, cases, template="cases/tasks.html", offered=offered, categories=categories)
+
+
+# ---- the inbox (值班长) ---------------------------------------------------------------------
+
+# The actions each section of the inbox offers on its items (those the user's roles allow).
+INBOX_ACTIONS = {
+    "extension": {"approve_extension", "refuse_extension"},
+    "suspension": {"suspend", "refuse_suspension"},
+    "escalated": set(),  # the decision is the chief's: open the case (and supervise it there)
+    "overdue": {"supervise", "remind"},
+    "orders_due": {"remind", "sign_off"},
+    "orders_to_answer": {"answer_supervision"},
+}
+
+
+@roles_required(*INBOX_ROLES)
+def case_inbox(request: HttpRequest) -> HttpResponse:
+    """What waits for the user (cases.inbox), each item with its action."""
+    next_url = request.get_full_path()
+    sections = inbox_sections(user=request.user)
+    for section in sections:
+        rows = []
+        for item in section.items:
+            if section.key == "failed":
+                rows.append({"case": item.case, "notification": item, "forms": []})
+                continue
+            case = item.case if hasattr(item, "case") else item
+            transitions = [
+                t for t in _allowed(request.user, case.status, offered=INBOX_ACTIONS[section.key])
+                if _order_step_allowed(t, section.key, item, case, request.user)
+            ]  # fmt: skip
+            rows.append({"case": case, "item": item, "forms": _action_forms(case, transitions, next_url=next_url)})
+        section.rows = rows
+    return render(request, "cases/inbox.html", {"sections": sections})
+
+
+def _order_step_allowed(transition: Transition, key: str, item, case: Case, user) -> bool:
+    """A supervision step offered in the inbox only where cases.supervision allows it: on a
+    section of orders, for that order; on a case, issuing if it has none current, reminding if it has."""
+    if transition.order is None:
+        return True
+    if key.startswith("orders"):
+        return order_refusal(step=transition.order, order=item, case=case, user=user) is None
+    return (transition.order == ISSUES) != case.supervised
 
 
 # ---- failed notifications ------------------------------------------------------------
@@ -430,6 +501,6 @@ def notifications_failed(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The notification will be sent again."))
         else:
             messages.error(request, _("This notification is no longer failed."))
-        return redirect("cases:notifications_failed")
+        return redirect(_safe_next(request) or reverse("cases:notifications_failed"))
     page = Paginator(failed_notifications(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cases/notifications_failed.html", {"page": page})

@@ -449,8 +449,8 @@ def test_it_offers_the_dispatcher_dispatch_on_a_filed_case(as_user, city, report
     ("who", "actions"),
     [
         ("clerk", {"merge"}),
-        ("leader", {"dispatch", "cancel", "merge"}),
-        ("supervisor", set()),
+        ("leader", {"dispatch", "cancel", "merge", "supervise"}),
+        ("supervisor", {"supervise"}),  # a leader's only action: 督办
         ("inspector", set()),
         ("chief", set()),
     ],
