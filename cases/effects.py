@@ -22,9 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.errors import IllegalTransition, InvalidInput
-from accounts.roles import Role
+from accounts.roles import Role, user_roles
 from cases.models import TERMINAL, Case, CaseEvent, LimitUnit, OrderStatus, Status, SupervisionOrder, Urgency
 from cases.selectors import case_approver, case_department, work_calendar
+from cases.inspectors import inspector_suggested
 from cases.supervision import may_answer_case
 
 if TYPE_CHECKING:
@@ -62,7 +63,33 @@ def _target(ctx: Context) -> str:
 
 
 # The actions that change nothing but the status (their row has one target).
-verify = reject = cancel = send_to_check = check_pass = request_suspension = refuse_request = _target
+reject = cancel = check_pass = request_suspension = refuse_request = _target
+
+
+def verify(ctx: Context) -> str:
+    _assign_inspector(ctx)
+    return _target(ctx)
+
+
+def send_to_check(ctx: Context) -> str:
+    _assign_inspector(ctx)
+    return _target(ctx)
+
+
+def _assign_inspector(ctx: Context) -> None:
+    """The inspector named, or the one suggested (cases.inspectors); none: the pool takes it."""
+    inspector = ctx.params.get("inspector")
+    if inspector is not None:
+        if Role.INSPECTOR not in user_roles(inspector) or not inspector.is_active:
+            message = _("%(name)s is not an inspector.") % {"name": inspector.get_username()}
+            raise InvalidInput(message, fields={"inspector": [message]})
+    else:
+        inspector = inspector_suggested(case=ctx.case)
+    ctx.case.inspector = inspector
+    if inspector is not None:
+        person = getattr(inspector, "person", None)
+        name = person.name if person is not None else (inspector.get_full_name() or inspector.get_username())
+        ctx.payload["inspector"] = {"id": inspector.pk, "name": name}
 
 
 def file(ctx: Context) -> str:

@@ -241,11 +241,11 @@ class ActionForm(forms.Form):
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(
-        self, transition: Transition, *args, categories=None, departments=None, people=None, **kwargs
+        self, transition: Transition, *args, categories=None, departments=None, people=None, inspectors=None, **kwargs
     ) -> None:
         self.transition = transition
         super().__init__(*args, **kwargs)
-        choices = {"category": categories, "department": departments, "person": people}
+        choices = {"category": categories, "department": departments, "person": people, "inspector": inspectors}
         if transition.note is not None:
             self.fields["note"] = forms.CharField(
                 label=transition.note.label,
@@ -326,6 +326,7 @@ INPUT_FIELDS = {
         **_options(spec),
     ),
     "person": lambda spec: PersonChoiceField(**_options(spec)),
+    "inspector": lambda spec: PersonChoiceField(blank=_("The suggested inspector"), **_options(spec)),
 }  # fmt: skip
 
 
@@ -333,8 +334,9 @@ class PersonChoiceField(forms.TypedChoiceField):
     """A user named by id, from the choices the page built for the case (cases.supervision.answerer_choices);
     cleaned to the user."""
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(coerce=int, empty_value=None, choices=[("", _("— nobody in particular —"))], **kwargs)
+    def __init__(self, *, blank=None, **kwargs) -> None:
+        blank = blank or _("— nobody in particular —")
+        super().__init__(coerce=int, empty_value=None, choices=[("", blank)], **kwargs)
 
     def valid_value(self, value) -> bool:
         return str(value).isdigit()  # any id: the service checks the person may answer for the case

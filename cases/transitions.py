@@ -146,6 +146,12 @@ class Transition:
         return str(GIVE_A_NOTE % {"action": self.label})
 
 
+# Who goes: the inspector named, or the one cases.inspectors suggests.
+INSPECTOR = Input("inspector", "inspector", _("Inspector"),
+                  help=_("The inspector sent; without it, the suggested one (patrols here, then the least loaded)"))
+# Checking on site takes a photo there, passed or failed (核查照片).
+ON_SITE = Photos(PhotoKind.CHECK, _("On-site photos"), min=1, required_message=_("Add at least one photo taken on site."))
+
 ALL_STATUSES = frozenset(Status.values)
 OPEN = ALL_STATUSES - TERMINAL
 
@@ -158,7 +164,7 @@ TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
         _t("verify", _("Send to an inspector to verify"), [Status.REPORTED], [Status.VERIFYING], CENTRE,
-           effects.verify, note=Note()),
+           effects.verify, note=Note(), inputs=(INSPECTOR,)),
         _t("file", _("File the case"), [Status.REPORTED, Status.VERIFYING], [Status.FILED], CENTRE | {Role.INSPECTOR},
            effects.file,
            inputs=(
@@ -213,12 +219,12 @@ TRANSITIONS: dict[str, Transition] = {
            effects.suspend, note=required_note(), request=("suspension", MAY_DECIDE), negative=True),
         _t("resume", _("Resume"), [Status.SUSPENDED], [Status.DISPATCHED], {Role.SHIFT_LEADER}, effects.resume),
         _t("send_to_check", _("Send an inspector to check"), [Status.HANDLED], [Status.CHECKING], CENTRE,
-           effects.send_to_check, note=Note()),
+           effects.send_to_check, note=Note(), inputs=(INSPECTOR,)),
         # 核查通过 → 结案: the inspector confirms on site, the shift leader closes (结案) the case.
         _t("check_pass", _("Check passed"), [Status.CHECKING], [Status.CHECKED], {Role.INSPECTOR},
-           effects.check_pass, note=Note()),
+           effects.check_pass, note=Note(), photos=ON_SITE),
         _t("check_fail", _("Check failed: rework"), [Status.CHECKING], [Status.DISPATCHED], {Role.INSPECTOR},
-           effects.check_fail, note=required_note(_("What is still wrong")), negative=True),
+           effects.check_fail, note=required_note(_("What is still wrong")), negative=True, photos=ON_SITE),
         # From handled only for categories that do not need an on-site check.
         _t("close", _("Close the case"), [Status.CHECKED, Status.HANDLED], [Status.CLOSED], {Role.SHIFT_LEADER},
            effects.close, note=Note(), available=effects.close_available),

@@ -43,6 +43,7 @@ class TimelineEntry:
     other_case: dict | None = None  # {"id", "tracking_number"}: merged into / merged in
     due: datetime.datetime | None = None  # a supervision order's answer deadline
     addressee: str | None = None  # who must answer a supervision order
+    inspector: str | None = None  # the inspector sent to verify or check
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,7 @@ def _entry(event: CaseEvent) -> TimelineEntry:
         other_case=payload.get("case") if event.action == "merged_in" else payload.get("into"),
         due=_parse_time(payload.get("due")),
         addressee=_addressee(payload.get("addressee")),
+        inspector=(payload.get("inspector") or {}).get("name"),
     )
 
 

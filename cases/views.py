@@ -18,7 +18,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import Case as DbCase
+from django.db.models import F, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +31,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Role, user_roles
 from cases.clocks import row_light
 from cases.forms import ActionForm, CaseFilterForm, IntakeForm, active_categories, category_choices
-from cases.models import STATUS_INFO, Case, Department, Status
+from cases.models import STATUS_INFO, Case, CasePhoto, Department, PhotoKind, PhotoStatus, Status
 from cases.notifications import case_notifications, failed_notifications, notification_resend
 from cases.scope import REPORTERS, cases_awaiting_approval, cases_visible_to
 from cases.selectors import (
@@ -48,6 +49,7 @@ from cases.selectors import (
     work_calendar,
 )
 from cases.inbox import INBOX_ROLES, inbox_sections
+from cases.inspectors import inspector_choices
 from cases.supervision import ISSUES, answerer_choices, order_refusal
 from cases.services import CaseActionError, CaseNotFound, InvalidInput, case_report_from, case_transition
 from cases.transitions import TRANSITIONS, Transition, transitions_from
@@ -127,13 +129,10 @@ def _thumbnail(case: Case) -> dict:
     return {"path": path.strip(), "x": point_x, "y": point_y, "width": THUMB_W, "height": THUMB_H}
 
 
-def _action_forms(
-    case: Case, transitions: list[Transition], *, next_url: str, categories=None, departments=None, people=None
-) -> list[ActionForm]:
-    return [
-        _action_form(case, transition, next_url=next_url, categories=categories, departments=departments, people=people)
-        for transition in transitions
-    ]
+def _action_forms(case: Case, transitions: list[Transition], *, next_url: str, **choices) -> list[ActionForm]:
+    """`choices`: what the page built once for the selects of its forms (categories, departments,
+    people, inspectors)."""
+    return [_action_form(case, transition, next_url=next_url, **choices) for transition in transitions]
 
 
 def _action_form(
@@ -288,6 +287,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     categories = category_choices(active_categories(), blank=_("— choose a category —")) if "file" in offered else None
     departments = _department_choices(case) if "dispatch" in offered else None
     people = answerer_choices(case=case) if "supervise" in offered else None
+    inspectors = inspector_choices(case=case) if offered & {"verify", "send_to_check"} else None
     merge_forms = []
     if "merge" in offered:
         candidates = case_duplicates_near(point=case.location, category_id=case.category_id, exclude_id=case.pk)
@@ -298,7 +298,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "case": case,
         "view": view,
         "actions": _action_forms(
-            case, view.actions, next_url=next_url, categories=categories, departments=departments, people=people
+            case, view.actions, next_url=next_url, categories=categories, departments=departments, people=people,
+            inspectors=inspectors,
         ),
         "notifications": list(case_notifications(case=case)),
         "merge_candidates": merge_forms,
@@ -363,12 +364,14 @@ def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
 
 
 def _work_page(
-    request: HttpRequest, cases, *, template: str, offered: set[str], categories=None, extra=None
+    request: HttpRequest, cases, *, template: str, offered: set[str], categories=None, extra=None, photos=False
 ) -> HttpResponse:
     """A work list: cards with a sketch of the place and the page's own few actions (the case
-    page has the rest)."""
+    page has the rest); with `photos`, each card's photos before and after, side by side."""
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = _for_rows(list(page.object_list))
+    if photos:
+        _with_photos(rows)
     next_url = request.get_full_path()
     for case in rows:
         case.thumb = _thumbnail(case)
@@ -382,6 +385,19 @@ def _read_only(request: HttpRequest, own_role: Role) -> bool:
     """The shift leader opens the work lists of the chiefs, departments and inspectors to see what
     waits there, city-wide, without their actions (they act on the case page, or in the inbox)."""
     return own_role not in user_roles(request.user)
+
+
+def _with_photos(rows: list[Case]) -> None:
+    """Each case's ready photos by kind (before: the report's; after: the department's result;
+    check: on site), in one query for the page."""
+    kinds = {PhotoKind.BEFORE: "before_photos", PhotoKind.AFTER: "after_photos", PhotoKind.CHECK: "check_photos"}
+    by_case = {case.pk: case for case in rows}
+    for case in rows:
+        for name in kinds.values():
+            setattr(case, name, [])
+    ready = CasePhoto.objects.filter(case_id__in=by_case, status=PhotoStatus.READY).order_by("created_at", "id")
+    for photo in ready.only("id", "case_id", "kind", "display", "thumbnail"):
+        getattr(by_case[photo.case_id], kinds[photo.kind]).append(photo)
 
 
 @roles_required(Role.GRID_CHIEF, Role.SHIFT_LEADER)
@@ -429,16 +445,24 @@ def case_work(request: HttpRequest) -> HttpResponse:
 def case_tasks(request: HttpRequest) -> HttpResponse:
     cases = (
         case_list(user=request.user, statuses=[Status.VERIFYING, Status.CHECKING])
-        .select_related("micro_grid", "community_grid")
+        .select_related("micro_grid", "community_grid", "inspector__person")
         .defer(None)
         .defer("community_grid__boundary")
         .order_by("updated_at", "id")
     )
     if _read_only(request, Role.INSPECTOR):
-        return _work_page(request, cases, template="cases/tasks.html", offered=set(), extra={"read_only": True})
+        return _work_page(
+            request, cases, template="cases/tasks.html", offered=set(), extra={"read_only": True}, photos=True
+        )
+    # Each inspector's own tasks (sent to them) first, then the others', oldest first in each.
+    cases = cases.order_by(
+        DbCase(When(inspector_id=request.user.pk, then=Value(0)), default=Value(1)), "updated_at", "id"
+    )
     categories = category_choices(active_categories(), blank=_("— choose a category —"))
     offered = {"file", "reject", "check_pass", "check_fail"}
-    return _work_page(request, cases, template="cases/tasks.html", offered=offered, categories=categories)
+    return _work_page(
+        request, cases, template="cases/tasks.html", offered=offered, categories=categories, photos=True
+    )
 
 
 # ---- the inbox (值班长) ---------------------------------------------------------------------

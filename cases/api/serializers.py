@@ -203,6 +203,7 @@ class CaseDetailSerializer(serializers.Serializer):
     )
     overdue = serializers.BooleanField(source="case.overdue")
     supervised = serializers.BooleanField(source="case.supervised", help_text="Under a supervision order (督办)")
+    inspector = serializers.SerializerMethodField(help_text="The inspector sent to verify or check it (the latest)")
     supervision = SupervisionSerializer(allow_null=True, help_text="The current supervision order (督办), if any")
     rework_count = serializers.IntegerField(source="case.rework_count")
     extension_count = serializers.IntegerField(source="case.extension_count")
@@ -222,6 +223,13 @@ class CaseDetailSerializer(serializers.Serializer):
     actions = ActionSerializer(
         many=True, help_text="What you may do now, with the inputs each action takes (your scope is checked)"
     )
+
+    def get_inspector(self, view: CaseView) -> dict | None:
+        user = view.case.inspector
+        if user is None:
+            return None
+        person = getattr(user, "person", None)
+        return {"id": user.pk, "name": person.name if person is not None else user.get_username()}
 
     def get_merged_in(self, view: CaseView) -> list[str]:
         return [case["tracking_number"] for case in view.merged_in]
@@ -334,6 +342,9 @@ INPUT_FIELDS = {
         queryset=Department.objects.filter(active=True), **_options(spec)
     ),
     "person": lambda spec: serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), **_options(spec)
+    ),
+    "inspector": lambda spec: serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True), **_options(spec)
     ),
 }

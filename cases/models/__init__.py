@@ -23,6 +23,7 @@ from cases.models.catalogue import (
     PublicCategory,
     RoutingRule,
 )
+from cases.models.inspectors import Patrol
 from cases.models.notifications import Channel, DeliveryStatus, Notification, NotificationAttempt
 from cases.models.photos import CasePhoto, PhotoKind, PhotoStatus
 from cases.models.supervision import OrderStatus, SupervisionOrder
@@ -48,6 +49,7 @@ __all__ = [
     "Notification",
     "NotificationAttempt",
     "OrderStatus",
+    "Patrol",
     "PhotoKind",
     "PhotoStatus",
     "PublicCategory",

@@ -174,6 +174,15 @@ class Case(models.Model):
         related_name="cases",
         help_text=_("The component the case is about; its maintaining unit handles the asset's subcategory."),
     )
+    # The inspector sent to verify or check it (the latest); their task list shows it first.
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("inspector"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inspection_cases",
+    )
     duplicate_of = models.ForeignKey(
         "self",
         verbose_name=_("duplicate of"),
