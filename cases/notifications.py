@@ -91,7 +91,7 @@ REQUEUE_AFTER = datetime.timedelta(minutes=2)
 # Retries due later than this are left to the sweep rather than held by the broker as a countdown.
 LONGEST_COUNTDOWN = datetime.timedelta(minutes=15)
 SWEEP_BATCH = 500
-CASE_LINK = "/cases/{id}/"  # the case page's path; receivers prepend the site's address
+CASE_LINK = "/cases/{id}/"  # the case page's path, after the site's address (SITE_URL)
 
 UNSETTLED = [DeliveryStatus.PENDING, DeliveryStatus.RETRYING]
 TRANSIENT_HTTP = {408, 429}
@@ -181,6 +181,11 @@ def _create(
     return notifications
 
 
+def case_link(*, case_id: int) -> str:
+    """The absolute address of a case's page (SITE_URL + its path): what e-mails and webhooks carry."""
+    return settings.SITE_URL + CASE_LINK.format(id=case_id)
+
+
 def notification_payload(
     *,
     case: Case,
@@ -213,7 +218,7 @@ def notification_payload(
             "location": {"lon": case.location.x, "lat": case.location.y},
             "deadline": local(case.handling_deadline),
             "rework_count": case.rework_count,
-            "link": CASE_LINK.format(id=case.pk),
+            "link": case_link(case_id=case.pk),
         },
         "department": {"id": department.pk, "code": department.code, "name": department.name} if department else None,
         "event": {"id": event.pk, "action": event.action, "at": local(event.at), "note": event.note},
