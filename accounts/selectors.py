@@ -130,8 +130,17 @@ def _audit_log() -> Link:
 ROLE_LINKS = {
     Role.INTAKE_CLERK: [_case_new, _case_queue, _grid_map, _devices, _assets],
     Role.SHIFT_LEADER: [
-        _case_inbox, _case_queue, _case_new, _case_approvals, _case_work, _case_tasks, _grid_map, _assessments,
-        _devices, _campaigns, _assets,
+        _case_inbox,
+        _case_queue,
+        _case_new,
+        _case_approvals,
+        _case_work,
+        _case_tasks,
+        _grid_map,
+        _assessments,
+        _devices,
+        _campaigns,
+        _assets,
     ],  # fmt: skip
     Role.DISPATCHER: [_case_queue, _case_new, _grid_map, _assets, _campaigns],
     Role.GRID_CHIEF: [_case_approvals, _case_queue, _grid_map, _assessments, _assets],

@@ -42,9 +42,9 @@ from assessments.tables import (
 from assessments.tasks import make_export
 from audit.services import audit_record
 from campaigns.models import Campaign
+from campaigns.services import campaign_tag_by_rule, campaigns_tag_by_rule
 from cases.models import Case
 from cases.supervision import supervision_figures
-from campaigns.services import campaign_tag_by_rule, campaigns_tag_by_rule
 from config.broker import publish
 from grids.maps import map_config
 from grids.models import Grid, Level, Person

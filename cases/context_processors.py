@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 
 from django.db.models import Max
@@ -34,10 +35,8 @@ def latest_deadline() -> datetime.datetime | None:
     cases = Case.objects.exclude(status__in=TERMINAL).aggregate(at=Max("handling_deadline"))["at"]
     orders = SupervisionOrder.objects.filter(status__in=CURRENT).aggregate(at=Max("deadline"))["at"]
     latest = max((moment for moment in (cases, orders) if moment is not None), default=None)
-    try:
+    with contextlib.suppress(CacheDown):  # no cache: read again next time
         cached("set", CACHE_KEY, latest or "", CACHE_SECONDS)
-    except CacheDown:
-        pass
     return latest
 
 

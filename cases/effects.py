@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.errors import IllegalTransition, InvalidInput
 from accounts.roles import Role, user_roles
+from cases.errors import IllegalTransition, InvalidInput
+from cases.inspectors import inspector_suggested
 from cases.models import TERMINAL, Case, CaseEvent, LimitUnit, OrderStatus, Status, SupervisionOrder, Urgency
 from cases.selectors import case_approver, case_department, work_calendar
-from cases.inspectors import inspector_suggested
 from cases.supervision import may_answer_case
 
 if TYPE_CHECKING:
@@ -242,9 +242,9 @@ def supervise(ctx: Context) -> str:
         raise InvalidInput(message, fields={"person": [message]})
     if person is not None:
         if not may_answer_case(user=person, case=case):
-            message = _("%(name)s cannot answer for this case: name a chief of its grids or a member of its department.") % {
-                "name": person.get_username()
-            }
+            message = _(
+                "%(name)s cannot answer for this case: name a chief of its grids or a member of its department."
+            ) % {"name": person.get_username()}
             raise InvalidInput(message, fields={"person": [message]})
     elif department is None:
         department = case.department

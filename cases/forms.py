@@ -257,7 +257,9 @@ class ActionForm(forms.Form):
         for spec in transition.inputs:
             field = INPUT_FIELDS[spec.kind](spec)
             if choices.get(spec.kind) is not None:  # choices the page built once for all its forms
-                field.choices = [*field.choices[:1], *choices[spec.kind]] if spec.kind == "person" else choices[spec.kind]
+                field.choices = (
+                    [*field.choices[:1], *choices[spec.kind]] if spec.kind == "person" else choices[spec.kind]
+                )
             self.fields[spec.name] = field
         if transition.photos is not None:
             spec = transition.photos

@@ -102,8 +102,12 @@ def inbox_sections(*, user, now: datetime.datetime | None = None) -> list[Sectio
     cases = cases_visible_to(user=user)
     leader = Role.SHIFT_LEADER in roles
     if leader:
-        sections.append(_section("extension", _("Extension requests (延期)"), open_requests_of(kind="extension", cases=cases)))
-        sections.append(_section("suspension", _("Suspension requests (挂账)"), open_requests_of(kind="suspension", cases=cases)))
+        sections.append(
+            _section("extension", _("Extension requests (延期)"), open_requests_of(kind="extension", cases=cases))
+        )
+        sections.append(
+            _section("suspension", _("Suspension requests (挂账)"), open_requests_of(kind="suspension", cases=cases))
+        )
         sections.append(_section("escalated", _("Approvals escalated"), escalated_approvals(cases=cases)))
     if roles & {Role.SHIFT_LEADER, Role.SUPERVISOR}:
         sections.append(

@@ -64,7 +64,5 @@ def inspector_suggested(*, case: Case):
 def inspector_choices(*, case: Case) -> list[tuple]:
     """The choices of the inspector select: the suggestion as the empty choice, then everyone."""
     candidates = inspector_candidates(case=case)
-    blank = (
-        _("Suggested: %(label)s") % {"label": candidates[0].label} if candidates else _("Any inspector (the pool)")
-    )
+    blank = _("Suggested: %(label)s") % {"label": candidates[0].label} if candidates else _("Any inspector (the pool)")
     return [("", blank), *((c.user.pk, c.label) for c in candidates)]

@@ -128,7 +128,9 @@ def notifications_create_for_supervision(*, case: Case, event: CaseEvent, order)
         return _create(case=case, event=event, kind=kind, department=order.addressee_department, order=order)
     from cases.supervision import addressee_emails
 
-    return _create(case=case, event=event, kind=kind, department=None, order=order, also_email=addressee_emails(order=order))
+    return _create(
+        case=case, event=event, kind=kind, department=None, order=order, also_email=addressee_emails(order=order)
+    )
 
 
 _CASE_DEPARTMENT = object()

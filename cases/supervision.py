@@ -53,9 +53,10 @@ def current_order(*, case_id: int, lock: bool = False) -> SupervisionOrder | Non
 def is_addressee(*, order: SupervisionOrder, user) -> bool:
     if order.addressee_user_id is not None:
         return order.addressee_user_id == user.pk
-    return Role.DEPARTMENT_HANDLER in user_roles(user) and user.departments.filter(
-        pk=order.addressee_department_id
-    ).exists()
+    return (
+        Role.DEPARTMENT_HANDLER in user_roles(user)
+        and user.departments.filter(pk=order.addressee_department_id).exists()
+    )
 
 
 def may_sign_off(*, order: SupervisionOrder, user) -> bool:

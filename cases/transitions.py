@@ -147,10 +147,16 @@ class Transition:
 
 
 # Who goes: the inspector named, or the one cases.inspectors suggests.
-INSPECTOR = Input("inspector", "inspector", _("Inspector"),
-                  help=_("The inspector sent; without it, the suggested one (patrols here, then the least loaded)"))
+INSPECTOR = Input(
+    "inspector",
+    "inspector",
+    _("Inspector"),
+    help=_("The inspector sent; without it, the suggested one (patrols here, then the least loaded)"),
+)
 # Checking on site takes a photo there, passed or failed (核查照片).
-ON_SITE = Photos(PhotoKind.CHECK, _("On-site photos"), min=1, required_message=_("Add at least one photo taken on site."))
+ON_SITE = Photos(
+    PhotoKind.CHECK, _("On-site photos"), min=1, required_message=_("Add at least one photo taken on site.")
+)
 
 ALL_STATUSES = frozenset(Status.values)
 OPEN = ALL_STATUSES - TERMINAL

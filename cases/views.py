@@ -31,6 +31,8 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Role, user_roles
 from cases.clocks import row_light
 from cases.forms import ActionForm, CaseFilterForm, IntakeForm, active_categories, category_choices
+from cases.inbox import INBOX_ROLES, inbox_sections
+from cases.inspectors import inspector_choices
 from cases.models import STATUS_INFO, Case, CasePhoto, Department, PhotoKind, PhotoStatus, Status
 from cases.notifications import case_notifications, failed_notifications, notification_resend
 from cases.scope import REPORTERS, cases_awaiting_approval, cases_visible_to
@@ -48,10 +50,8 @@ from cases.selectors import (
     urgent_dispatches_told_to,
     work_calendar,
 )
-from cases.inbox import INBOX_ROLES, inbox_sections
-from cases.inspectors import inspector_choices
-from cases.supervision import ISSUES, answerer_choices, order_refusal
 from cases.services import CaseActionError, CaseNotFound, InvalidInput, case_report_from, case_transition
+from cases.supervision import ISSUES, answerer_choices, order_refusal
 from cases.transitions import TRANSITIONS, Transition, transitions_from
 from cases.viewmodel import case_view
 from grids.maps import map_config as _map_config
@@ -298,7 +298,12 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "case": case,
         "view": view,
         "actions": _action_forms(
-            case, view.actions, next_url=next_url, categories=categories, departments=departments, people=people,
+            case,
+            view.actions,
+            next_url=next_url,
+            categories=categories,
+            departments=departments,
+            people=people,
             inspectors=inspectors,
         ),
         "notifications": list(case_notifications(case=case)),
@@ -460,9 +465,7 @@ def case_tasks(request: HttpRequest) -> HttpResponse:
     )
     categories = category_choices(active_categories(), blank=_("— choose a category —"))
     offered = {"file", "reject", "check_pass", "check_fail"}
-    return _work_page(
-        request, cases, template="cases/tasks.html", offered=offered, categories=categories, photos=True
-    )
+    return _work_page(request, cases, template="cases/tasks.html", offered=offered, categories=categories, photos=True)
 
 
 # ---- the inbox (值班长) ---------------------------------------------------------------------

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from cases.inbox import inbox_sections
 from cases.models import Case, DeliveryStatus, Department, Notification, Status
 from cases.services import case_escalate_approval, case_record_sla_threshold, case_transition
-from cases.inbox import inbox_sections
 from tests.cases.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +163,9 @@ def test_the_inbox_is_not_for_the_other_desks(city, client):
 def test_the_home_page_counts_what_waits(city, waiting, client):
     client.force_login(city["leader"])
     page = client.get("/").content.decode()
-    counts = dict(re.findall(r'id="home-inbox-(\w+)" href.*?<span class="link-card-text inbox-count">([^<]*)</span>', page, re.S))
+    counts = dict(
+        re.findall(r'id="home-inbox-(\w+)" href.*?<span class="link-card-text inbox-count">([^<]*)</span>', page, re.S)
+    )
     assert counts["extension"] == "1" and counts["suspension"] == "1" and counts["escalated"] == "1"
     assert counts["overdue"] == "1" and counts["failed"] == "1"
     client.force_login(city["clerk"])

@@ -124,7 +124,7 @@ def test_each_inspector_sees_their_own_tasks_first_with_photos_before_and_after(
     order = [int(n) for n in re.findall(r'<li class="work-card" id="case-(\d+)"', page)]
     assert order.index(checking.pk) < order.index(theirs.pk) and order.index(mine.pk) < order.index(theirs.pk)
     assert page.count("Sent to you") == 2
-    card = page[page.index(f'id="case-{checking.pk}"'):]
+    card = page[page.index(f'id="case-{checking.pk}"') :]
     card = card[: card.index("</li>")]
     assert 'class="photo-pair"' in card
     before, after = card.index("photo-before"), card.index("photo-after")
@@ -138,7 +138,7 @@ def test_the_case_page_offers_the_inspectors_with_the_suggestion_first(city, rep
     case = report()
     client.force_login(city["dispatcher"])
     page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
-    form = page[page.index('class="action-form action-verify'):]
+    form = page[page.index('class="action-form action-verify') :]
     form = form[: form.index("</form>")]
     options = re.findall(r'<option value="(\d*)"[^>]*>([^<]*)</option>', form)
     assert options[0][0] == "" and "insp_micro" in options[0][1] and "Suggested" in options[0][1]

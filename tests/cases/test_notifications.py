@@ -339,8 +339,14 @@ def test_it_emails_the_department(sanitation, dispatch_urgent):
     assert message.subject == f"【案件派遣】{case.tracking_number} 暴露垃圾"
     assert message.to == ["duty@hw.example.cn", "chief@hw.example.cn"]
     assert message.extra_headers["X-Delivery-Id"] == str(notification.delivery_id)
-    for text in [case.tracking_number, "紧急", "人民路 12 号", "E0102 暴露垃圾", "派遣",
-                 f"查看案件：https://grid.example.gov.cn/cases/{case.pk}/"]:
+    for text in [
+        case.tracking_number,
+        "紧急",
+        "人民路 12 号",
+        "E0102 暴露垃圾",
+        "派遣",
+        f"查看案件：https://grid.example.gov.cn/cases/{case.pk}/",
+    ]:
         assert text in message.body
     assert "2026-11-18 09:00" in message.body  # dispatched at, in Beijing time
 

@@ -21,7 +21,6 @@ from cases.services import case_report, case_transition
 from cases.transitions import TRANSITIONS
 from tests.cases.conftest import IN_M1, NOW, noise_jpeg
 from tests.cases.test_api import IN_M2, OUTSIDE, filed, move
-
 from tests.photos import after_photo  # noqa: E402
 
 pytestmark = pytest.mark.django_db

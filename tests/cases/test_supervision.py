@@ -89,7 +89,11 @@ def test_it_runs_an_order_from_issue_to_sign_off_with_events_notifications_and_f
     answered_at = NOW + datetime.timedelta(hours=1)
     act(case, "answer_supervision", city["handler"], note="已安排清运，11点前完成", now=answered_at)
     order.refresh_from_db()
-    assert (order.status, order.answered_at, order.answer) == (OrderStatus.ANSWERED, answered_at, "已安排清运，11点前完成")
+    assert (order.status, order.answered_at, order.answer) == (
+        OrderStatus.ANSWERED,
+        answered_at,
+        "已安排清运，11点前完成",
+    )
     assert CaseEvent.objects.get(case=case, action="answer_supervision").payload["in_time"] is True
 
     case = act(case, "sign_off", city["leader"], now=answered_at + datetime.timedelta(minutes=5))
@@ -113,7 +117,12 @@ def test_it_counts_a_late_answer_as_answered_not_in_time(city, dispatched):
     assert CaseEvent.objects.get(case=case, action="answer_supervision").payload["in_time"] is False
     figures = supervision_figures(start=NOW.date(), end=NOW.date())
     assert (figures.issued, figures.answered, figures.answered_in_time) == (1, 1, 0)
-    assert supervision_figures(start=NOW.date() + datetime.timedelta(days=1), end=NOW.date() + datetime.timedelta(days=2)).issued == 0
+    assert (
+        supervision_figures(
+            start=NOW.date() + datetime.timedelta(days=1), end=NOW.date() + datetime.timedelta(days=2)
+        ).issued
+        == 0
+    )
 
 
 def test_it_counts_the_orders_of_a_slice_only(city, dispatched):
@@ -291,7 +300,9 @@ def test_the_api_takes_the_steps_and_shows_the_order_and_the_flag(city, dispatch
                            content_type="application/json")  # fmt: skip
     assert answered.status_code == 200 and answered.json()["supervision"]["status"] == "answered"
     client.force_login(city["outsider"])
-    assert client.post(reverse("cases_api:remind", args=[case.pk]), {}, content_type="application/json").status_code in (403, 404)
+    assert client.post(
+        reverse("cases_api:remind", args=[case.pk]), {}, content_type="application/json"
+    ).status_code in (403, 404)
 
 
 @pytest.mark.worker
@@ -327,7 +338,9 @@ def test_the_dashboard_shows_the_orders_of_the_period(city, dispatched, client):
     act(case, "supervise", city["leader"], note="请处理", amount=1, unit="working_hours")
     act(case, "answer_supervision", city["handler"], note="已处理", now=NOW + datetime.timedelta(minutes=20))
     client.force_login(city["supervisor"])
-    page = client.get(reverse("assessments:dashboard"), {"period": "custom", "start": "2026-11-01", "end": "2026-11-30"})
+    page = client.get(
+        reverse("assessments:dashboard"), {"period": "custom", "start": "2026-11-01", "end": "2026-11-30"}
+    )
     assert page.status_code == 200, page.content[:500]
     card = next(card for card in page.context["cards"] if card["id"] == "card-supervision")
     assert card["value"] == 1 and "1 answered in time (100.0%)" in card["detail"]

@@ -224,8 +224,13 @@ def test_it_passes_the_deploy_check_with_only_debug_secret_key_allowed_hosts_and
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR,
-        env={**keep, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(38)[:50], "ALLOWED_HOSTS": "example.gov.cn",
-             "SITE_URL": "https://example.gov.cn"},  # fmt: skip
+        env={
+            **keep,
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(38)[:50],
+            "ALLOWED_HOSTS": "example.gov.cn",
+            "SITE_URL": "https://example.gov.cn",
+        },  # fmt: skip
         capture_output=True,
         text=True,
         timeout=120,
@@ -245,7 +250,9 @@ def test_it_reads_the_site_url_strictly_and_requires_it_without_debug():
 
     assert env().site_url("SITE_URL", debug=True) == "http://127.0.0.1:8000"
     assert env().site_url("SITE_URL", debug=False) == ""
-    assert env(SITE_URL="https://grid.example.gov.cn/").site_url("SITE_URL", debug=False) == "https://grid.example.gov.cn"
+    assert (
+        env(SITE_URL="https://grid.example.gov.cn/").site_url("SITE_URL", debug=False) == "https://grid.example.gov.cn"
+    )
     for bad in ("grid.example.gov.cn", "ftp://grid.example.gov.cn", "https://", "https://a.example/?x=1"):
         with pytest.raises(ImproperlyConfigured, match="SITE_URL must be an address"):
             env(SITE_URL=bad).site_url("SITE_URL", debug=False)
