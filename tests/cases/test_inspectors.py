@@ -123,7 +123,7 @@ def test_each_inspector_sees_their_own_tasks_first_with_photos_before_and_after(
     page = client.get(TASKS).content.decode()
     order = [int(n) for n in re.findall(r'<li class="work-card" id="case-(\d+)"', page)]
     assert order.index(checking.pk) < order.index(theirs.pk) and order.index(mine.pk) < order.index(theirs.pk)
-    assert page.count("Sent to you") == 2
+    assert page.count("派给您的") == 2  # "sent to you": the page is in Chinese
     card = page[page.index(f'id="case-{checking.pk}"') :]
     card = card[: card.index("</li>")]
     assert 'class="photo-pair"' in card
@@ -141,5 +141,5 @@ def test_the_case_page_offers_the_inspectors_with_the_suggestion_first(city, rep
     form = page[page.index('class="action-form action-verify') :]
     form = form[: form.index("</form>")]
     options = re.findall(r'<option value="(\d*)"[^>]*>([^<]*)</option>', form)
-    assert options[0][0] == "" and "insp_micro" in options[0][1] and "Suggested" in options[0][1]
+    assert options[0][0] == "" and "insp_micro" in options[0][1] and "建议" in options[0][1]
     assert [value for value, _label in options[1:3]] == [str(inspectors["micro"].pk), str(inspectors["community"].pk)]
