@@ -1,5 +1,5 @@
-"""System checks: production must not run with accounts that have the demo password, and
-`check --deploy` warns of the login rules of 等保 2.0 turned off.
+"""System checks: production must not run with accounts that have the demo password nor without
+the site's address (SITE_URL, for links in e-mails), and `check --deploy` warns of the login rules of 等保 2.0 turned off.
 
 The check reads the database, so like Django's own database checks it runs when a database
 is named: `manage.py migrate`, and `manage.py check --database default`, which the web
@@ -29,6 +29,21 @@ def demo_passwords_check(app_configs=None, databases=None, **kwargs):
             hint="Give each a new password (manage.py changepassword USERNAME) or deactivate it; "
             "demo accounts (seed_demo) belong on development machines only.",
             id="accounts.E001",
+        )
+    ]
+
+
+@register(Tags.security)
+def site_url_check(app_configs=None, **kwargs):
+    """Links in e-mails are absolute (a department's mail reader has no "current site"): with DEBUG
+    off the site's address must be set."""
+    if settings.DEBUG or settings.SITE_URL:
+        return []
+    return [
+        Error(
+            "With DEBUG off, SITE_URL is required: the address people reach the site at, for the links in e-mails.",
+            hint="Set SITE_URL, e.g. SITE_URL=https://grid.example.gov.cn (deploy/env.example).",
+            id="accounts.E002",
         )
     ]
 

@@ -42,6 +42,8 @@ ADMIN_ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "cases.majorcategory": ALL,
         "cases.category": ALL,
         "cases.calendarday": ALL,
+        "cases.patrol": ALL,
+        "cases.supervisionorder": ("view",),
         "assessments.assessmentsettings": ("add", "change", "view"),
         "open311.apikey": ("add", "change", "view"),
         "assets.asset": ALL,

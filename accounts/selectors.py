@@ -51,6 +51,14 @@ def _case_tasks() -> Link:
     return Link(_("My tasks"), reverse("cases:tasks"), _("Reports to verify and handled cases to check on site."))
 
 
+def _case_inbox() -> Link:
+    return Link(
+        _("Inbox"),
+        reverse("cases:inbox"),
+        _("Requests to decide, escalations, overdue cases, failed notifications, supervision orders due."),
+    )
+
+
 def _assessments() -> Link:
     return Link(
         _("Assessment dashboard"),
@@ -121,12 +129,24 @@ def _audit_log() -> Link:
 
 ROLE_LINKS = {
     Role.INTAKE_CLERK: [_case_new, _case_queue, _grid_map, _devices, _assets],
-    Role.SHIFT_LEADER: [_case_queue, _case_new, _grid_map, _assessments, _devices, _campaigns, _assets],
+    Role.SHIFT_LEADER: [
+        _case_inbox,
+        _case_queue,
+        _case_new,
+        _case_approvals,
+        _case_work,
+        _case_tasks,
+        _grid_map,
+        _assessments,
+        _devices,
+        _campaigns,
+        _assets,
+    ],  # fmt: skip
     Role.DISPATCHER: [_case_queue, _case_new, _grid_map, _assets, _campaigns],
     Role.GRID_CHIEF: [_case_approvals, _case_queue, _grid_map, _assessments, _assets],
     Role.DEPARTMENT_HANDLER: [_case_work, _case_queue, _grid_map, _assessments, _assets],
     Role.INSPECTOR: [_case_tasks, _case_new, _case_queue, _grid_map, _assets, _devices],
-    Role.SUPERVISOR: [_assessments, _bulletin, _campaigns, _case_queue, _grid_map, _devices, _assets],
+    Role.SUPERVISOR: [_assessments, _case_inbox, _bulletin, _campaigns, _case_queue, _grid_map, _devices, _assets],
     Role.SYSTEM_ADMIN: [_admin, _grid_map],
     Role.SECURITY_ADMIN: [_users, _lockouts, _api_tokens, _two_factor],
     Role.AUDIT_ADMIN: [_audit_log],

@@ -31,7 +31,10 @@ from accounts.tokens import api_token_create, api_token_revoke, api_tokens_of
 
 @login_required
 def home(request):
-    return render(request, "accounts/home.html", {"sections": home_links(user=request.user)})
+    from cases.inbox import inbox_counts  # what waits for the user: the inbox's sections, counted
+
+    context = {"sections": home_links(user=request.user), "inbox": inbox_counts(user=request.user)}
+    return render(request, "accounts/home.html", context)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from assessments import tables
 from assessments.bulletin import bulletin_data, campaign_rows, headline_rows, ranking_rows, summary_sentence
 from assessments.facts import with_fresh_facts
-from assessments.models import BulletinJob, ExportJob
+from assessments.models import BulletinJob, CaseFact, ExportJob
 from assessments.params import AssessmentNotPermitted, FilterError, parse, scope_for
 from assessments.selectors import (
     COUNTS,
@@ -43,6 +43,8 @@ from assessments.tasks import make_export
 from audit.services import audit_record
 from campaigns.models import Campaign
 from campaigns.services import campaign_tag_by_rule, campaigns_tag_by_rule
+from cases.models import Case
+from cases.supervision import supervision_figures
 from config.broker import publish
 from grids.maps import map_config
 from grids.models import Grid, Level, Person
@@ -86,6 +88,22 @@ def _delta(current, previous):
     return current - previous
 
 
+def _supervision_card(period, slice) -> dict:
+    """The supervision orders (督办) issued in the period and how many were answered by their deadline
+    (cases.supervision.supervision_figures, on the slice's cases)."""
+    q = slice.q()
+    cases = Case.objects.filter(pk__in=CaseFact.objects.filter(q).values("case_id")) if q else None
+    figures = supervision_figures(start=period.start, end=period.end, cases=cases)
+    rate = figures.in_time_rate
+    return {
+        "id": "card-supervision", "label": _("Supervision orders (督办)"), "value": figures.issued, "percent": False,
+        "detail": _("%(in_time)s answered in time (%(rate)s), %(answered)s answered, %(reminders)s reminders") % {
+            "in_time": figures.answered_in_time, "answered": figures.answered, "reminders": figures.reminders,
+            "rate": "—" if rate is None else f"{rate * 100:.1f}%",
+        },
+    }  # fmt: skip
+
+
 @login_required
 @with_fresh_facts
 def dashboard(request):
@@ -121,6 +139,7 @@ def dashboard(request):
         "id": "card-overdue-now", "label": _("Overdue now"), "value": overdue_now(slice=slice, now=now),
         "percent": False, "url": reverse("assessments:cases") + "?" + _query(period, slice, metric="overdue_now"),
     })  # fmt: skip
+    cards.append(_supervision_card(period, slice))
 
     def grid_link(grid):
         return "?" + urlencode({**period.as_params(), **{**slice.as_params(), "grid": grid.pk}})

@@ -12,7 +12,9 @@ from cases.models import (
     MajorCategory,
     Notification,
     NotificationAttempt,
+    Patrol,
     RoutingRule,
+    SupervisionOrder,
 )
 from cases.notifications import notification_resend
 
@@ -126,3 +128,33 @@ class CasePhotoAdmin(admin.ModelAdmin):
         if not photo.thumbnail:
             return photo.get_status_display()
         return format_html('<img src="{}" alt="" style="max-width:160px;max-height:160px">', photo.thumbnail.url)
+
+
+@admin.register(Patrol)
+class PatrolAdmin(admin.ModelAdmin):
+    """The grid each inspector patrols: the one sent first to verify or check a case there."""
+
+    list_display = ["inspector", "grid"]
+    autocomplete_fields = ["grid"]
+    list_select_related = ["inspector", "grid"]
+    search_fields = ["inspector__username", "grid__name", "grid__code"]
+
+
+@admin.register(SupervisionOrder)
+class SupervisionOrderAdmin(admin.ModelAdmin):
+    """Supervision orders (督办), read-only: every step is an action on the case (cases.services)."""
+
+    list_display = ["case", "status", "issued_by", "issued_at", "deadline", "reminder_count", "answered_at"]
+    list_filter = ["status"]
+    list_select_related = ["case", "issued_by"]
+    search_fields = ["case__tracking_number"]
+    readonly_fields = [f.name for f in SupervisionOrder._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -193,7 +193,7 @@ def row_light(case: Any, calendar: WorkCalendar, now: datetime.datetime) -> RowL
 # ---- the command center's own clocks (DESIGN.md §3.4) ---------------------------------------
 
 # Step → (limit, urgent limit, unit). Filing + dispatch 30 min (urgent 10), verification 30 min,
-# on-site check 2 h, in office hours; the approval's own limit is APPROVAL_LIMIT_MINUTES.
+# on-site check 2 h, in office hours; the approval's own limit is approval_limit() (APPROVAL_LIMIT_MINUTES, of working time by default).
 STEP_LIMITS = {
     "dispatch": (Decimal("0.5"), Decimal(10) / 60, LimitUnit.WORKING_HOURS),
     "verify": (Decimal("0.5"), Decimal("0.5"), LimitUnit.WORKING_HOURS),
@@ -208,11 +208,27 @@ STEP_LABELS = {
 
 
 def approval_limit_minutes() -> float:
-    """How long a dispatch may wait for a grid chief's approval (natural minutes)."""
+    """How long a dispatch may wait for a grid chief's approval, in minutes (of working time by
+    default: approval_limit)."""
     minutes = getattr(settings, "APPROVAL_LIMIT_MINUTES", DEFAULT_APPROVAL_LIMIT_MINUTES)
     if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes <= 0:
         raise ValueError(f"APPROVAL_LIMIT_MINUTES must be a positive number of minutes, not {minutes!r}.")
     return minutes
+
+
+def approval_limit() -> tuple[Decimal, str]:
+    """The approval's limit as (hours, LimitUnit): APPROVAL_LIMIT_MINUTES of working time (office
+    hours on the official calendar: a dispatch proposed at 17:20 waits into the next morning, not
+    up two levels overnight), or of natural time with APPROVAL_LIMIT_TIME=natural."""
+    hours = Decimal(str(approval_limit_minutes())) / 60
+    natural = getattr(settings, "APPROVAL_LIMIT_TIME", "working") == "natural"
+    return hours, LimitUnit.HOURS if natural else LimitUnit.WORKING_HOURS
+
+
+def approval_due(*, since: datetime.datetime, calendar: WorkCalendar) -> datetime.datetime:
+    """When a dispatch waiting for approval since `since` passes its limit."""
+    hours, unit = approval_limit()
+    return calendar.add(since, hours, unit)
 
 
 @dataclass(frozen=True)
@@ -277,8 +293,8 @@ def case_step_clocks(
             continue
         start, stop = found
         if step == "approval":
-            minutes = Decimal(str(approval_limit_minutes()))
-            clocks.append(clock(step, start.at, stop, minutes / 60, LimitUnit.HOURS))
+            hours, unit = approval_limit()
+            clocks.append(clock(step, start.at, stop, hours, unit))
         else:
             amount, urgent_amount, unit = STEP_LIMITS[step]
             clocks.append(clock(step, start.at, stop, urgent_amount if urgent else amount, unit))

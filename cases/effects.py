@@ -21,9 +21,12 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.roles import Role, user_roles
 from cases.errors import IllegalTransition, InvalidInput
-from cases.models import TERMINAL, Case, CaseEvent, LimitUnit, Status, Urgency
+from cases.inspectors import inspector_suggested
+from cases.models import TERMINAL, Case, CaseEvent, LimitUnit, OrderStatus, Status, SupervisionOrder, Urgency
 from cases.selectors import case_approver, case_department, work_calendar
+from cases.supervision import may_answer_case
 
 if TYPE_CHECKING:
     from cases.transitions import Transition
@@ -42,6 +45,9 @@ class Context:
     params: dict
     request: CaseEvent | None = None  # the open request this action decides, if any
     payload: dict = field(default_factory=dict)  # what the event records besides the note
+    # The supervision order (督办) the action issues or takes a step on: the service locks the
+    # current one, the effect changes it in memory (or makes it), the service saves it.
+    order: SupervisionOrder | None = None
 
 
 def missing(transition: Transition, name: str) -> InvalidInput:
@@ -57,7 +63,33 @@ def _target(ctx: Context) -> str:
 
 
 # The actions that change nothing but the status (their row has one target).
-verify = reject = cancel = send_to_check = check_pass = request_suspension = refuse_request = _target
+reject = cancel = check_pass = request_suspension = refuse_request = _target
+
+
+def verify(ctx: Context) -> str:
+    _assign_inspector(ctx)
+    return _target(ctx)
+
+
+def send_to_check(ctx: Context) -> str:
+    _assign_inspector(ctx)
+    return _target(ctx)
+
+
+def _assign_inspector(ctx: Context) -> None:
+    """The inspector named, or the one suggested (cases.inspectors); none: the pool takes it."""
+    inspector = ctx.params.get("inspector")
+    if inspector is not None:
+        if Role.INSPECTOR not in user_roles(inspector) or not inspector.is_active:
+            message = _("%(name)s is not an inspector.") % {"name": inspector.get_username()}
+            raise InvalidInput(message, fields={"inspector": [message]})
+    else:
+        inspector = inspector_suggested(case=ctx.case)
+    ctx.case.inspector = inspector
+    if inspector is not None:
+        person = getattr(inspector, "person", None)
+        name = person.name if person is not None else (inspector.get_full_name() or inspector.get_username())
+        ctx.payload["inspector"] = {"id": inspector.pk, "name": name}
 
 
 def file(ctx: Context) -> str:
@@ -184,6 +216,93 @@ def merge(ctx: Context) -> str:
     case.duplicate_of = target
     ctx.payload["into"] = {"id": target.pk, "tracking_number": target.tracking_number}
     return Status.MERGED
+
+
+# ---- supervision orders (督办, 催办): beside the status, which they leave as it is ----------
+
+ORDER_UNITS = (LimitUnit.WORKING_HOURS, LimitUnit.WORKING_DAYS)
+
+
+def supervise(ctx: Context) -> str:
+    case, params = ctx.case, ctx.params
+    amount, unit = params.get("amount"), params.get("unit") or LimitUnit.WORKING_DAYS
+    try:
+        amount = Decimal(str(amount))
+    except InvalidOperation:
+        raise missing(ctx.transition, "amount") from None
+    if not amount.is_finite() or amount <= 0:
+        message = _("The time to answer must be more than zero.")
+        raise InvalidInput(message, fields={"amount": [message]})
+    if unit not in ORDER_UNITS:
+        message = _("A supervision order's time is counted in working hours or working days.")
+        raise InvalidInput(message, fields={"unit": [message]})
+    department, person = params.get("department"), params.get("person")
+    if department is not None and person is not None:
+        message = _("Name a department or a person to answer, not both.")
+        raise InvalidInput(message, fields={"person": [message]})
+    if person is not None:
+        if not may_answer_case(user=person, case=case):
+            message = _(
+                "%(name)s cannot answer for this case: name a chief of its grids or a member of its department."
+            ) % {"name": person.get_username()}
+            raise InvalidInput(message, fields={"person": [message]})
+    elif department is None:
+        department = case.department
+        if department is None:
+            message = _("The case has no handling department yet: name the department or the person to answer.")
+            raise InvalidInput(message, fields={"department": [message]})
+    deadline = work_calendar().add(ctx.now, amount, unit)
+    issued_as = Role.SHIFT_LEADER if Role.SHIFT_LEADER in ctx.roles else Role.SUPERVISOR
+    ctx.order = SupervisionOrder(
+        case=case,
+        note=ctx.note,
+        issued_by=ctx.actor,
+        issued_as=issued_as,
+        issued_at=ctx.now,
+        limit_amount=amount,
+        limit_unit=unit,
+        deadline=deadline,
+        addressee_department=department,
+        addressee_user=person,
+    )
+    case.supervised = True
+    addressee = (
+        {"department": {"id": department.pk, "name": department.name}}
+        if department is not None
+        else {"user": {"id": person.pk, "name": ctx.order.addressee_name}}
+    )
+    ctx.payload.update(due=deadline.isoformat(), limit={"amount": str(amount), "unit": unit}, addressee=addressee)
+    return case.status
+
+
+def remind(ctx: Context) -> str:
+    order = ctx.order
+    order.reminder_count += 1
+    order.last_reminded_at = ctx.now
+    if order.status == OrderStatus.ANSWERED:
+        order.status = OrderStatus.OPEN  # not satisfied: the addressee answers again
+        ctx.payload["answer_again"] = True
+    ctx.payload.update(reminder=order.reminder_count, due=order.deadline.isoformat())
+    return ctx.case.status
+
+
+def answer_supervision(ctx: Context) -> str:
+    order = ctx.order
+    order.answer = ctx.note
+    if order.answered_at is None:
+        order.answered_at = ctx.now
+    order.status = OrderStatus.ANSWERED
+    ctx.payload.update(due=order.deadline.isoformat(), in_time=ctx.now <= order.deadline)
+    return ctx.case.status
+
+
+def sign_off(ctx: Context) -> str:
+    order = ctx.order
+    order.status = OrderStatus.SIGNED_OFF
+    order.signed_off_at, order.signed_off_by = ctx.now, ctx.actor
+    ctx.case.supervised = False
+    ctx.payload["answered"] = order.answered_at is not None
+    return ctx.case.status
 
 
 # ---- when an action is not possible for a case ------------------------------------

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
@@ -256,10 +257,12 @@ class ActionForm(forms.Form):
     request_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, transition: Transition, *args, categories=None, departments=None, **kwargs) -> None:
+    def __init__(
+        self, transition: Transition, *args, categories=None, departments=None, people=None, inspectors=None, **kwargs
+    ) -> None:
         self.transition = transition
         super().__init__(*args, **kwargs)
-        choices = {"category": categories, "department": departments}
+        choices = {"category": categories, "department": departments, "person": people, "inspector": inspectors}
         if transition.note is not None:
             self.fields["note"] = forms.CharField(
                 label=transition.note.label,
@@ -271,7 +274,9 @@ class ActionForm(forms.Form):
         for spec in transition.inputs:
             field = INPUT_FIELDS[spec.kind](spec)
             if choices.get(spec.kind) is not None:  # choices the page built once for all its forms
-                field.choices = choices[spec.kind]
+                field.choices = (
+                    [*field.choices[:1], *choices[spec.kind]] if spec.kind == "person" else choices[spec.kind]
+                )
             self.fields[spec.name] = field
         if transition.photos is not None:
             spec = transition.photos
@@ -331,6 +336,16 @@ INPUT_FIELDS = {
         max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         **_options(spec),
     ),
+    "order_unit": lambda spec: forms.ChoiceField(
+        choices=[(u, LimitUnit(u).label) for u in (LimitUnit.WORKING_DAYS, LimitUnit.WORKING_HOURS)],
+        initial=LimitUnit.WORKING_DAYS, **_options(spec),
+    ),
+    "order_department": lambda spec: forms.ModelChoiceField(
+        queryset=Department.objects.filter(active=True), empty_label=_("The case's handling department"),
+        **_options(spec),
+    ),
+    "person": lambda spec: PersonChoiceField(**_options(spec)),
+    "inspector": lambda spec: PersonChoiceField(blank=_("The suggested inspector"), **_options(spec)),
 }  # fmt: skip
 
 
@@ -388,3 +403,24 @@ class BatchForm(forms.Form):
             for spec in transition.inputs
             if self.cleaned_data.get(spec.name) not in (None, "")
         }
+
+
+class PersonChoiceField(forms.TypedChoiceField):
+    """A user named by id, from the choices the page built for the case (cases.supervision.answerer_choices);
+    cleaned to the user."""
+
+    def __init__(self, *, blank=None, **kwargs) -> None:
+        blank = blank or _("— nobody in particular —")
+        super().__init__(coerce=int, empty_value=None, choices=[("", blank)], **kwargs)
+
+    def valid_value(self, value) -> bool:
+        return str(value).isdigit()  # any id: the service checks the person may answer for the case
+
+    def clean(self, value):
+        pk = super().clean(value)
+        if pk is None:
+            return None
+        user = get_user_model().objects.filter(pk=pk, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("No such user."))
+        return user

@@ -91,7 +91,7 @@ REQUEUE_AFTER = datetime.timedelta(minutes=2)
 # Retries due later than this are left to the sweep rather than held by the broker as a countdown.
 LONGEST_COUNTDOWN = datetime.timedelta(minutes=15)
 SWEEP_BATCH = 500
-CASE_LINK = "/cases/{id}/"  # the case page's path; receivers prepend the site's address
+CASE_LINK = "/cases/{id}/"  # the case page's path, after the site's address (SITE_URL)
 
 UNSETTLED = [DeliveryStatus.PENDING, DeliveryStatus.RETRYING]
 TRANSIENT_HTTP = {408, 429}
@@ -101,6 +101,7 @@ TRANSIENT_HTTP = {408, 429}
 
 
 DISPATCHED, OVERDUE = "case.dispatched", "case.overdue"
+SUPERVISION, REMINDER = "case.supervision", "case.reminder"  # 督办, 催办
 
 
 def notifications_create_for_dispatch(*, case: Case, event: CaseEvent) -> list[Notification]:
@@ -118,18 +119,41 @@ def notifications_create_for_overdue(*, case: Case, event: CaseEvent, also_email
     return _create(case=case, event=event, kind=OVERDUE, also_email=list(also_email))
 
 
-def _create(*, case: Case, event: CaseEvent, kind: str, also_email: list[str] = ()) -> list[Notification]:
-    department = case.department
-    if department is None:  # pragma: no cover - a dispatched case always has one
-        return []
-    emails = list(dict.fromkeys([*department.email_list, *also_email]))
+def notifications_create_for_supervision(*, case: Case, event: CaseEvent, order) -> list[Notification]:
+    """The addressee of a supervision order is told of it (event supervise) and of each reminder
+    (event remind): a department on its channels, a person by e-mail to their account's address.
+    Call inside the transaction that writes the event."""
+    kind = SUPERVISION if event.action == "supervise" else REMINDER
+    if order.addressee_department_id is not None:
+        return _create(case=case, event=event, kind=kind, department=order.addressee_department, order=order)
+    from cases.supervision import addressee_emails
+
+    return _create(
+        case=case, event=event, kind=kind, department=None, order=order, also_email=addressee_emails(order=order)
+    )
+
+
+_CASE_DEPARTMENT = object()
+
+
+def _create(
+    *, case: Case, event: CaseEvent, kind: str, also_email: list[str] = (), department=_CASE_DEPARTMENT, order=None
+) -> list[Notification]:
+    """The rows of one message: to `department` (the case's by default) on its channels, the
+    e-mail also to `also_email`; with `department` None, an e-mail to `also_email` alone."""
+    if department is _CASE_DEPARTMENT:
+        department = case.department
+        if department is None:  # pragma: no cover - a dispatched case always has one
+            return []
+    emails = list(dict.fromkeys([*(department.email_list if department else []), *also_email]))
     channels = []
-    if department.webhook_url:
+    if department is not None and department.webhook_url:
         channels.append(Channel.WEBHOOK)
     if emails:
         channels.append(Channel.EMAIL)
     if not channels:
-        logger.info("case %s: %s for %s, which has no notification channel", case.tracking_number, kind, department)
+        who = department or "the person named"
+        logger.info("case %s: %s for %s, who has no notification channel", case.tracking_number, kind, who)
         return []
     now = timezone.now()
     notifications = []
@@ -148,6 +172,7 @@ def _create(*, case: Case, event: CaseEvent, kind: str, also_email: list[str] = 
                 delivery_id=delivery_id,
                 kind=kind,
                 recipients=emails if channel == Channel.EMAIL else None,
+                order=order,
             ),  # fmt: skip
             created_at=now,
             next_attempt_at=now,
@@ -158,18 +183,25 @@ def _create(*, case: Case, event: CaseEvent, kind: str, also_email: list[str] = 
     return notifications
 
 
+def case_link(*, case_id: int) -> str:
+    """The absolute address of a case's page (SITE_URL + its path): what e-mails and webhooks carry."""
+    return settings.SITE_URL + CASE_LINK.format(id=case_id)
+
+
 def notification_payload(
     *,
     case: Case,
     event: CaseEvent,
-    department: Department,
+    department: Department | None,
     delivery_id: uuid.UUID,
     kind: str = DISPATCHED,
     recipients: list[str] | None = None,
+    order=None,
 ) -> dict:
     """What is sent (the webhook's JSON body, and what the e-mail is written from).
 
-    `recipients` (e-mail only) is kept with the row, so a retry goes to the same addresses."""
+    `recipients` (e-mail only) is kept with the row, so a retry goes to the same addresses.
+    `order`: the supervision order a case.supervision or case.reminder message is about."""
 
     def local(moment: datetime.datetime | None) -> str | None:
         return timezone.localtime(moment).isoformat() if moment else None
@@ -188,11 +220,19 @@ def notification_payload(
             "location": {"lon": case.location.x, "lat": case.location.y},
             "deadline": local(case.handling_deadline),
             "rework_count": case.rework_count,
-            "link": CASE_LINK.format(id=case.pk),
+            "link": case_link(case_id=case.pk),
         },
-        "department": {"id": department.pk, "code": department.code, "name": department.name},
+        "department": {"id": department.pk, "code": department.code, "name": department.name} if department else None,
         "event": {"id": event.pk, "action": event.action, "at": local(event.at), "note": event.note},
     }
+    if order is not None:
+        payload["order"] = {
+            "id": order.pk,
+            "note": order.note,
+            "due": local(order.deadline),
+            "addressee": order.addressee_name,
+            "reminders": order.reminder_count,
+        }
     if recipients is not None:
         payload["recipients"] = recipients
     return payload
@@ -466,6 +506,8 @@ _opener = urllib.request.build_opener(_NoRedirects)
 
 def _send_webhook(notification: Notification) -> Outcome:
     department = notification.department
+    if department is None:  # pragma: no cover - a person is told by e-mail only
+        return Outcome(ok=False, error="A message to a person has no webhook.")
     url, secret = department.webhook_url, department.webhook_secret
     if not url:
         return Outcome(ok=False, error="The department no longer has a webhook URL.")
@@ -527,6 +569,8 @@ def email_message(payload: dict) -> tuple[str, str]:
         transition = TRANSITIONS.get(event["action"])
         step = str(transition.label) if transition else event["action"]
         status = str(Status(case["status"]).label) if case["status"] in Status.values else case["status"]
+    if payload.get("type") in (SUPERVISION, REMINDER):
+        return _order_message(payload, status=status)
     overdue = payload.get("type") == OVERDUE
     subject = f"【{'案件超期' if overdue else '案件派遣'}】{case['tracking_number']} {category['name']}"
     lead = (
@@ -560,12 +604,48 @@ def email_message(payload: dict) -> tuple[str, str]:
     return subject, "\n".join(lines) + "\n"
 
 
+def _order_message(payload: dict, *, status: str) -> tuple[str, str]:
+    """(subject, body) of a supervision order (督办) or a reminder (催办), in Chinese."""
+    case, event, order = payload["case"], payload["event"], payload["order"]
+    reminder = payload["type"] == REMINDER
+    category = case["category"] or {"code": "", "name": ""}
+    subject = f"【{'催办' if reminder else '督办'}】{case['tracking_number']} {category['name']}"
+    lead = (
+        f"案件 {case['tracking_number']} 的督办事项尚待回复，现第 {order['reminders']} 次催办，请尽快处理并回复。"
+        if reminder
+        else f"案件 {case['tracking_number']} 已被督办，请在回复时限内处理并在系统中回复。"
+    )
+    lines = [
+        f"{order['addressee']}：",
+        "",
+        lead,
+        "",
+        f"案件编号：{case['tracking_number']}",
+        f"案件状态：{status}",
+        f"类别：{category['code']} {category['name']}",
+        f"地址：{case['address'] or '（无）'}",
+        f"督办事项：{order['note']}",
+        f"回复时限：{_minutes(order['due'])}",
+    ]
+    if reminder and event.get("note"):
+        lines.append(f"催办说明：{event['note']}")
+    lines += [
+        f"查看案件：{case['link']}",
+        "",
+        f"投递编号：{payload['delivery_id']}",
+        "本邮件由数字城管系统自动发送，请勿直接回复。",
+    ]
+    return subject, "\n".join(lines) + "\n"
+
+
 def _minutes(iso: str | None) -> str:
     return datetime.datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M") if iso else ""
 
 
 def _send_email(notification: Notification) -> Outcome:
-    recipients = notification.payload.get("recipients") or notification.department.email_list
+    recipients = notification.payload.get("recipients") or (
+        notification.department.email_list if notification.department else []
+    )
     if not recipients:
         return Outcome(ok=False, error="The department no longer has an e-mail address.")
     subject, body = email_message(notification.payload)

@@ -7,7 +7,7 @@ is one written down here and not a drift:
 |---|---|---|---|
 | command center (intake, shift leader, dispatcher) | every case | every case | – |
 | inspector (city-wide patrols) | every case | every case | – |
-| supervisor 领导 (read-only) | every case | nothing (no action has the role) | – |
+| supervisor 领导 | every case | every case, but only the supervision actions (督办, 催办, 销号) have the role | – |
 | grid chief | cases in the subtrees of the grids they chief, those waiting for their approval, and those naming them responsible (三长: street, shop, lane chiefs) | cases in their subtrees and those waiting for their approval — not the ones they are only named responsible for: a 三长 follows a case, the grid chief decides | the dispatches waiting in their subtrees or naming them approver |
 | department handler | cases of their departments | the same | – |
 | anyone else | nothing | nothing | – |
@@ -29,10 +29,11 @@ from accounts.roles import CENTRE, Role, user_roles
 from cases.models import Case, Status
 from grids.models import Grid
 
-# Roles that act on any case (their actions are still only those the transition table gives them).
-ACTS_CITY_WIDE = CENTRE | {Role.INSPECTOR}
+# Roles that act on any case (their actions are still only those the transition table gives them:
+# a supervisor's are the supervision orders').
+ACTS_CITY_WIDE = CENTRE | {Role.INSPECTOR, Role.SUPERVISOR}
 # Roles that see every case.
-SEES_ALL = ACTS_CITY_WIDE | {Role.SUPERVISOR}
+SEES_ALL = ACTS_CITY_WIDE
 # Roles that take in reports (上报): the command center, inspectors, grid chiefs on patrol.
 REPORTERS = CENTRE | {Role.INSPECTOR, Role.GRID_CHIEF}
 

@@ -377,7 +377,9 @@ def case_get(*, case_id: int, user=None) -> Case | None:
     grids = ("micro_grid", "community_grid", "large_grid", "district_grid")
     events = CaseEvent.objects.select_related("actor__person").order_by("at", "id")
     case = (
-        cases.select_related("responsible", "approver", "asset__category", "asset__maintainer", *grids)
+        cases.select_related(
+            "responsible", "approver", "asset__category", "asset__maintainer", "inspector__person", *grids
+        )
         .defer(*(f"{grid}__boundary" for grid in grids))
         .prefetch_related(Prefetch("events", queryset=events))
         .filter(pk=case_id)

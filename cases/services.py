@@ -30,10 +30,15 @@ from cases.effects import Context
 from cases.errors import CaseActionError, CaseNotFound, IllegalTransition, InvalidInput, NotPermitted, StaleAction
 from cases.models import Case, CaseEvent, Category, DailySequence, Source, Status, Urgency
 from cases.models.photos import PhotoKind
-from cases.notifications import notifications_create_for_dispatch, notifications_create_for_overdue
+from cases.notifications import (
+    notifications_create_for_dispatch,
+    notifications_create_for_overdue,
+    notifications_create_for_supervision,
+)
 from cases.photos import PHOTOS_MAX, CheckedPhoto, PhotoError, case_photo_add, photo_check
 from cases.scope import may_act, may_see
 from cases.selectors import case_events, open_request
+from cases.supervision import FOLLOWS, ISSUES, current_order, order_refusal
 from cases.transitions import DECIDES, OPENS, REQUESTS, TRANSITIONS, Transition
 from grids.models import Person
 from grids.selectors import grid_at_point, responsible_at_point
@@ -309,6 +314,7 @@ def case_transition(
             _check_status(case, transition, expected_status)
             ctx = Context(case=case, transition=transition, actor=actor, roles=roles, now=now, note=note, params=params)
             _check_request(ctx)
+            _check_order(ctx)
             case.status = transition.effect(ctx)
             if case.status not in transition.targets:  # the table is the contract of every effect
                 raise RuntimeError(f"{action} led to {case.status}, not one of {sorted(transition.targets)}")
@@ -320,8 +326,14 @@ def case_transition(
                 raise StaleAction(
                     _("Someone else acted on this case at the same moment. Reload it."), current_status=None
                 )
+            if ctx.order is not None:  # a supervision order issued, or a step of one
+                ctx.order.save()
+                ctx.payload["order"] = ctx.order.pk
             event = _event(case, actor=actor, action=action, from_status=current, note=note, payload=ctx.payload,
                            request_id=request_id, now=now)  # fmt: skip
+            if transition.order in (ISSUES, FOLLOWS):
+                # The addressee is told of the order and of each reminder (the outbox, sent after commit).
+                notifications_create_for_supervision(case=case, event=event, order=ctx.order)
             if photos:
                 _store_photos(
                     case, event, photos, checked, kind=transition.photos.kind, actor=actor, now=now, stored=stored
@@ -408,6 +420,20 @@ def _check_request(ctx: Context) -> None:
         raise IllegalTransition(str(request.none_open), current_status=ctx.case.status)
     ctx.request = found
     ctx.payload["request"] = found.pk if found is not None else None
+
+
+def _check_order(ctx: Context) -> None:
+    """The rules of a supervision order's step (cases.supervision.order_refusal), on the case's
+    current order, locked: two reminders or an answer and a sign-off at once apply one by one."""
+    step = ctx.transition.order
+    if step is None:
+        return
+    order = current_order(case_id=ctx.case.pk, lock=True)
+    refusal = order_refusal(step=step, order=order, case=ctx.case, user=ctx.actor)
+    if refusal is not None:
+        error = NotPermitted if refusal.who else IllegalTransition
+        raise error(refusal.message, current_status=ctx.case.status)
+    ctx.order = order
 
 
 def _lock_merge_target(case_id: int, target_id: int) -> Case:

@@ -18,7 +18,7 @@ cases are paused and not swept. Per round, once each:
   warning gets only the overdue event; one that was overdue gets no warning afterwards.
 
 Approval clock: a dispatch waiting for a grid chief's approval longer than
-``APPROVAL_LIMIT_MINUTES`` (natural minutes, default 30) passes one level up, micro chief →
+``APPROVAL_LIMIT_MINUTES`` (default 30, of working time; natural with APPROVAL_LIMIT_TIME=natural) passes one level up, micro chief →
 community chief → large-grid chief (event ``approval_escalated``). Each level has its own
 wait, counted from the dispatch or the last escalation; the top level stays.
 
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
-from cases.clocks import approval_limit_minutes, case_clock
+from cases.clocks import approval_due, approval_limit, approval_limit_minutes, case_clock
 from cases.models import Case, CaseEvent, Status
 from cases.selectors import case_chief_chain, work_calendar
 from cases.services import SLA_THRESHOLDS, case_escalate_approval, case_record_sla_threshold
@@ -103,7 +103,10 @@ def sla_sweep_handling(*, now: datetime.datetime | None = None) -> HandlingSweep
 def sla_sweep_approvals(*, now: datetime.datetime | None = None) -> list[int]:
     """Pass each dispatch that waited too long for approval one level up; the ids of those moved."""
     now = now or timezone.now()
+    # Working time never runs faster than the clock: waits shorter than the limit in natural time
+    # are left in the database; the others are measured on the calendar (approval_due).
     limit = datetime.timedelta(minutes=approval_limit_minutes())
+    calendar = work_calendar()
     waits = CaseEvent.objects.filter(
         case=OuterRef("pk"), action__in=["dispatch", "approval_escalated"], to_status=Status.PENDING_APPROVAL
     ).order_by("-pk")
@@ -116,6 +119,8 @@ def sla_sweep_approvals(*, now: datetime.datetime | None = None) -> list[int]:
     )
     moved = []
     for case in cases:
+        if approval_due(since=case.wait_at, calendar=calendar) >= now:
+            continue  # within its limit of working time (e.g. proposed late in the day)
         to_approver = _approver_above(case)
         if to_approver is None:
             continue  # the top of the chain: it stays with the large-grid chief
@@ -125,7 +130,11 @@ def sla_sweep_approvals(*, now: datetime.datetime | None = None) -> list[int]:
             to_approver=to_approver,
             waiting_since_id=case.wait_id,
             now=now,
-            payload={"waited_since": case.wait_at.isoformat(), "limit_minutes": approval_limit_minutes()},
+            payload={
+                "waited_since": case.wait_at.isoformat(),
+                "limit_minutes": approval_limit_minutes(),
+                "limit_unit": approval_limit()[1],
+            },
         )
         if event is not None:
             moved.append(case.pk)

@@ -25,8 +25,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import CENTRE, Role
 from cases import effects
-from cases.models import PhotoKind, Status
+from cases.models import TERMINAL, PhotoKind, Status
 from cases.photos import PHOTOS_MAX
+from cases.supervision import ANSWERERS, ANSWERS, FOLLOWS, ISSUERS, ISSUES, SIGNS_OFF
 
 if TYPE_CHECKING:
     from cases.effects import Context
@@ -132,6 +133,9 @@ class Transition:
     request: tuple[str, str] | None = None  # (request kind, OPENS / DECIDES / MAY_DECIDE)
     negative: bool = False  # says no, undoes or sends away: drawn as such, so it is not hit by habit
     available: Callable | None = None  # (case) → None, or why the action is not possible for this case
+    # A step of a supervision order (督办): cases.supervision's ISSUES, FOLLOWS, ANSWERS or SIGNS_OFF;
+    # its rules (who, on which order) are cases.supervision.order_refusal.
+    order: str | None = None
 
     @property
     def needs_note(self) -> bool:
@@ -142,6 +146,22 @@ class Transition:
         return str(GIVE_A_NOTE % {"action": self.label})
 
 
+# Who goes: the inspector named, or the one cases.inspectors suggests.
+INSPECTOR = Input(
+    "inspector",
+    "inspector",
+    _("Inspector"),
+    help=_("The inspector sent; without it, the suggested one (patrols here, then the least loaded)"),
+)
+# Checking on site takes a photo there, passed or failed (核查照片).
+ON_SITE = Photos(
+    PhotoKind.CHECK, _("On-site photos"), min=1, required_message=_("Add at least one photo taken on site.")
+)
+
+ALL_STATUSES = frozenset(Status.values)
+OPEN = ALL_STATUSES - TERMINAL
+
+
 def _t(action, label, sources, targets, roles, effect, **spec) -> Transition:
     return Transition(action, label, frozenset(sources), frozenset(targets), frozenset(roles), effect, **spec)
 
@@ -150,7 +170,7 @@ TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
         _t("verify", _("Send to an inspector to verify"), [Status.REPORTED], [Status.VERIFYING], CENTRE,
-           effects.verify, note=Note()),
+           effects.verify, note=Note(), inputs=(INSPECTOR,)),
         _t("file", _("File the case"), [Status.REPORTED, Status.VERIFYING], [Status.FILED], CENTRE | {Role.INSPECTOR},
            effects.file,
            inputs=(
@@ -205,12 +225,12 @@ TRANSITIONS: dict[str, Transition] = {
            effects.suspend, note=required_note(), request=("suspension", MAY_DECIDE), negative=True),
         _t("resume", _("Resume"), [Status.SUSPENDED], [Status.DISPATCHED], {Role.SHIFT_LEADER}, effects.resume),
         _t("send_to_check", _("Send an inspector to check"), [Status.HANDLED], [Status.CHECKING], CENTRE,
-           effects.send_to_check, note=Note()),
+           effects.send_to_check, note=Note(), inputs=(INSPECTOR,)),
         # 核查通过 → 结案: the inspector confirms on site, the shift leader closes (结案) the case.
         _t("check_pass", _("Check passed"), [Status.CHECKING], [Status.CHECKED], {Role.INSPECTOR},
-           effects.check_pass, note=Note()),
+           effects.check_pass, note=Note(), photos=ON_SITE),
         _t("check_fail", _("Check failed: rework"), [Status.CHECKING], [Status.DISPATCHED], {Role.INSPECTOR},
-           effects.check_fail, note=required_note(_("What is still wrong")), negative=True),
+           effects.check_fail, note=required_note(_("What is still wrong")), negative=True, photos=ON_SITE),
         # From handled only for categories that do not need an on-site check.
         _t("close", _("Close the case"), [Status.CHECKED, Status.HANDLED], [Status.CLOSED], {Role.SHIFT_LEADER},
            effects.close, note=Note(), available=effects.close_available),
@@ -220,6 +240,25 @@ TRANSITIONS: dict[str, Transition] = {
            inputs=(Input("into", "case", _("Duplicate of case (tracking number)"), required=True,
                          message=_("Say which case this one duplicates."),
                          help=_("The case this report duplicates: its id or tracking number")),)),
+        # 督办 and 催办: an order beside the status, not a state (cases.supervision). Issued and
+        # reminded on open cases; answered and signed off whatever the case became meanwhile.
+        _t("supervise", _("Issue a supervision order (督办)"), OPEN, OPEN, ISSUERS, effects.supervise,
+           note=required_note(_("What must be done")), order=ISSUES,
+           inputs=(
+               Input("amount", "amount", _("Answer within"), required=True,
+                     message=_("Say within how much working time the order must be answered."),
+                     help=_("Working time the addressee has to answer (with unit)")),
+               Input("unit", "order_unit", _("Unit"), help=_("working_hours or working_days (default)")),
+               Input("department", "order_department", _("Department to answer"),
+                     help=_("Without it (and without a person): the case's handling department")),
+               Input("person", "person", _("Or a person to answer"),
+                     help=_("A user: a chief of the case's grids or a member of its department")),
+           )),
+        _t("remind", _("Send a reminder (催办)"), OPEN, OPEN, ISSUERS, effects.remind, note=Note(), order=FOLLOWS),
+        _t("answer_supervision", _("Answer the supervision order"), ALL_STATUSES, ALL_STATUSES, ANSWERERS,
+           effects.answer_supervision, note=required_note(_("Answer")), order=ANSWERS),
+        _t("sign_off", _("Sign the supervision order off (销号)"), ALL_STATUSES, ALL_STATUSES, ISSUERS,
+           effects.sign_off, note=Note(), order=SIGNS_OFF),
     ]
 }  # fmt: skip
 

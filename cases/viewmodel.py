@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import user_roles
 from cases.clocks import CaseClock, StepClock, case_clock, case_step_clocks
-from cases.models import STATUS_INFO, Case, CaseEvent, CasePhoto, LimitUnit, Urgency
+from cases.models import STATUS_INFO, Case, CaseEvent, CasePhoto, LimitUnit, OrderStatus, SupervisionOrder, Urgency
 from cases.privacy import Contact, reporter_contact
 from cases.scope import may_act
 from cases.selectors import open_request, work_calendar
+from cases.supervision import current_order, order_refusal
 from cases.transitions import DECIDES, OPENS, REQUESTS, Transition, event_label, transitions_from
 from grids.models import RESPONSIBLE_ROLES
 
@@ -40,6 +41,9 @@ class TimelineEntry:
     asked: str = ""  # what an extension request asks for
     deadline: datetime.datetime | None = None  # the deadline the event set
     other_case: dict | None = None  # {"id", "tracking_number"}: merged into / merged in
+    due: datetime.datetime | None = None  # a supervision order's answer deadline
+    addressee: str | None = None  # who must answer a supervision order
+    inspector: str | None = None  # the inspector sent to verify or check
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,18 @@ class CaseView:
     photos: list[CasePhoto] = field(default_factory=list)
     merged_in: list[dict] = field(default_factory=list)  # {"id", "tracking_number"} of duplicates merged in
     asset: AssetRef | None = None
+    supervision: SupervisionView | None = None  # the current supervision order (督办), if any
+
+
+@dataclass(frozen=True)
+class SupervisionView:
+    """The case's current supervision order as its page and the API show it."""
+
+    order: SupervisionOrder
+    status_label: str
+    issued_by: str | None
+    addressee: str
+    overdue: bool  # past its deadline without an answer
 
 
 def case_view(
@@ -120,6 +136,8 @@ def case_view(
             .only("id", "kind", "status", "display", "thumbnail", "case__tracking_number", "case_id")
             .order_by("created_at", "id")
         )
+    # `supervised` is set exactly while an order is current: no query for the cases without one.
+    order = current_order(case_id=case.pk) if case.supervised else None
     return CaseView(
         case=case,
         tone=STATUS_INFO[case.status].tone,
@@ -130,17 +148,21 @@ def case_view(
         step_clocks=case_step_clocks(case=case, events=events, calendar=calendar, now=now),
         timeline=[_entry(event) for event in events],
         open_requests=[_open_request(kind, event) for kind, event in requests.items()],
-        actions=actions_now(case=case, user=user, open_requests=requests),
+        actions=actions_now(case=case, user=user, open_requests=requests, order=order),
         photos=photos,
         merged_in=merged_in,
         asset=_asset(case),
+        supervision=_supervision(order, now),
     )
 
 
-def actions_now(*, case: Case, user, open_requests: dict[str, CaseEvent]) -> list[Transition]:
+def actions_now(
+    *, case: Case, user, open_requests: dict[str, CaseEvent], order: SupervisionOrder | None = None
+) -> list[Transition]:
     """The actions `user` may take on `case` now: those their roles allow from its status, on a
-    case in their scope (cases.scope), possible for this case, and fitting its open requests
-    (deciding needs a request, asking needs none open). The service applies the same rules."""
+    case in their scope (cases.scope), possible for this case, fitting its open requests
+    (deciding needs a request, asking needs none open) and its current supervision order
+    `order` (cases.supervision.order_refusal). The service applies the same rules."""
     roles = set(user_roles(user))
     in_scope: dict[frozenset, bool] = {}
     offered = []
@@ -152,6 +174,8 @@ def actions_now(*, case: Case, user, open_requests: dict[str, CaseEvent]) -> lis
             kind, how = transition.request
             if (how == OPENS and kind in open_requests) or (how == DECIDES and kind not in open_requests):
                 continue
+        if transition.order is not None and order_refusal(step=transition.order, order=order, case=case, user=user):
+            continue
         if allowed not in in_scope:  # last: the one rule that may cost a query
             in_scope[allowed] = may_act(user=user, case=case, roles=allowed)
         if in_scope[allowed]:
@@ -196,11 +220,33 @@ def _entry(event: CaseEvent) -> TimelineEntry:
         asked=asked_text(payload) if asking else "",
         deadline=None if asking else _parse_time(payload.get("deadline")),
         other_case=payload.get("case") if event.action == "merged_in" else payload.get("into"),
+        due=_parse_time(payload.get("due")),
+        addressee=_addressee(payload.get("addressee")),
+        inspector=(payload.get("inspector") or {}).get("name"),
     )
+
+
+def _addressee(value) -> str | None:
+    if not isinstance(value, dict):
+        return None
+    who = value.get("department") or value.get("user") or {}
+    return who.get("name")
 
 
 def _open_request(kind: str, event: CaseEvent) -> OpenRequest:
     return OpenRequest(kind, str(REQUESTS[kind].label), event, actor_name(event.actor), asked_text(event.payload or {}))
+
+
+def _supervision(order: SupervisionOrder | None, now: datetime.datetime) -> SupervisionView | None:
+    if order is None:
+        return None
+    return SupervisionView(
+        order=order,
+        status_label=str(order.get_status_display()),
+        issued_by=actor_name(order.issued_by),
+        addressee=order.addressee_name,
+        overdue=order.status == OrderStatus.OPEN and now > order.deadline,
+    )
 
 
 def _asset(case: Case) -> AssetRef | None:

@@ -18,7 +18,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Case as DbCase
+from django.db.models import F, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,7 +32,9 @@ from accounts.roles import Role, user_roles
 from cases.api.command import wall_data
 from cases.clocks import LIGHT_LABELS, row_light
 from cases.forms import ActionForm, BatchForm, CaseFilterForm, IntakeForm, active_categories, category_choices
-from cases.models import STATUS_INFO, Case, Department, Status
+from cases.inbox import INBOX_ROLES, inbox_sections
+from cases.inspectors import inspector_choices
+from cases.models import STATUS_INFO, Case, CasePhoto, Department, PhotoKind, PhotoStatus, Status
 from cases.notifications import case_notifications, failed_notifications, notification_resend
 from cases.scope import REPORTERS, cases_awaiting_approval, cases_visible_to
 from cases.selectors import (
@@ -61,6 +64,7 @@ from cases.services import (
     case_report_from,
     case_transition,
 )
+from cases.supervision import ISSUES, answerer_choices, order_refusal
 from cases.transitions import TRANSITIONS, Transition, transitions_from
 from cases.viewmodel import case_view
 from grids.maps import map_config as _map_config
@@ -138,13 +142,10 @@ def _thumbnail(case: Case) -> dict:
     return {"path": path.strip(), "x": point_x, "y": point_y, "width": THUMB_W, "height": THUMB_H}
 
 
-def _action_forms(
-    case: Case, transitions: list[Transition], *, next_url: str, categories=None, departments=None
-) -> list[ActionForm]:
-    return [
-        _action_form(case, transition, next_url=next_url, categories=categories, departments=departments)
-        for transition in transitions
-    ]
+def _action_forms(case: Case, transitions: list[Transition], *, next_url: str, **choices) -> list[ActionForm]:
+    """`choices`: what the page built once for the selects of its forms (categories, departments,
+    people, inspectors)."""
+    return [_action_form(case, transition, next_url=next_url, **choices) for transition in transitions]
 
 
 def _action_form(
@@ -452,6 +453,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     offered = {t.action for t in view.actions}
     categories = category_choices(active_categories(), blank=_("— choose a category —")) if "file" in offered else None
     departments = _department_choices(case) if "dispatch" in offered else None
+    people = answerer_choices(case=case) if "supervise" in offered else None
+    inspectors = inspector_choices(case=case) if offered & {"verify", "send_to_check"} else None
     merge_forms = []
     if "merge" in offered:
         candidates = case_duplicates_near(point=case.location, category_id=case.category_id, exclude_id=case.pk)
@@ -461,7 +464,15 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     context = {
         "case": case,
         "view": view,
-        "actions": _action_forms(case, view.actions, next_url=next_url, categories=categories, departments=departments),
+        "actions": _action_forms(
+            case,
+            view.actions,
+            next_url=next_url,
+            categories=categories,
+            departments=departments,
+            people=people,
+            inspectors=inspectors,
+        ),
         "notifications": list(case_notifications(case=case)),
         "merge_candidates": merge_forms,
         "map_config": _map_config(
@@ -525,12 +536,14 @@ def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
 
 
 def _work_page(
-    request: HttpRequest, cases, *, template: str, offered: set[str], categories=None, extra=None
+    request: HttpRequest, cases, *, template: str, offered: set[str], categories=None, extra=None, photos=False
 ) -> HttpResponse:
     """A work list: cards with a sketch of the place and the page's own few actions (the case
-    page has the rest)."""
+    page has the rest); with `photos`, each card's photos before and after, side by side."""
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = _for_rows(list(page.object_list))
+    if photos:
+        _with_photos(rows)
     next_url = request.get_full_path()
     for case in rows:
         case.thumb = _thumbnail(case)
@@ -540,8 +553,36 @@ def _work_page(
     return render(request, template, {"page": page, **(extra or {})})
 
 
-@roles_required(Role.GRID_CHIEF)
+def _read_only(request: HttpRequest, own_role: Role) -> bool:
+    """The shift leader opens the work lists of the chiefs, departments and inspectors to see what
+    waits there, city-wide, without their actions (they act on the case page, or in the inbox)."""
+    return own_role not in user_roles(request.user)
+
+
+def _with_photos(rows: list[Case]) -> None:
+    """Each case's ready photos by kind (before: the report's; after: the department's result;
+    check: on site), in one query for the page."""
+    kinds = {PhotoKind.BEFORE: "before_photos", PhotoKind.AFTER: "after_photos", PhotoKind.CHECK: "check_photos"}
+    by_case = {case.pk: case for case in rows}
+    for case in rows:
+        for name in kinds.values():
+            setattr(case, name, [])
+    ready = CasePhoto.objects.filter(case_id__in=by_case, status=PhotoStatus.READY).order_by("created_at", "id")
+    for photo in ready.only("id", "case_id", "kind", "display", "thumbnail"):
+        getattr(by_case[photo.case_id], kinds[photo.kind]).append(photo)
+
+
+@roles_required(Role.GRID_CHIEF, Role.SHIFT_LEADER)
 def case_approvals(request: HttpRequest) -> HttpResponse:
+    if _read_only(request, Role.GRID_CHIEF):
+        cases = (
+            cases_visible_to(user=request.user)
+            .filter(status=Status.PENDING_APPROVAL)
+            .select_related("category__major", "department", "micro_grid", "community_grid", "approver")
+            .defer("community_grid__boundary")
+            .order_by("updated_at", "id")
+        )
+        return _work_page(request, cases, template="cases/approvals.html", offered=set(), extra={"read_only": True})
     cases = cases_awaiting_approval(user=request.user)
     since = timezone.now() - datetime.timedelta(days=URGENT_TOLD_DAYS)
     told = list(urgent_dispatches_told_to(user=request.user, since=since)[:20])
@@ -551,8 +592,17 @@ def case_approvals(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
 
 
-@roles_required(Role.DEPARTMENT_HANDLER)
+@roles_required(Role.DEPARTMENT_HANDLER, Role.SHIFT_LEADER)
 def case_work(request: HttpRequest) -> HttpResponse:
+    if _read_only(request, Role.DEPARTMENT_HANDLER):
+        cases = (
+            cases_visible_to(user=request.user)
+            .filter(status=Status.DISPATCHED)
+            .select_related("category__major", "department", "micro_grid", "community_grid")
+            .defer("community_grid__boundary")
+            .order_by(F("handling_deadline").asc(nulls_last=True), "dispatched_at", "id")
+        )
+        return _work_page(request, cases, template="cases/work.html", offered=set(), extra={"read_only": True})
     departments = list(request.user.departments.all())
     return _work_page(
         request,
@@ -563,18 +613,70 @@ def case_work(request: HttpRequest) -> HttpResponse:
     )
 
 
-@roles_required(Role.INSPECTOR)
+@roles_required(Role.INSPECTOR, Role.SHIFT_LEADER)
 def case_tasks(request: HttpRequest) -> HttpResponse:
     cases = (
         case_list(user=request.user, statuses=[Status.VERIFYING, Status.CHECKING])
-        .select_related("micro_grid", "community_grid")
+        .select_related("micro_grid", "community_grid", "inspector__person")
         .defer(None)
         .defer("community_grid__boundary")
         .order_by("updated_at", "id")
     )
+    if _read_only(request, Role.INSPECTOR):
+        return _work_page(
+            request, cases, template="cases/tasks.html", offered=set(), extra={"read_only": True}, photos=True
+        )
+    # Each inspector's own tasks (sent to them) first, then the others', oldest first in each.
+    cases = cases.order_by(
+        DbCase(When(inspector_id=request.user.pk, then=Value(0)), default=Value(1)), "updated_at", "id"
+    )
     categories = category_choices(active_categories(), blank=_("— choose a category —"))
     offered = {"file", "reject", "check_pass", "check_fail"}
-    return _work_page(request, cases, template="cases/tasks.html", offered=offered, categories=categories)
+    return _work_page(request, cases, template="cases/tasks.html", offered=offered, categories=categories, photos=True)
+
+
+# ---- the inbox (值班长) ---------------------------------------------------------------------
+
+# The actions each section of the inbox offers on its items (those the user's roles allow).
+INBOX_ACTIONS = {
+    "extension": {"approve_extension", "refuse_extension"},
+    "suspension": {"suspend", "refuse_suspension"},
+    "escalated": set(),  # the decision is the chief's: open the case (and supervise it there)
+    "overdue": {"supervise", "remind"},
+    "orders_due": {"remind", "sign_off"},
+    "orders_to_answer": {"answer_supervision"},
+}
+
+
+@roles_required(*INBOX_ROLES)
+def case_inbox(request: HttpRequest) -> HttpResponse:
+    """What waits for the user (cases.inbox), each item with its action."""
+    next_url = request.get_full_path()
+    sections = inbox_sections(user=request.user)
+    for section in sections:
+        rows = []
+        for item in section.items:
+            if section.key == "failed":
+                rows.append({"case": item.case, "notification": item, "forms": []})
+                continue
+            case = item.case if hasattr(item, "case") else item
+            transitions = [
+                t for t in _allowed(request.user, case.status, offered=INBOX_ACTIONS[section.key])
+                if _order_step_allowed(t, section.key, item, case, request.user)
+            ]  # fmt: skip
+            rows.append({"case": case, "item": item, "forms": _action_forms(case, transitions, next_url=next_url)})
+        section.rows = rows
+    return render(request, "cases/inbox.html", {"sections": sections})
+
+
+def _order_step_allowed(transition: Transition, key: str, item, case: Case, user) -> bool:
+    """A supervision step offered in the inbox only where cases.supervision allows it: on a
+    section of orders, for that order; on a case, issuing if it has none current, reminding if it has."""
+    if transition.order is None:
+        return True
+    if key.startswith("orders"):
+        return order_refusal(step=transition.order, order=item, case=case, user=user) is None
+    return (transition.order == ISSUES) != case.supervised
 
 
 # ---- failed notifications ------------------------------------------------------------
@@ -593,6 +695,6 @@ def notifications_failed(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The notification will be sent again."))
         else:
             messages.error(request, _("This notification is no longer failed."))
-        return redirect("cases:notifications_failed")
+        return redirect(_safe_next(request) or reverse("cases:notifications_failed"))
     page = Paginator(failed_notifications(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cases/notifications_failed.html", {"page": page})

@@ -91,7 +91,10 @@ def milestones_of(events) -> tuple[dict[int, datetime.datetime], int, tuple[str,
     stage, ending = -1, None
     for to_status, at in events:
         if to_status in ENDINGS:
-            ending = (to_status, at)
+            # The first event that ends the case dates the ending: a supervision order answered or
+            # signed off later (an event beside the status) leaves it as it was.
+            if ending is None or ending[0] != to_status:
+                ending = (to_status, at)
             continue
         reached = STAGE_OF_STATUS.get(to_status)
         if reached is None or reached == stage:

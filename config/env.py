@@ -111,6 +111,18 @@ class Env:
                 raise ImproperlyConfigured(f"{name} must hold host names, not URLs: got {host!r}.")
         return hosts
 
+    def site_url(self, name: str, *, debug: bool) -> str:
+        """The address people reach the site at (links in e-mails), e.g. https://grid.example.gov.cn:
+        http(s), a host, an optional port and path, no trailing slash. Unset: the development
+        server's address with DEBUG on, empty otherwise (then a system check stops start-up)."""
+        value = (self._raw(name) or "").rstrip("/")
+        if not value:
+            return "http://127.0.0.1:8000" if debug else ""
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ImproperlyConfigured(f"{name} must be an address such as https://grid.example.gov.cn, got {value!r}.")
+        return value
+
     def database(self, name: str, default: str) -> dict:
         url = self._raw(name) or default
         scheme = urlsplit(url).scheme

@@ -4,7 +4,7 @@ rankings and the bulletin have something true to show.
 Every case goes through the real case service (cases.services.case_report and
 case_transition, with explicit times), so the history is exactly what staff would
 have produced: reports from every source spread over the micro grids, most filed
-and dispatched, handled on time or late (always with an after-photo, demo.photos),
+and dispatched, handled on time or late (always with an after-photo, demo.photos; checked on site with a photo),
 checked on site (some failing the check and reworked), some sent back to the wrong
 department, extended, suspended, cancelled or not accepted, and the last days' cases
 still open at every stage (waiting for intake, dispatch, approval, the department, the
@@ -307,9 +307,11 @@ def _work(
         if not act("send_to_check", centre, later(rng.uniform(5, 60))):
             return
         if rng.random() < 0.09 and round_ < 2 and not waits_late:
-            if not act("check_fail", inspector, later(rng.uniform(30, 240)), note="现场仍有问题，返工"):
+            if not act(
+                "check_fail", inspector, later(rng.uniform(30, 240)), note="现场仍有问题，返工", photos=[photos.take()]
+            ):
                 return
             continue
-        if act("check_pass", inspector, later(rng.uniform(30, 240))):
+        if act("check_pass", inspector, later(rng.uniform(30, 240)), photos=[photos.take()]):  # on site
             act("close", centre, later(rng.uniform(5, 60)))  # 核查通过 → the shift leader's 结案
         return

@@ -17,7 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from accounts.roles import Role
-from cases.models import Department
+from cases.models import Department, Patrol
 from grids.models import Grid, Person
 
 HANDLER_DEPARTMENT = "sanitation"  # the demo handler's department (the catalogue's 环卫)
@@ -86,6 +86,9 @@ def logins_save(*, chiefs: dict[str, str], staff_names: Sequence[str], password:
             Person.objects.filter(pk=grid.chief.pk).update(user=user)
         if login.role == Role.DEPARTMENT_HANDLER:
             Department.objects.get(code=HANDLER_DEPARTMENT).members.add(user)
+        if login.role == Role.INSPECTOR and "community" in chief_grids:
+            # The demo inspector patrols the community grid of the community chief's login: sent first there.
+            Patrol.objects.update_or_create(inspector=user, defaults={"grid": chief_grids["community"]})
 
 
 def logins_list() -> list[tuple[DemoLogin, str, str]]:

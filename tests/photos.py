@@ -20,8 +20,13 @@ def after_photo(name: str = "after.jpg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, noise_jpeg(), content_type="image/jpeg")
 
 
+# The actions that take a photo: reporting handled (the result), checking on site (passed or failed).
+WITH_PHOTO = ("handle", "check_pass", "check_fail")
+
+
 def with_after_photo(action: str, params: dict) -> dict:
-    """`params` of case_transition, with a photo of the result added to a `handle` that has none."""
-    if action == "handle" and not params.get("photos"):
-        return {**params, "photos": [after_photo()]}
+    """`params` of case_transition, with a photo added to an action that needs one and has none:
+    the result with `handle`, one taken on site with `check_pass` and `check_fail`."""
+    if action in WITH_PHOTO and not params.get("photos"):
+        return {**params, "photos": [after_photo("onsite.jpg" if action != "handle" else "after.jpg")]}
     return params

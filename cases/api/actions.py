@@ -188,6 +188,30 @@ class CaseMergeApi(CaseActionApi):
     action = "merge"
 
 
+class CaseSuperviseApi(CaseActionApi):
+    """supervise: 督办."""
+
+    action = "supervise"
+
+
+class CaseRemindApi(CaseActionApi):
+    """remind: 催办."""
+
+    action = "remind"
+
+
+class CaseAnswerSupervisionApi(CaseActionApi):
+    """answer_supervision: 督办回复."""
+
+    action = "answer_supervision"
+
+
+class CaseSignOffApi(CaseActionApi):
+    """sign_off: 督办销号."""
+
+    action = "sign_off"
+
+
 ACTION_VIEWS: dict[str, type[CaseActionApi]] = {view.action: view for view in CaseActionApi.__subclasses__()}
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from cases.models import Category, Department, LimitUnit, Source, Status, Urgency
+from cases.models import Category, Department, LimitUnit, OrderStatus, Source, Status, Urgency
 from cases.transitions import Input, Transition
 from cases.viewmodel import CaseView
 
@@ -124,6 +125,20 @@ class CaseDetailSerializer(serializers.Serializer):
         asked = serializers.CharField(help_text="What an extension request asks for, in words")
         note = serializers.CharField(source="event.note")
 
+    class SupervisionSerializer(serializers.Serializer):
+        id = serializers.IntegerField(source="order.id")
+        status = serializers.ChoiceField(choices=OrderStatus.choices, source="order.status")
+        status_label = serializers.CharField()
+        note = serializers.CharField(source="order.note", help_text="What must be done")
+        issued_by = serializers.CharField(allow_null=True)
+        issued_at = serializers.DateTimeField(source="order.issued_at")
+        deadline = serializers.DateTimeField(source="order.deadline", help_text="The answer is due (working time)")
+        addressee = serializers.CharField(help_text="The department or person who must answer")
+        reminders = serializers.IntegerField(source="order.reminder_count")
+        answer = serializers.CharField(source="order.answer", help_text="The latest answer")
+        answered_at = serializers.DateTimeField(source="order.answered_at", allow_null=True)
+        overdue = serializers.BooleanField(help_text="Past its deadline without an answer")
+
     class PhotoSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         kind = serializers.CharField()
@@ -187,6 +202,9 @@ class CaseDetailSerializer(serializers.Serializer):
         many=True, help_text="The command center's steps: filing + dispatch, verification, approval, on-site check"
     )
     overdue = serializers.BooleanField(source="case.overdue")
+    supervised = serializers.BooleanField(source="case.supervised", help_text="Under a supervision order (督办)")
+    inspector = serializers.SerializerMethodField(help_text="The inspector sent to verify or check it (the latest)")
+    supervision = SupervisionSerializer(allow_null=True, help_text="The current supervision order (督办), if any")
     rework_count = serializers.IntegerField(source="case.rework_count")
     extension_count = serializers.IntegerField(source="case.extension_count")
     send_back_count = serializers.IntegerField(source="case.send_back_count")
@@ -205,6 +223,13 @@ class CaseDetailSerializer(serializers.Serializer):
     actions = ActionSerializer(
         many=True, help_text="What you may do now, with the inputs each action takes (your scope is checked)"
     )
+
+    def get_inspector(self, view: CaseView) -> dict | None:
+        user = view.case.inspector
+        if user is None:
+            return None
+        person = getattr(user, "person", None)
+        return {"id": user.pk, "name": person.name if person is not None else user.get_username()}
 
     def get_merged_in(self, view: CaseView) -> list[str]:
         return [case["tracking_number"] for case in view.merged_in]
@@ -253,6 +278,7 @@ class CaseListItemSerializer(serializers.Serializer):
     reported_at = serializers.DateTimeField()
     handling_deadline = serializers.DateTimeField(allow_null=True)
     overdue = serializers.BooleanField()
+    supervised = serializers.BooleanField(help_text="Under a supervision order (督办) not yet signed off")
 
 
 class CasePageSerializer(serializers.Serializer):
@@ -309,6 +335,18 @@ INPUT_FIELDS = {
     "unit": lambda spec: serializers.ChoiceField(choices=LimitUnit.choices, **_options(spec)),
     "deadline": lambda spec: serializers.DateTimeField(**_options(spec)),
     "case": lambda spec: serializers.CharField(max_length=20, **_options(spec)),
+    "order_unit": lambda spec: serializers.ChoiceField(
+        choices=[LimitUnit.WORKING_HOURS, LimitUnit.WORKING_DAYS], **_options(spec)
+    ),
+    "order_department": lambda spec: serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.filter(active=True), **_options(spec)
+    ),
+    "person": lambda spec: serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), **_options(spec)
+    ),
+    "inspector": lambda spec: serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), **_options(spec)
+    ),
 }
 
 

@@ -23,8 +23,10 @@ from cases.models.catalogue import (
     PublicCategory,
     RoutingRule,
 )
+from cases.models.inspectors import Patrol
 from cases.models.notifications import Channel, DeliveryStatus, Notification, NotificationAttempt
 from cases.models.photos import CasePhoto, PhotoKind, PhotoStatus
+from cases.models.supervision import OrderStatus, SupervisionOrder
 
 __all__ = [
     "NOT_COUNTED",
@@ -46,11 +48,14 @@ __all__ = [
     "MajorCategory",
     "Notification",
     "NotificationAttempt",
+    "OrderStatus",
+    "Patrol",
     "PhotoKind",
     "PhotoStatus",
     "PublicCategory",
     "RoutingRule",
     "Source",
     "Status",
+    "SupervisionOrder",
     "Urgency",
 ]

@@ -174,6 +174,15 @@ class Case(models.Model):
         related_name="cases",
         help_text=_("The component the case is about; its maintaining unit handles the asset's subcategory."),
     )
+    # The inspector sent to verify or check it (the latest); their task list shows it first.
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("inspector"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inspection_cases",
+    )
     duplicate_of = models.ForeignKey(
         "self",
         verbose_name=_("duplicate of"),
@@ -184,6 +193,9 @@ class Case(models.Model):
     )
     handling_deadline = models.DateTimeField(_("handling deadline"), null=True, blank=True)
     overdue = models.BooleanField(_("overdue"), default=False)
+    # Under a supervision order (督办) not yet signed off (cases.models.supervision): set and cleared
+    # by the order's actions, so a list row or a map marks it without reading the orders.
+    supervised = models.BooleanField(_("supervised"), default=False)
     rework_count = models.PositiveSmallIntegerField(_("reworks"), default=0)
     extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
     send_back_count = models.PositiveSmallIntegerField(_("send-backs"), default=0)

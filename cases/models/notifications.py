@@ -30,14 +30,20 @@ class DeliveryStatus(models.TextChoices):
 
 
 class Notification(models.Model):
-    """One message to one of a department's channels about one dispatch event."""
+    """One message to one of a department's channels (or a person's e-mail) about one event of a case."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notifications")
     event = models.ForeignKey(
         CaseEvent, verbose_name=_("case event"), on_delete=models.CASCADE, related_name="notifications"
     )
+    # None: a message to a person, not a department (a supervision order addressed to a person).
     department = models.ForeignKey(
-        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="notifications"
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notifications",
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     # Sent with every attempt (X-Delivery-Id and in the body): the receiver drops repeats by it.

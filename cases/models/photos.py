@@ -32,6 +32,7 @@ def photo_path(instance: CasePhoto, filename: str) -> str:
 class PhotoKind(models.TextChoices):
     BEFORE = "before", _("Before (at the report)")  # 上报照片
     AFTER = "after", _("After (when handled)")  # 处置后照片
+    CHECK = "check", _("On site (at the check)")  # 核查照片
 
 
 class PhotoStatus(models.TextChoices):

@@ -24,6 +24,9 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.secret_key("SECRET_KEY", debug=DEBUG, dev_default="dev-only-key-never-used-in-production-0123456789")
 ALLOWED_HOSTS = env.allowed_hosts("ALLOWED_HOSTS", debug=DEBUG)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS")
+# The site's address as people reach it, for absolute links in e-mails (a case's page); required
+# with DEBUG off (system check accounts.E002).
+SITE_URL = env.site_url("SITE_URL", debug=DEBUG)
 
 INSTALLED_APPS = [
     "accounts.admin_apps.CityAdminConfig",  # django.contrib.admin on accounts.admin_site.CityAdminSite
@@ -101,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "cases.context_processors.calendar_warning",
             ],
         },
     },
@@ -238,6 +242,8 @@ PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024, minimum=1
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000, minimum=1)
 # A dispatch waiting longer than this for its grid chief's approval passes one level up (cases.sla).
 APPROVAL_LIMIT_MINUTES = env.int("APPROVAL_LIMIT_MINUTES", default=30, minimum=1)
+# ... counted in working time (office hours, the official calendar) or in natural time.
+APPROVAL_LIMIT_TIME = env.choice("APPROVAL_LIMIT_TIME", {"working", "natural"}, "working")
 
 # Citizens' 随手拍 (citizens) and Open311 (open311): rate limits, counted in the cache.
 CITIZEN_REPORTS_PER_IP_PER_HOUR = env.int("CITIZEN_REPORTS_PER_IP_PER_HOUR", default=10, minimum=1)

@@ -12,6 +12,7 @@ import secrets
 # with DEBUG off, this suite's included.
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("SITE_URL", "https://grid.example.gov.cn")  # links in e-mails
 os.environ.setdefault("LOG_FORMAT", "plain")  # readable in pytest's report; tests/config test the JSON
 
 from .base import *  # noqa: E402,F403

@@ -59,8 +59,9 @@ def post(client, url, data=None, **extra):
 
 
 def act(client, case, action, **data):
-    """JSON, or multipart/form-data when photos go with it (handling needs one: added if none given)."""
-    if action == "handle":
+    """JSON, or multipart/form-data when photos go with it (handling and checking on site need
+    one: added if none given)."""
+    if action in ("handle", "check_pass", "check_fail"):
         data.setdefault("photos", [after_photo()])
     if "photos" in data:
         return client.post(action_url(case, action), data)
@@ -406,7 +407,9 @@ def test_it_shows_a_case_with_its_timeline_clock_and_actions(as_user, city, repo
 def test_it_offers_the_actions_of_the_users_roles(as_user, city, report):
     case = filed(city, report)
     leader = as_user(city["leader"]).get(detail_url(case)).json()["actions"]
-    assert [(a["action"], a["needs_note"]) for a in leader] == [("dispatch", False), ("cancel", True), ("merge", False)]
+    assert [(a["action"], a["needs_note"]) for a in leader] == [
+        ("dispatch", False), ("cancel", True), ("merge", False), ("supervise", True),
+    ]  # fmt: skip
     assert leader[0]["url"] == action_url(case, "dispatch")
     dispatcher = as_user(city["dispatcher"]).get(detail_url(case)).json()["actions"]
     assert [a["action"] for a in dispatcher] == ["dispatch", "merge"]
@@ -544,7 +547,8 @@ def test_it_leaves_suspended_time_off_the_clock(city, report):
 def test_it_restarts_the_clock_for_a_rework(city, report):
     case = dispatched(city, report)
     move(case, ("handle", "handler", {"note": "已清运"}), ("send_to_check", "dispatcher"), city=city)
-    case_transition(case_id=case.pk, action="check_fail", actor=city["inspector"], note="仍有残留", now=at(19, 9))
+    case_transition(case_id=case.pk, action="check_fail", actor=city["inspector"], note="仍有残留", now=at(19, 9),
+                    photos=[after_photo()])  # fmt: skip
     clock = clock_of(case, at(19, 10))
     assert clock.started_at == at(19, 9) and clock.stopped_at is None
     assert clock.elapsed_fraction == pytest.approx(0.25)

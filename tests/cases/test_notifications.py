@@ -184,7 +184,7 @@ def test_it_posts_a_signed_webhook_when_a_case_is_dispatched(hooked, receiver, d
         "location": {"lon": IN_M1.x, "lat": IN_M1.y},
         "deadline": timezone.localtime(case.handling_deadline).isoformat(),
         "rework_count": 0,
-        "link": f"/cases/{case.pk}/",
+        "link": f"https://grid.example.gov.cn/cases/{case.pk}/",
     }
     assert request.json["department"] == {"id": hooked.pk, "code": "sanitation", "name": hooked.name}
     assert request.json["event"] == {"id": event.pk, "action": "dispatch", "at": NOW.isoformat(), "note": ""}
@@ -339,7 +339,14 @@ def test_it_emails_the_department(sanitation, dispatch_urgent):
     assert message.subject == f"【案件派遣】{case.tracking_number} 暴露垃圾"
     assert message.to == ["duty@hw.example.cn", "chief@hw.example.cn"]
     assert message.extra_headers["X-Delivery-Id"] == str(notification.delivery_id)
-    for text in [case.tracking_number, "紧急", "人民路 12 号", "E0102 暴露垃圾", "派遣", f"/cases/{case.pk}/"]:
+    for text in [
+        case.tracking_number,
+        "紧急",
+        "人民路 12 号",
+        "E0102 暴露垃圾",
+        "派遣",
+        f"查看案件：https://grid.example.gov.cn/cases/{case.pk}/",
+    ]:
         assert text in message.body
     assert "2026-11-18 09:00" in message.body  # dispatched at, in Beijing time
 

@@ -178,7 +178,27 @@ VALID = {
     "check_fail": ("inspector", {}),
     "close": ("leader", {}),
     "merge": ("clerk", {"into": "other"}),
+    "supervise": ("leader", {"amount": 1, "person": "chief"}),
+    "remind": ("leader", {}),
+    "answer_supervision": ("chief", {}),
+    "sign_off": ("leader", {}),
 }
+
+
+def with_order(people, case, step) -> None:
+    """A current supervision order on `case` for the order's steps after the issue (test setup: the
+    issue itself is tested in tests/cases/test_supervision.py), addressed to the grid chief."""
+    from cases.models import OrderStatus, SupervisionOrder
+    from cases.supervision import ISSUES, SIGNS_OFF
+
+    if step in (None, ISSUES):
+        return
+    SupervisionOrder.objects.create(
+        case=case, note="督办", issued_by=people["leader"], issued_as=Role.SHIFT_LEADER, issued_at=NOW,
+        limit_amount=1, limit_unit="working_days", deadline=NOW, addressee_user=people["chief"],
+        status=OrderStatus.ANSWERED if step == SIGNS_OFF else OrderStatus.OPEN, answered_at=NOW,
+    )  # fmt: skip
+    Case.objects.filter(pk=case.pk).update(supervised=True)
 
 
 @pytest.mark.parametrize(
@@ -192,8 +212,11 @@ def test_every_effect_leads_only_to_its_rows_targets(people, action, source):
         people["garbage"].save()
     case = build(people, _source_state(transition, source))
     assert case.status == source
+    with_order(people, case, transition.order)
     who, params = VALID[action]
     params = {key: people["garbage"] if value == "garbage" else value for key, value in params.items()}
+    if params.get("person") == "chief":
+        params["person"] = people["chief"]
     if params.get("into") == "other":
         params["into"] = case_report(source="inspector", point=IN_M1, now=NOW)
     after = act(people, case, action, who, **params)
@@ -267,7 +290,7 @@ SCOPE = {
     "leader": (True, True, False),
     "dispatcher": (True, True, False),
     "inspector": (True, True, False),
-    "supervisor": (True, False, False),  # reads everything, no action has the role
+    "supervisor": (True, True, False),  # reads everything; acts only with supervision orders (督办)
     "chief": (True, True, True),  # M1's chief: the approver
     "large_chief": (True, True, True),  # the large grid's chief: the case is in their subtree
     "neighbour": (False, False, False),  # chief of another community
@@ -311,9 +334,10 @@ def test_a_department_sees_and_acts_on_its_cases_only(people):
 def test_every_status_has_its_meaning_in_one_table():
     assert set(STATUS_INFO) == set(Status.values)
     assert {Status.CLOSED, Status.REJECTED, Status.CANCELLED, Status.MERGED} == TERMINAL
-    # The state machine agrees: nothing leaves a terminal status, everything else can move.
+    # The state machine agrees: nothing leaves a terminal status, everything else can move
+    # (a supervision order's steps go beside the status, never moving it).
     for status in Status:
-        leaves = any(status in t.sources for t in TRANSITIONS.values())
+        leaves = any(status in t.sources for t in TRANSITIONS.values() if t.order is None)
         assert leaves != STATUS_INFO[status].terminal, status
     # The public milestones follow the table (随手拍's status page, Open311).
     assert {

@@ -21,6 +21,7 @@ from cases.services import case_report, case_transition
 from cases.transitions import TRANSITIONS
 from tests.cases.conftest import IN_M1, NOW, noise_jpeg
 from tests.cases.test_api import IN_M2, OUTSIDE, filed, move
+from tests.photos import after_photo  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 
@@ -449,8 +450,8 @@ def test_it_offers_the_dispatcher_dispatch_on_a_filed_case(as_user, city, report
     ("who", "actions"),
     [
         ("clerk", {"merge"}),
-        ("leader", {"dispatch", "cancel", "merge"}),
-        ("supervisor", set()),
+        ("leader", {"dispatch", "cancel", "merge", "supervise"}),
+        ("supervisor", {"supervise"}),  # a leader's only action: 督办
         ("inspector", set()),
         ("chief", set()),
     ],
@@ -698,7 +699,9 @@ def test_it_verifies_and_checks_from_the_task_list(as_user, city, report):
     assert status_of(verifying) == Status.FILED
     checking = move(dispatched(city, report), ("handle", "handler", {"note": "已清运"}), ("send_to_check", "clerk"),
                     city=city)  # fmt: skip
-    act(client, checking, "check_fail", note="仍有垃圾", next=TASKS)
+    act(client, checking, "check_fail", note="仍有垃圾", next=TASKS)  # without a photo taken on site: refused
+    assert status_of(checking) == Status.CHECKING
+    act(client, checking, "check_fail", note="仍有垃圾", next=TASKS, photos=[after_photo("onsite.jpg")])
     assert status_of(checking) == Status.DISPATCHED
     assert Case.objects.get(pk=checking.pk).rework_count == 1
 

@@ -372,3 +372,28 @@ def test_it_tells_the_department_head_and_chief_above_when_a_case_is_overdue(
         sla_sweep_handling(now=used(2))  # the next sweep tells nobody again
     assert len(mailoutbox) == 1
     assert Notification.objects.filter(case=case, event__action="sla_overdue").count() == 1
+
+
+def test_the_approval_limit_counts_working_time_across_a_night(city, report, settings):
+    """Proposed at 17:20 on Wednesday: 10 working minutes are left that day, the other 20 run from
+    08:30 on Thursday. Counted in natural time (the setting) it would climb a level at 17:51."""
+    at_1720 = NOW.replace(hour=17, minute=20)
+    case = report()
+    act(case, "file", city["clerk"], category=city["garbage"], now=at_1720)
+    act(case, "dispatch", city["dispatcher"], now=at_1720)
+    evening, thursday = NOW.replace(hour=22), NOW.replace(day=19, hour=8, minute=50)
+    assert sla_sweep_approvals(now=evening) == []
+    assert sla_sweep_approvals(now=thursday) == []  # due at 08:50 exactly
+    assert sla_sweep_approvals(now=thursday + MINUTE) == [case.pk]
+    [event] = escalations(case)
+    assert event.payload["limit_unit"] == "working_hours"
+
+
+def test_the_approval_limit_can_count_natural_time(city, report, settings):
+    settings.APPROVAL_LIMIT_TIME = "natural"
+    at_1720 = NOW.replace(hour=17, minute=20)
+    case = report()
+    act(case, "file", city["clerk"], category=city["garbage"], now=at_1720)
+    act(case, "dispatch", city["dispatcher"], now=at_1720)
+    assert sla_sweep_approvals(now=at_1720 + 30 * MINUTE) == []
+    assert sla_sweep_approvals(now=at_1720 + 31 * MINUTE) == [case.pk]

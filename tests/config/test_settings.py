@@ -10,6 +10,7 @@ import sys
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
 
 from config.env import Env
 
@@ -218,12 +219,18 @@ def test_it_lets_each_https_default_be_turned_off_for_a_proxy():
         env(SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https").proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
 
 
-def test_it_passes_the_deploy_check_with_only_debug_secret_key_and_allowed_hosts():
+def test_it_passes_the_deploy_check_with_only_debug_secret_key_allowed_hosts_and_site_url():
     keep = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR,
-        env={**keep, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(38)[:50], "ALLOWED_HOSTS": "example.gov.cn"},
+        env={
+            **keep,
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(38)[:50],
+            "ALLOWED_HOSTS": "example.gov.cn",
+            "SITE_URL": "https://example.gov.cn",
+        },  # fmt: skip
         capture_output=True,
         text=True,
         timeout=120,
@@ -236,3 +243,23 @@ def test_it_reads_api_throttle_rates_strictly():
     assert env(API_THROTTLE_USER="100/hour").rate("API_THROTTLE_USER", default="1/min") == "100/hour"
     with pytest.raises(ImproperlyConfigured, match="API_THROTTLE_USER must be a rate like 60/min"):
         env(API_THROTTLE_USER="lots").rate("API_THROTTLE_USER", default="1/min")
+
+
+def test_it_reads_the_site_url_strictly_and_requires_it_without_debug():
+    from django.core import checks
+
+    assert env().site_url("SITE_URL", debug=True) == "http://127.0.0.1:8000"
+    assert env().site_url("SITE_URL", debug=False) == ""
+    assert (
+        env(SITE_URL="https://grid.example.gov.cn/").site_url("SITE_URL", debug=False) == "https://grid.example.gov.cn"
+    )
+    for bad in ("grid.example.gov.cn", "ftp://grid.example.gov.cn", "https://", "https://a.example/?x=1"):
+        with pytest.raises(ImproperlyConfigured, match="SITE_URL must be an address"):
+            env(SITE_URL=bad).site_url("SITE_URL", debug=False)
+    from accounts.checks import site_url_check
+
+    with override_settings(DEBUG=False, SITE_URL=""):
+        [error] = site_url_check()
+        assert error.id == "accounts.E002" and error.level == checks.ERROR
+    with override_settings(DEBUG=False, SITE_URL="https://grid.example.gov.cn"):
+        assert site_url_check() == []

@@ -40,7 +40,10 @@ def test_it_sends_a_failed_check_back_for_rework_and_closes_after_the_second(cas
     expect(after.locator("img")).to_be_visible()
     assert after.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
     inspector.go_back()
-    act(inspector.locator(card_id), "check_fail", note=STILL_WRONG)
+    inspector.reload()  # the card shows the photos ready now: the department's beside the report's
+    expect(inspector.locator(card_id).locator(".photo-pair .photo-after img")).to_be_visible()
+    # A check takes a photo on site, passed or failed.
+    act(inspector.locator(card_id), "check_fail", note=STILL_WRONG, files={"photos": [photo("onsite.jpg")]})
     expect_flash(inspector, "已派遣")
     expect(inspector.locator(card_id)).to_have_count(0)
 
@@ -55,7 +58,7 @@ def test_it_sends_a_failed_check_back_for_rework_and_closes_after_the_second(cas
     act(shiftlead, "send_to_check")
 
     inspector.goto("/cases/tasks/")
-    act(find_card(inspector, case["id"]), "check_pass")
+    act(find_card(inspector, case["id"]), "check_pass", files={"photos": [photo("onsite-2.jpg", colour="#2b6cb0")]})
     expect_flash(inspector, "核查通过/待结案")
 
     shiftlead.reload()
