@@ -371,7 +371,7 @@ def notification_deliver(*, notification_id: int, now: datetime.datetime | None 
     notification = Notification.objects.select_related("department", "upstream").get(pk=notification_id)
     with bound(case_id=notification.case_id, delivery_id=str(notification.delivery_id)):  # in every log line
         started = time.monotonic()
-        send = _send_webhook if notification.channel == Channel.WEBHOOK else _send_email
+        send = _send_email if notification.channel == Channel.EMAIL else _send_webhook  # callbacks, pushes: webhooks
         with _lease_renewed(notification):
             outcome = send(notification)
         duration_ms = round((time.monotonic() - started) * 1000)
