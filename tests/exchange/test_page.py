@@ -97,3 +97,16 @@ def test_the_page_is_chinese_first(client, city, messages):
     client.force_login(city["leader"])
     page = client.get(PAGE, {"tab": "failed"}).content.decode()
     assert "与上级及外部系统的数据交换" in page and "重新发送" in page and "状态回传" in page
+
+
+def test_the_case_page_shows_the_messages_to_the_systems(client, city, messages):
+    client.force_login(city["leader"])
+    page = client.get(reverse("cases:detail", args=[messages["failed"].case_id])).content.decode()
+    assert "12345 市民热线" in page and "市级城市运行管理服务平台" in page and "Status callback" in page
+
+
+def test_the_shift_leaders_page_of_failed_department_notifications_leaves_them_out(client, city, messages):
+    client.force_login(city["leader"])
+    page = client.get(reverse("cases:notifications_failed")).content.decode()
+    assert messages["failed"].case.tracking_number not in page
+    assert "No failed notifications" in page
