@@ -508,7 +508,12 @@ def _send_webhook(notification: Notification) -> Outcome:
             return Outcome(ok=False, error="The upstream system is switched off in the registry.")
     else:
         department = notification.department
-        url, secret, agent, who = department.webhook_url, department.webhook_secret, "citydispatch-webhook/1", "department"
+        url, secret, agent, who = (
+            department.webhook_url,
+            department.webhook_secret,
+            "citydispatch-webhook/1",
+            "department",
+        )
     if not url:
         return Outcome(ok=False, error=f"The {who} no longer has a webhook URL.")
     if urlsplit(url).scheme not in ("http", "https"):

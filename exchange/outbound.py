@@ -122,7 +122,10 @@ def _payload(case: Case, event: CaseEvent, *, kind: str, system_code: str, exter
         payload["origin"] = origin
     if kind == CLOSED:
         handled = (
-            CaseEvent.objects.filter(case_id=case.pk, action="handle").order_by("-at", "-id").values_list("note").first()
+            CaseEvent.objects.filter(case_id=case.pk, action="handle")
+            .order_by("-at", "-id")
+            .values_list("note")
+            .first()
         )
         payload["result"] = handled[0] if handled else ""
         payload["note"] = event.note

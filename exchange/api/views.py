@@ -67,9 +67,15 @@ class OrderApi(_SystemApi):
             OpenApiExample(
                 "A 12345 work order",
                 value={
-                    "external_id": "GD202611180123", "lon": 118.605, "lat": 34.905, "address": "人民路与沂河路交叉口",
-                    "category": "E0102", "urgency": "normal", "description": "路口东北角垃圾堆放三天未清运",
-                    "reporter_name": "王先生", "reporter_phone": "13812341234",
+                    "external_id": "GD202611180123",
+                    "lon": 118.605,
+                    "lat": 34.905,
+                    "address": "人民路与沂河路交叉口",
+                    "category": "E0102",
+                    "urgency": "normal",
+                    "description": "路口东北角垃圾堆放三天未清运",
+                    "reporter_name": "王先生",
+                    "reporter_phone": "13812341234",
                 },  # fmt: skip
                 request_only=True,
             )

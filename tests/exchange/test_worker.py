@@ -3,6 +3,7 @@
 twice at the same moment; the higher platform's push surviving a broker outage."""
 
 import threading
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -70,6 +71,48 @@ def test_one_order_posted_twice_at_the_same_moment_makes_one_case(city, systems,
     assert Case.objects.count() == 1 and ExternalOrder.objects.count() == 1
     assert Notification.objects.filter(channel=Channel.CALLBACK).count() == 1  # 签收 once
     assert Notification.objects.filter(channel=Channel.UPSTREAM).count() == 1
+
+
+def test_a_second_post_while_the_first_is_still_committing_gets_the_first_case(city, systems, hotline_receiver):
+    """The first post holds its transaction open after writing the case; the second arrives then,
+    does not see the order yet (it is not committed), and must still end with the first's case."""
+    from exchange import services
+
+    inside, release = threading.Event(), threading.Event()
+    create = services.notifications_create_for_exchange
+    answers: dict[str, object] = {}
+
+    def slow_first(**kwargs):
+        created = create(**kwargs)
+        if threading.current_thread().name == "first":
+            inside.set()
+            release.wait(timeout=20)
+        return created
+
+    def post_once() -> None:
+        try:
+            found, new = order_receive(system=systems["hotline"], external_id="GD-RACE-2", lon=IN_M1.x, lat=IN_M1.y,
+                                       description="同一工单推送两次", now=NOW)  # fmt: skip
+            answers[threading.current_thread().name] = (found.case_id, new)
+        except Exception as exc:  # the test reports it
+            answers[threading.current_thread().name] = exc
+        finally:
+            connection.close()
+
+    with mock.patch.object(services, "notifications_create_for_exchange", side_effect=slow_first):
+        first = threading.Thread(target=post_once, name="first")
+        first.start()
+        assert inside.wait(timeout=20)
+        second = threading.Thread(target=post_once, name="second")
+        second.start()
+        second.join(timeout=1)  # it waits for the first (row lock or SQLite's one writer), whatever this says
+        release.set()
+        first.join(timeout=30)
+        second.join(timeout=30)
+
+    assert answers["first"][1] is True and answers["second"] == (answers["first"][0], False), answers
+    assert Case.objects.count() == 1 and ExternalOrder.objects.count() == 1
+    assert Notification.objects.filter(channel=Channel.CALLBACK).count() == 1
 
 
 @pytest.mark.worker
