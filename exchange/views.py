@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases.scope import EXCHANGE_DESK
+from cases.transitions import event_label
 from cases.views import roles_required
 from exchange.selectors import TABS, exchange_counts, exchange_messages, systems_overview
 from exchange.services import message_resend
@@ -39,6 +40,8 @@ def message_list(request: HttpRequest) -> HttpResponse:
     system_id = _system_id(request)
     counts = exchange_counts(system_id=system_id)
     page = Paginator(exchange_messages(tab=tab, system_id=system_id), PAGE_SIZE).get_page(request.GET.get("page"))
+    for message in page.object_list:
+        message.step = event_label(message.event.action)  # in the page's language (the payload's is Chinese)
     tabs = [
         {"key": key, "label": label, "count": counts[key], "query": urlencode({"tab": key, **_keep(system_id)})}
         for key, label in TAB_LABELS.items()
