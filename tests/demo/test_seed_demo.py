@@ -62,6 +62,9 @@ def demo(django_db_setup, django_db_blocker, demo_media):
         from devices.models import Device, EventType, Integration
 
         Case.objects.all().delete()  # the case history (events, notifications, rollup rows, alerts go with it)
+        from exchange.models import UpstreamSystem
+
+        UpstreamSystem.objects.all().delete()  # the 12345 hotline and the city's platform (their orders went with the cases)
         Campaign.objects.all().delete()
         Census.objects.all().delete()
         Asset.objects.all().delete()
