@@ -56,6 +56,8 @@ ADMIN_ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "devices.alert": ("view",),
         "campaigns.campaign": ALL,
         "campaigns.campaigntarget": ALL,
+        "exchange.upstreamsystem": ("add", "change", "view"),
+        "exchange.externalorder": ("view",),
         "auth.user": ("view",),  # to link a chief or a department member to a login
     },
     Role.SECURITY_ADMIN: {

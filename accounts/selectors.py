@@ -91,6 +91,14 @@ def _campaigns() -> Link:
     return Link(_("Campaigns"), reverse("campaigns:index"), _("Special campaigns: their cases and figures."))
 
 
+def _exchange() -> Link:
+    return Link(
+        _("Exchange with upstream systems"),
+        reverse("exchange:messages"),
+        _("Callbacks to 12345 and pushes to the higher-level platform: sent, pending, failed."),
+    )
+
+
 def _users() -> Link:
     return Link(
         _("Users and roles"),
@@ -128,7 +136,7 @@ def _audit_log() -> Link:
 
 
 ROLE_LINKS = {
-    Role.INTAKE_CLERK: [_case_new, _case_queue, _grid_map, _devices, _assets],
+    Role.INTAKE_CLERK: [_case_new, _case_queue, _grid_map, _devices, _assets, _exchange],
     Role.SHIFT_LEADER: [
         _case_inbox,
         _case_queue,
@@ -141,13 +149,14 @@ ROLE_LINKS = {
         _devices,
         _campaigns,
         _assets,
+        _exchange,
     ],  # fmt: skip
-    Role.DISPATCHER: [_case_queue, _case_new, _grid_map, _assets, _campaigns],
+    Role.DISPATCHER: [_case_queue, _case_new, _grid_map, _assets, _campaigns, _exchange],
     Role.GRID_CHIEF: [_case_approvals, _case_queue, _grid_map, _assessments, _assets],
     Role.DEPARTMENT_HANDLER: [_case_work, _case_queue, _grid_map, _assessments, _assets],
     Role.INSPECTOR: [_case_tasks, _case_new, _case_queue, _grid_map, _assets, _devices],
     Role.SUPERVISOR: [_assessments, _case_inbox, _bulletin, _campaigns, _case_queue, _grid_map, _devices, _assets],
-    Role.SYSTEM_ADMIN: [_admin, _grid_map],
+    Role.SYSTEM_ADMIN: [_admin, _grid_map, _exchange],
     Role.SECURITY_ADMIN: [_users, _lockouts, _api_tokens, _two_factor],
     Role.AUDIT_ADMIN: [_audit_log],
 }

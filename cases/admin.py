@@ -72,13 +72,15 @@ class NotificationAttemptInline(admin.TabularInline):
 class NotificationAdmin(admin.ModelAdmin):
     """Deliveries are written by cases.notifications only; here they are read, and failed ones sent again."""
 
-    list_display = ["case", "department", "channel", "status", "attempt_count", "next_attempt_at", "created_at"]
-    list_filter = ["status", "channel", "department"]
+    list_display = [
+        "case", "department", "upstream", "channel", "status", "attempt_count", "next_attempt_at", "created_at",
+    ]  # fmt: skip
+    list_filter = ["status", "channel", "department", "upstream"]
     search_fields = ["case__tracking_number", "=delivery_id"]
-    list_select_related = ["case", "department"]
+    list_select_related = ["case", "department", "upstream"]
     date_hierarchy = "created_at"
     readonly_fields = [
-        "case", "event", "department", "channel", "delivery_id", "status", "attempt_count", "next_attempt_at",
+        "case", "event", "department", "upstream", "channel", "delivery_id", "status", "attempt_count", "next_attempt_at",
         "queued_at", "last_error", "created_at", "delivered_at", "payload",
     ]  # fmt: skip
     inlines = [NotificationAttemptInline]

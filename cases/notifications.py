@@ -28,6 +28,13 @@ The flow, and why:
 A department with neither a webhook URL nor an e-mail address gets no rows: it is told
 by other means (the handler's work list, the phone), and there is nothing to deliver.
 
+The same outbox carries the exchange's messages (exchange.outbound decides them): status
+callbacks to the system a work order came from (12345: 签收, 派遣, 办结, 退回) and pushes of every
+case and status change to the higher-level platform. Their rows name an upstream system instead
+of a department (`Notification.upstream`), are written by `notifications_create_for_exchange` in
+the event's transaction, and go through the same queue, claim, lease, retries, sweep and resend;
+their format is docs/EXCHANGE.md.
+
 The webhook signature scheme is in `webhook_signature` and docs/WEBHOOKS.md.
 """
 
@@ -188,6 +195,33 @@ def case_link(*, case_id: int) -> str:
     return settings.SITE_URL + CASE_LINK.format(id=case_id)
 
 
+def notifications_create_for_exchange(*, case: Case, event: CaseEvent) -> list[Notification]:
+    """Write the messages this event owes upstream systems (exchange.outbound: a status callback to
+    the system the case's order came from, a push to the higher-level platform) and enqueue them
+    after commit. Call inside the transaction that writes the event; no query unless a system is
+    concerned (the systems are kept in the process)."""
+    from exchange.outbound import messages_for_event  # the exchange app builds on cases
+
+    notifications = []
+    now = timezone.now()
+    for message in messages_for_event(case=case, event=event):
+        delivery_id = uuid.uuid4()
+        notification = Notification.objects.create(
+            case=case,
+            event=event,
+            upstream_id=message.system_id,
+            channel=message.channel,
+            delivery_id=delivery_id,
+            payload={**message.payload, "delivery_id": str(delivery_id)},
+            created_at=now,
+            next_attempt_at=now,
+            queued_at=now,  # handed to the queue on commit; reset if that fails
+        )
+        transaction.on_commit(lambda pk=notification.pk: notification_enqueue(notification_id=pk))
+        notifications.append(notification)
+    return notifications
+
+
 def notification_payload(
     *,
     case: Case,
@@ -271,7 +305,7 @@ def notifications_sweep(*, now: datetime.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     abandoned = Notification.objects.filter(status=DeliveryStatus.SENDING, next_attempt_at__lte=now)
-    for notification in abandoned.select_related("department").order_by("id")[:SWEEP_BATCH]:
+    for notification in abandoned.order_by("id")[:SWEEP_BATCH]:
         _take_back(notification, now=now)
 
     due = (
@@ -374,10 +408,10 @@ def notification_deliver(*, notification_id: int, now: datetime.datetime | None 
     )
     if not claimed:
         return None
-    notification = Notification.objects.select_related("department").get(pk=notification_id)
+    notification = Notification.objects.select_related("department", "upstream").get(pk=notification_id)
     with bound(case_id=notification.case_id, delivery_id=str(notification.delivery_id)):  # in every log line
         started = time.monotonic()
-        send = _send_webhook if notification.channel == Channel.WEBHOOK else _send_email
+        send = _send_email if notification.channel == Channel.EMAIL else _send_webhook  # callbacks, pushes: webhooks
         with _lease_renewed(notification):
             outcome = send(notification)
         duration_ms = round((time.monotonic() - started) * 1000)
@@ -505,16 +539,29 @@ _opener = urllib.request.build_opener(_NoRedirects)
 
 
 def _send_webhook(notification: Notification) -> Outcome:
-    department = notification.department
-    if department is None:  # pragma: no cover - a person is told by e-mail only
-        return Outcome(ok=False, error="A message to a person has no webhook.")
-    url, secret = department.webhook_url, department.webhook_secret
+    """POST the signed JSON to the department's webhook, or to the upstream system's callback URL
+    (status callbacks and pushes: the same signature, retries and delivery ids)."""
+    if notification.upstream_id:
+        system = notification.upstream
+        url, secret, agent, who = system.callback_url, system.secret, "citydispatch-exchange/1", "upstream system"
+        if not system.active:
+            return Outcome(ok=False, error="The upstream system is switched off in the registry.")
+    else:
+        department = notification.department
+        if department is None:  # pragma: no cover - a person is told by e-mail only
+            return Outcome(ok=False, error="A message to a person has no webhook.")
+        url, secret, agent, who = (
+            department.webhook_url,
+            department.webhook_secret,
+            "citydispatch-webhook/1",
+            "department",
+        )
     if not url:
-        return Outcome(ok=False, error="The department no longer has a webhook URL.")
+        return Outcome(ok=False, error=f"The {who} no longer has a webhook URL.")
     if urlsplit(url).scheme not in ("http", "https"):
         return Outcome(ok=False, error=f"The webhook URL must start with http:// or https://, got {url!r}.")
     if not secret:
-        return Outcome(ok=False, error="The department's webhook has no secret; set one to sign the messages.")
+        return Outcome(ok=False, error=f"The {who}'s webhook has no secret; set one to sign the messages.")
     body = json.dumps(notification.payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     timestamp = str(int(time.time()))
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
@@ -523,7 +570,7 @@ def _send_webhook(notification: Notification) -> Outcome:
         method="POST",
         headers={
             "Content-Type": "application/json",
-            "User-Agent": "citydispatch-webhook/1",
+            "User-Agent": agent,
             "X-Delivery-Id": str(notification.delivery_id),
             "X-Timestamp": timestamp,
             "X-Signature": webhook_signature(secret=secret, timestamp=timestamp, body=body),
@@ -672,19 +719,21 @@ def _send_email(notification: Notification) -> Outcome:
 
 
 def case_notifications(*, case: Case) -> QuerySet[Notification]:
-    """A case's notifications with their attempts, oldest first, in two queries (for the case page)."""
+    """A case's notifications (departments' and upstream systems') with their attempts, oldest first,
+    in two queries (for the case page)."""
     return (
         Notification.objects.filter(case=case)
-        .select_related("department", "event")
+        .select_related("department", "upstream", "event")
         .prefetch_related("attempts")
         .order_by("created_at", "id")
     )
 
 
 def failed_notifications() -> QuerySet[Notification]:
-    """Notifications that will not be tried again, newest first (the shift leader's page)."""
+    """Messages to departments that will not be tried again, newest first (the shift leader's page;
+    those to upstream systems are on the exchange's page)."""
     return (
-        Notification.objects.filter(status=DeliveryStatus.FAILED)
+        Notification.objects.filter(status=DeliveryStatus.FAILED, department__isnull=False)
         .select_related("case", "department")
         .order_by("-created_at", "-id")
     )

@@ -114,3 +114,10 @@ def cases_at_work(*, user) -> QuerySet[Case]:
         .defer("community_grid__boundary")
         .order_by(F("handling_deadline").asc(nulls_last=True), "dispatched_at", "id")
     )
+
+
+# Who reads the exchange page (messages to 12345 and the higher-level platform: sent, pending,
+# failed) and sends a failed one again: the command center, and the system administrator who
+# keeps the upstream systems' registry. Leaders, chiefs and departments do not: the page shows
+# every case's traffic, whoever's grid or department it is.
+EXCHANGE_DESK = CENTRE | {Role.SYSTEM_ADMIN}

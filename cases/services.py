@@ -32,6 +32,7 @@ from cases.models import Case, CaseEvent, Category, DailySequence, Source, Statu
 from cases.models.photos import PhotoKind
 from cases.notifications import (
     notifications_create_for_dispatch,
+    notifications_create_for_exchange,
     notifications_create_for_overdue,
     notifications_create_for_supervision,
 )
@@ -114,6 +115,7 @@ def case_report(
     request_id: str | None = None,
     now: datetime.datetime | None = None,
     photos: Sequence[IO[bytes]] = (),
+    announce: bool = True,
 ) -> Case:
     """Take in a report: locate it, name who is responsible there, give it a tracking number.
 
@@ -127,6 +129,9 @@ def case_report(
     `repeated` set when the request id had been seen (the earlier request's case); a new one
     carries what was written with it, `report_event` and `report_photos`, so that its answer
     is built without reading it back.
+    The upstream systems owed a message about the report (the higher-level platform) get it in the
+    same transaction; `announce=False` leaves that to the caller, within its own transaction
+    (exchange.services, once it has linked the case to the order it came from).
 
     The short path: one statement locates the point and finds who answers there, one takes the
     tracking number, then the case and its event are inserted. A request id is checked once,
@@ -181,6 +186,8 @@ def case_report(
             )
             event = _event(case, actor=actor, action="report", from_status="", request_id=request_id, now=now)
             _store_photos(case, event, photos, checked, kind=PhotoKind.BEFORE, actor=actor, now=now, stored=stored)
+            if announce:
+                notifications_create_for_exchange(case=case, event=event)
     except IntegrityError:
         _forget(stored)
         if request_id and (earlier := _replayed(request_id, action="report", actor=actor)) is not None:
@@ -345,6 +352,8 @@ def case_transition(
                 # The department is owed a message: a row now, in this transaction; sent after commit.
                 # (Not for requests and decisions on a case it already has: extension, suspension.)
                 notifications_create_for_dispatch(case=case, event=event)
+            # Upstream systems: a status callback to the one the case came from, a push to the higher platform.
+            notifications_create_for_exchange(case=case, event=event)
     except IntegrityError:
         _forget(stored)
         if request_id and (earlier := _replayed(request_id, action=action, actor=actor, case_id=case_id)):

@@ -29,7 +29,7 @@ broker = Breaker("broker", RETRY_SECONDS)
 
 # queue → the tasks it carries
 QUEUES: dict[str, tuple[str, ...]] = {
-    # Department webhooks and e-mails: many, short, waiting on the network.
+    # Department webhooks and e-mails, and the exchange's callbacks and pushes: many, short, waiting on the network.
     "notifications": ("cases.tasks.deliver_notification",),
     # Display copies and thumbnails of case photos: CPU-bound.
     "photos": ("cases.tasks.make_photo_derivatives",),

@@ -30,11 +30,13 @@ urlpatterns = [
     path("assets/", include("assets.urls")),  # the component inventory (部件普查)
     path("devices/", include("devices.urls")),  # cameras, sensors and their alerts
     path("campaigns/", include("campaigns.urls")),  # special campaigns (专项整治)
+    path("exchange/", include("exchange.urls")),  # messages to 12345 and the higher-level platform
     path("api/grids/", include("grids.api.urls")),
     path("api/assessments/", include("assessments.api.urls")),
     path("api/assets/", include("assets.api.urls")),
     path("api/devices/", include("devices.api.urls")),
     path("api/campaigns/", include("campaigns.api.urls")),
+    path("api/exchange/", include("exchange.api.urls")),  # 12345 and upstream systems' work orders
     path("api/", include("cases.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI from drf_spectacular_sidecar's static files (SPECTACULAR_SETTINGS): works offline;

@@ -18,6 +18,7 @@ from assets.services import asset_import
 from cases.catalogue import LoadSummary, catalogue_load, departments_load
 from demo.cameras import demo_cameras_load
 from demo.campaign import demo_asset_reports_load, demo_campaign_load, demo_census_load
+from demo.exchange import demo_exchange_load
 from demo.history import _quiet, _tasks_in_process
 from demo.inventory import build_demo_inventory
 from demo.logins import logins_save
@@ -50,18 +51,21 @@ def demo_county_load(*, password: str, seed: int = DEMO_SEED, progress: Progress
 @dataclass(frozen=True)
 class ExtrasSummary:
     keys: dict[str, str]  # the device keys made this time: shown once
+    system_keys: dict[str, str]  # the upstream systems' keys made this time: shown once
     campaign: str
     census: str | None
     asset_reports: int
 
 
 def demo_extras_load() -> ExtrasSummary:
-    """The cameras, the sensor and their alerts, the clean-up campaign, the census and a few
-    reports about assets; each once (running it again adds nothing)."""
+    """The cameras, the sensor and their alerts, the 12345 hotline and the higher-level platform with
+    their orders, the clean-up campaign, the census and a few reports about assets; each once
+    (running it again adds nothing)."""
     # As the history: the snapshots' derivatives made here and now, their log lines not worth reading.
     with _quiet("cases.notifications", "cases.photos", "celery.app.trace"), _tasks_in_process(), transaction.atomic():
         keys = demo_cameras_load()
+        system_keys = demo_exchange_load()
         reports = demo_asset_reports_load()
         census = demo_census_load()
         campaign = demo_campaign_load()  # last: it counts the cases the others made too
-    return ExtrasSummary(keys, campaign.name, census.name if census else None, reports)
+    return ExtrasSummary(keys, system_keys, campaign.name, census.name if census else None, reports)

@@ -1,8 +1,10 @@
-"""Notifications of a department about a dispatched case, and every attempt to deliver them.
+"""The outbox: messages a case event owes someone outside, and every attempt to deliver them.
 
-A Notification row is written in the same transaction as the transition that
-dispatches the case, so nothing is lost when the broker or the workers are down;
-cases.notifications delivers it (see there and docs/WEBHOOKS.md).
+A department is told of a dispatch (webhook, e-mail: docs/WEBHOOKS.md); an upstream system
+(exchange.UpstreamSystem) is told what became of the work order it sent (a status callback) or,
+as the higher-level platform, of every case and status change (a push: docs/EXCHANGE.md). A
+Notification row is written in the same transaction as the event, so nothing is lost when the
+broker or the workers are down; cases.notifications delivers every kind the same way.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from cases.models.catalogue import Department
 class Channel(models.TextChoices):
     WEBHOOK = "webhook", _("Webhook")
     EMAIL = "email", _("E-mail")
+    CALLBACK = "callback", _("Status callback")  # to the system a work order came from
+    UPSTREAM = "upstream", _("Push to the higher-level platform")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -30,13 +34,15 @@ class DeliveryStatus(models.TextChoices):
 
 
 class Notification(models.Model):
-    """One message to one of a department's channels (or a person's e-mail) about one event of a case."""
+    """One message about one case event: to one of a department's channels, to a person's e-mail, or
+    to an upstream system."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notifications")
     event = models.ForeignKey(
         CaseEvent, verbose_name=_("case event"), on_delete=models.CASCADE, related_name="notifications"
     )
-    # None: a message to a person, not a department (a supervision order addressed to a person).
+    # Whom the message is for: a department, an upstream system, or (neither) a person by e-mail
+    # (a supervision order addressed to a person).
     department = models.ForeignKey(
         Department,
         verbose_name=_("department"),
@@ -44,6 +50,14 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="notifications",
+    )
+    upstream = models.ForeignKey(
+        "exchange.UpstreamSystem",
+        verbose_name=_("upstream system"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     # Sent with every attempt (X-Delivery-Id and in the body): the receiver drops repeats by it.
@@ -68,11 +82,34 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["event", "channel"], name="notification_unique_event_channel")]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="notification_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "channel"],
+                condition=models.Q(upstream__isnull=True),
+                name="notification_unique_event_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "upstream"],
+                condition=models.Q(upstream__isnull=False),
+                name="notification_unique_event_system",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(department__isnull=False, upstream__isnull=False),
+                name="notification_one_recipient_at_most",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due"),
+            models.Index(fields=["upstream", "status", "created_at"], name="notification_by_system"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.channel} {self.status}"
+
+    @property
+    def recipient(self):
+        """The department or the upstream system the message is for (None: a person, by e-mail)."""
+        return self.department if self.department_id else self.upstream
 
 
 class NotificationAttempt(models.Model):

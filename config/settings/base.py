@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "assets",  # the component inventory (部件普查)
     "devices",  # cameras and sensors, and their alerts
     "campaigns",  # special campaigns (专项整治)
+    "exchange",  # 12345 and other upstream systems, the higher-level platform (上级平台)
 ]
 # The demo county (seed_demo, load_demo_history) exists only on development machines (DEBUG),
 # or in the one process that is explicitly asked for it: `manage.py seed_demo --force` on a
@@ -260,6 +261,8 @@ OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="")
 OPEN311_PUBLIC_SOURCES = env.list("OPEN311_PUBLIC_SOURCES", ["citizen", "hotline", "inspector", "chief_patrol"])
 # Alerts a device key (or an integration's) may post (devices.api): N/s, /min, /hour or /day.
 DEVICE_ALERTS_RATE = env.rate("DEVICE_ALERTS_RATE", default="600/min")
+# Work orders an upstream system's key may post (exchange.api: 12345 工单, 上级交办).
+EXCHANGE_ORDERS_RATE = env.rate("EXCHANGE_ORDERS_RATE", default="600/min")
 
 # HTTPS. With DEBUG off every one of these is on unless its variable turns it off: behind a
 # proxy that terminates TLS, set SECURE_PROXY_SSL_HEADER (the header the proxy sets to https,

@@ -62,6 +62,9 @@ def demo(django_db_setup, django_db_blocker, demo_media):
         from devices.models import Device, EventType, Integration
 
         Case.objects.all().delete()  # the case history (events, notifications, rollup rows, alerts go with it)
+        from exchange.models import UpstreamSystem
+
+        UpstreamSystem.objects.all().delete()  # the 12345 hotline and the city's platform (their orders went with the cases)
         Campaign.objects.all().delete()
         Census.objects.all().delete()
         Asset.objects.all().delete()
@@ -311,3 +314,18 @@ def test_it_runs_a_clean_up_campaign_and_a_census_with_reports_about_assets(demo
     assert set(CensusFinding.objects.values_list("finding", flat=True)) == {"found", "damaged", "missing"}
     water = Case.objects.get(asset__category__code="0101")
     assert water.department.code == "housing"  # dispatched to the cover's maintainer
+
+
+@pytest.mark.django_db
+def test_it_registers_the_hotline_and_the_higher_platform_with_their_orders(demo):
+    from cases.models import Notification, Source
+    from exchange.models import ExternalOrder, UpstreamSystem
+
+    hotline, platform = UpstreamSystem.objects.get(code="12345"), UpstreamSystem.objects.get(code="city-platform")
+    assert hotline.source == Source.HOTLINE and platform.source == Source.HIGHER_LEVEL and platform.push_all
+    orders = ExternalOrder.objects.select_related("case")
+    assert {o.case.source for o in orders.filter(system=hotline)} == {Source.HOTLINE}
+    assert {o.case.source for o in orders.filter(system=platform)} == {Source.HIGHER_LEVEL}  # 上级交办
+    assert orders.count() == 7
+    assert not Notification.objects.filter(upstream__isnull=False).exists()  # no callback URL: nothing sent
+    assert "Upstream system key of 临沭县 12345 政务服务便民热线 (shown once): " in demo

@@ -97,6 +97,11 @@ found.update(EventType.objects.values_list("name", flat=True))
 found.update(Integration.objects.values_list("name", flat=True))
 for row in Campaign.objects.values_list("name", "description"):
     found.update(row)
+from exchange.models import ExternalOrder, UpstreamSystem
+
+for row in UpstreamSystem.objects.values_list("name", "code"):
+    found.update(row)
+found.update(ExternalOrder.objects.values_list("external_id", flat=True))
 result = sorted((s.strip() for s in found if s and s.strip()), key=len, reverse=True)
 """
     )

@@ -79,11 +79,13 @@ class Command(BaseCommand):
         started = time.monotonic()
         extras = demo_extras_load()
         self.stdout.write(
-            f"Devices, alerts, the campaign “{extras.campaign}”, the census “{extras.census}” and "
+            f"Devices, alerts, the 12345 hotline's and the higher platform's orders, the campaign “{extras.campaign}”, the census “{extras.census}” and "
             f"{extras.asset_reports} reports about assets in {time.monotonic() - started:.1f} s."
         )
         for holder, key in extras.keys.items():
             self.stdout.write(f"Device key of {holder} (shown once): {key}")
+        for holder, key in extras.system_keys.items():
+            self.stdout.write(f"Upstream system key of {holder} (shown once): {key}")
         self._print_logins(password, seeded=True)
 
     def _progress(self):
