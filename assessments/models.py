@@ -22,6 +22,8 @@ DEFAULT_WEIGHTS = {
     "rework": 20,
     "overdue": 20,
     "extension": 10,
+    # 满意率 (citizens' ratings and callbacks): 0 unless the city chooses, so scores do not move.
+    "satisfaction": 0,
 }
 
 
@@ -64,6 +66,14 @@ class CaseFact(models.Model):
     # When the case became late: its handling deadline passed before it was handled
     # (in any round); null while it is on time.
     late_at = models.DateTimeField(null=True)
+    # The case's first evaluation (the citizen's rating or a staff callback, 回访): when it was
+    # given, and the same moment in each of its answers that was yes (contacted: 响应; solved:
+    # 解决; satisfied or basically satisfied: 满意), null where the answer was no.
+    evaluated_at = models.DateTimeField(null=True)
+    contacted_at = models.DateTimeField(null=True)
+    solved_at = models.DateTimeField(null=True)
+    satisfied_at = models.DateTimeField(null=True)
+    reopened_at = models.DateTimeField(null=True)  # first reopening (重办) after closure
     # Working hours from dispatch to the first "handled", suspended time excluded.
     handling_hours = models.DecimalField(max_digits=12, decimal_places=4, null=True)
     # Where the case stands now, for the "overdue now" card.
@@ -80,6 +90,11 @@ class CaseFact(models.Model):
     suspended_month = models.PositiveSmallIntegerField(null=True)
     closed_month = models.PositiveSmallIntegerField(null=True)
     late_month = models.PositiveSmallIntegerField(null=True)
+    evaluated_month = models.PositiveSmallIntegerField(null=True)
+    contacted_month = models.PositiveSmallIntegerField(null=True)
+    solved_month = models.PositiveSmallIntegerField(null=True)
+    satisfied_month = models.PositiveSmallIntegerField(null=True)
+    reopened_month = models.PositiveSmallIntegerField(null=True)
 
     class Meta:
         indexes = [
@@ -182,6 +197,11 @@ class AssessmentSettings(models.Model):
     weight_extension = models.PositiveSmallIntegerField(
         _("weight: 1 − extension rate"), default=DEFAULT_WEIGHTS["extension"]
     )
+    weight_satisfaction = models.PositiveSmallIntegerField(
+        _("weight: satisfaction rate"),
+        default=DEFAULT_WEIGHTS["satisfaction"],
+        help_text=_("满意率 from citizens' ratings and callbacks; 0 leaves it out of the composite score."),
+    )
     min_cases = models.PositiveIntegerField(
         _("minimum cases to be ranked"),
         default=5,
@@ -204,6 +224,7 @@ class AssessmentSettings(models.Model):
             "rework": Decimal(self.weight_rework),
             "overdue": Decimal(self.weight_overdue),
             "extension": Decimal(self.weight_extension),
+            "satisfaction": Decimal(self.weight_satisfaction),
         }
 
 

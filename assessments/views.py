@@ -77,6 +77,10 @@ CARDS = [
     ("card-closed", "closed", None),
     ("card-closure-rate", None, "closure_rate"),
     ("card-on-time-rate", None, "on_time_rate"),
+    # 三率 of the citizens' ratings and callbacks (回访)
+    ("card-response-rate", None, "response_rate"),
+    ("card-solution-rate", None, "solution_rate"),
+    ("card-satisfaction-rate", None, "satisfaction_rate"),
 ]
 
 

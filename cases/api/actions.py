@@ -188,6 +188,18 @@ class CaseMergeApi(CaseActionApi):
     action = "merge"
 
 
+class CaseCallbackApi(CaseActionApi):
+    """callback: 回访 (satisfaction, solved, contacted)."""
+
+    action = "callback"
+
+
+class CaseReopenApi(CaseActionApi):
+    """reopen: 重办."""
+
+    action = "reopen"
+
+
 ACTION_VIEWS: dict[str, type[CaseActionApi]] = {view.action: view for view in CaseActionApi.__subclasses__()}
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from cases.models import Category, Department, LimitUnit, Source, Status, Urgency
+from cases.models import Category, Department, LimitUnit, Satisfaction, Source, Status, Urgency
 from cases.transitions import Input, Transition
 from cases.viewmodel import CaseView
 
@@ -309,6 +309,8 @@ INPUT_FIELDS = {
     "unit": lambda spec: serializers.ChoiceField(choices=LimitUnit.choices, **_options(spec)),
     "deadline": lambda spec: serializers.DateTimeField(**_options(spec)),
     "case": lambda spec: serializers.CharField(max_length=20, **_options(spec)),
+    "satisfaction": lambda spec: serializers.ChoiceField(choices=Satisfaction.choices, **_options(spec)),
+    "yes_no": lambda spec: serializers.BooleanField(**_options(spec)),
 }
 
 
