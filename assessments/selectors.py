@@ -338,11 +338,11 @@ COUNTS: dict[str, Count_] = {
         Count_("reworks", _("Reworks"), EventFact.Kind.REWORK),
         # Satisfaction (回访 and citizens' ratings): the first evaluation of each case, by the cut-off.
         Count_("evaluated", _("Evaluated (rated or called back)"), "filed", by=("evaluated",)),
-        Count_("contacted", _("Contacted, in the reporter's words"), "filed", by=("contacted",)),
-        Count_("solved", _("Solved, in the reporter's words"), "filed", by=("solved",)),
+        Count_("contacted", _("Contacted (by the reporter's account)"), "filed", by=("contacted",)),
+        Count_("solved", _("Solved (by the reporter's account)"), "filed", by=("solved",)),
         Count_("satisfied", _("Satisfied or basically satisfied"), "filed", by=("satisfied",)),
         Count_("dissatisfied", _("Dissatisfied"), "filed", by=("evaluated",), not_by=("satisfied",)),
-        Count_("reopened", _("Reopened (重办)"), "filed", by=("reopened",)),
+        Count_("reopened", _("Reopened"), "filed", by=("reopened",)),
     ]
 }
 

@@ -217,7 +217,7 @@ TRANSITIONS: dict[str, Transition] = {
         # 回访: a phone call to the reporter after closure, with the result (响应, 解决, 满意); the case
         # stays closed. 重办: a closed case the reporter is not satisfied with goes back to dispatch,
         # counted as a rework (the citizen's own 不满意 reopens it too: cases.services.case_citizen_rating).
-        _t("callback", _("Record a callback (回访)"), [Status.CLOSED], [Status.CLOSED], CENTRE, effects.callback,
+        _t("callback", _("Record a callback"), [Status.CLOSED], [Status.CLOSED], CENTRE, effects.callback,
            note=Note(_("What the reporter said")),
            inputs=(
                Input("satisfaction", "satisfaction", _("Satisfaction"), required=True,
@@ -227,7 +227,7 @@ TRANSITIONS: dict[str, Transition] = {
                Input("contacted", "yes_no", _("Contacted by the department"), required=True,
                      message=_("Say whether the department contacted or answered the reporter.")),
            )),
-        _t("reopen", _("Reopen (重办)"), [Status.CLOSED], [Status.FILED], {Role.SHIFT_LEADER}, effects.reopen,
+        _t("reopen", _("Reopen"), [Status.CLOSED], [Status.FILED], {Role.SHIFT_LEADER}, effects.reopen,
            note=required_note(_("Why it is reopened")), negative=True),
         # A duplicate report (same problem, same place) is merged into the case that goes on.
         _t("merge", _("Merge into another case (duplicate)"), [Status.REPORTED, Status.VERIFYING, Status.FILED],

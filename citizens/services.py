@@ -196,7 +196,7 @@ def citizen_rate(
     case = followed_case(report.case)
     reopen = settings.CITIZEN_DISSATISFIED_REOPENS
     with translation.override(settings.LANGUAGE_CODE):
-        note = _("The citizen is not satisfied with the result: the case is reopened (重办).")
+        note = _("The citizen is not satisfied with the result: the case is reopened.")
     rated = case_citizen_rating(case_id=case.pk, satisfaction=satisfaction, solved=solved, contacted=contacted,
                                 comment=comment, reopen_actor=reopener() if reopen else None, reopen_note=note,
                                 now=now)  # fmt: skip
