@@ -227,6 +227,21 @@ class AssessmentSettings(models.Model):
         help_text=_("The top units (红榜) and the bottom units (黑榜, listed for a talk: 约谈)."),
     )  # fmt: skip
 
+    # Allocation (考核结果与经费挂钩): each month's fund shared among the units of one kind, a base
+    # share equally and the rest in proportion to the composite score (assessments.allocation).
+    fund_amount = models.DecimalField(
+        _("monthly fund (yuan)"), max_digits=14, decimal_places=2, default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
+    )  # fmt: skip
+    fund_base_percent = models.PositiveSmallIntegerField(
+        _("base share (%)"), default=40, validators=[MaxValueValidator(100)],
+        help_text=_("Shared equally among the units; the rest is shared in proportion to their composite scores."),
+    )  # fmt: skip
+    fund_units = models.CharField(
+        _("units sharing the fund"), max_length=12, default="community",
+        choices=[("large", _("Large grids")), ("community", _("Community grids")), ("department", _("Departments"))],
+    )  # fmt: skip
+
     class Meta:
         verbose_name = _("assessment settings")
         verbose_name_plural = _("assessment settings")

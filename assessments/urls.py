@@ -17,4 +17,6 @@ urlpatterns = [
     path("bulletin/issues/", views.bulletin_issues, name="issues"),
     path("bulletin/issues/<int:issue_id>/", views.bulletin_issue, name="issue"),
     path("bulletin/issues/<int:issue_id>/pdf/", views.bulletin_issue_pdf, name="issue_pdf"),
+    path("allocation/", views.allocation_page, name="allocation"),
+    path("allocation.<str:fmt>", views.allocation_page, name="allocation_export"),
 ]

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from assessments import tables
 from assessments.bulletin import bulletin_data, campaign_rows, headline_rows, ranking_rows, summary_sentence
 from assessments.facts import with_fresh_facts
+from assessments.allocation import allocation, allocation_rows, allocation_xlsx
 from assessments.forms import IssueForm, NarrativeForm
 from assessments.issues import document_pdf, issue_document
 from assessments.models import BulletinIssue, BulletinJob, ExportJob
@@ -481,3 +482,35 @@ def bulletin_issue_pdf(request, issue_id: int):
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
+
+
+# ---- allocation (考核结果与经费挂钩) ------------------------------------------------------------
+
+
+@login_required
+@with_fresh_facts
+def allocation_page(request, fmt: str | None = None):
+    """Each unit's monthly score turned into its share of the fund (the formula in the assessment
+    settings); `fmt` "xlsx": the same table as Excel, audited."""
+    refused = _issue_reader(request)  # the city's fund: for those who see every figure
+    if refused is not None:
+        return refused
+    parsed, problem = _parsed_or_problem(request)
+    if problem is not None:
+        return problem
+    period, _slice, _scope, form = parsed
+    period = type(period).containing("month", period.start)  # the fund is monthly
+    a = allocation(period=period)
+    columns, rows, totals = allocation_rows(a)
+    if fmt == "xlsx":
+        heading = [_("Allocation of the fund"), _("Period: %(period)s") % {"period": period.label},
+                   _("Fund: %(fund)s yuan; base share %(base)s%%") % {"fund": a.fund, "base": a.base_percent}]  # fmt: skip
+        response = HttpResponse(allocation_xlsx(a, heading), content_type=EXPORT_TYPES["xlsx"])
+        response["Content-Disposition"] = f'attachment; filename="allocation-{period.start:%Y%m}.xlsx"'
+        audit_record(action="assessments.exported", request=request,
+                     details={"table": "allocation", "format": "xlsx", "period": period.label})  # fmt: skip
+        return response
+    return render(request, "assessments/allocation.html", {
+        "a": a, "columns": columns, "rows": rows, "totals": totals, "period": period, "form": form,
+        "query": urlencode(period.as_params()),
+    })  # fmt: skip
