@@ -238,6 +238,9 @@ TRANSITIONS: dict[str, Transition] = {
     ]
 }  # fmt: skip
 
+# The actions on a closed case (closed stays terminal for everything else: the figures, the public).
+AFTER_CLOSURE = ("callback", "reopen")
+
 # The events of a case's history that are not actions, with their labels.
 EVENT_LABELS = {
     "report": Status.REPORTED.label,
