@@ -124,8 +124,9 @@ def allocation_xlsx(a: Allocation, heading: list[str]) -> bytes:
         cell.font = Font(bold=True)
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
     for n, title in enumerate(columns, start=1):
-        values = [str(title)] + [str(sheet.cell(row=r, column=n).value or "") for r in range(header_row + 1,
-                                                                                              sheet.max_row + 1)]
+        values = [str(title)] + [
+            str(sheet.cell(row=r, column=n).value or "") for r in range(header_row + 1, sheet.max_row + 1)
+        ]
         width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in v) for v in values)
         sheet.column_dimensions[sheet.cell(row=header_row, column=n).column_letter].width = min(width + 2, 48)
     out = io.BytesIO()

@@ -118,7 +118,11 @@ def build_document(issue: BulletinIssue, *, now: datetime.datetime | None = None
         "summary": summary_sentence(b),
         "headline": headline_rows(b),
         "rankings": [
-            {"id": "large", "heading": _("Ranking of the large grids (towns and streets)"), "rows": _ranking_rows(large)},
+            {
+                "id": "large",
+                "heading": _("Ranking of the large grids (towns and streets)"),
+                "rows": _ranking_rows(large),
+            },
             {"id": "community", "heading": _("Ranking of the community grids"), "rows": _ranking_rows(community)},
             {"id": "department", "heading": _("Ranking of the departments"), "rows": _ranking_rows(departments)},
         ],
@@ -129,8 +133,16 @@ def build_document(issue: BulletinIssue, *, now: datetime.datetime | None = None
             "talk": _talk_list(black, black_d),
         },
         "trend": [[_("Month"), _("Filed"), _("Closed"), _("Closure rate"), _("On-time closure rate")]]
-        + [[f.period.label, str(f["assessed"]), str(f["closed"]), _pct(f.percent("closure_rate")),
-            _pct(f.percent("on_time_rate"))] for f in b.months],  # fmt: skip
+        + [
+            [
+                f.period.label,
+                str(f["assessed"]),
+                str(f["closed"]),
+                _pct(f.percent("closure_rate")),
+                _pct(f.percent("on_time_rate")),
+            ]
+            for f in b.months
+        ],  # fmt: skip
         "charts": {
             "trend": {
                 "labels": [f.period.label for f in b.months],
@@ -145,14 +157,25 @@ def build_document(issue: BulletinIssue, *, now: datetime.datetime | None = None
             },
         },
         "overdue": [[_("Tracking number"), _("Category"), _("Grid"), _("Department"), _("Late since")]]
-        + [[c["tracking_number"], c["category"], c["grid"], c["department"],
-            c["late_since"].strftime("%Y-%m-%d %H:%M") if c["late_since"] else ""] for c in b.overdue_cases],  # fmt: skip
+        + [
+            [
+                c["tracking_number"],
+                c["category"],
+                c["grid"],
+                c["department"],
+                c["late_since"].strftime("%Y-%m-%d %H:%M") if c["late_since"] else "",
+            ]
+            for c in b.overdue_cases
+        ],  # fmt: skip
         "campaigns": campaign_rows(b) if b.campaigns else [],
         "sections": [{"id": key, "heading": heading, "text": text} for key, heading, text in sections],
         "footer": [
             [label, text]
-            for label, text in ((_("Reported to"), cfg.bulletin_report_to), (_("Sent to"), cfg.bulletin_send_to),
-                                (_("Issued to"), cfg.bulletin_issue_to))  # fmt: skip
+            for label, text in (
+                (_("Reported to"), cfg.bulletin_report_to),
+                (_("Sent to"), cfg.bulletin_send_to),
+                (_("Issued to"), cfg.bulletin_issue_to),
+            )  # fmt: skip
             if text
         ],
         "published": published,
@@ -250,12 +273,22 @@ def document_pdf(doc: dict) -> bytes:
         Paragraph(text(doc["title"]), title),
         Paragraph(text(doc["issue_label"]), centre),
         Spacer(1, 2 * mm),
-        Table([[text(doc["office"]), text(doc["date_text"])]], colWidths=[90 * mm, 90 * mm],
-              style=TableStyle([("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 11),
-                                ("ALIGN", (1, 0), (1, 0), "RIGHT")])),  # fmt: skip
+        Table(
+            [[text(doc["office"]), text(doc["date_text"])]],
+            colWidths=[90 * mm, 90 * mm],
+            style=TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), font),
+                    ("FONTSIZE", (0, 0), (-1, -1), 11),
+                    ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+                ]
+            ),
+        ),  # fmt: skip
         HRFlowable(width="100%", thickness=1.5, color=red, spaceBefore=2, spaceAfter=6),
-        Paragraph(text(_("Period: %(period)s; figures as of %(cut)s.") % {"period": doc["period_label"],
-                                                                            "cut": doc["cut"]}), small),  # fmt: skip
+        Paragraph(
+            text(_("Period: %(period)s; figures as of %(cut)s.") % {"period": doc["period_label"], "cut": doc["cut"]}),
+            small,
+        ),  # fmt: skip
     ]
     for section in doc["sections"]:
         if section["text"]:

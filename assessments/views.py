@@ -13,10 +13,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.roles import Role, user_roles
 from assessments import tables
+from assessments.allocation import allocation, allocation_rows, allocation_xlsx
 from assessments.bulletin import bulletin_data, campaign_rows, headline_rows, ranking_rows, summary_sentence
 from assessments.facts import with_fresh_facts
-from assessments.allocation import allocation, allocation_rows, allocation_xlsx
 from assessments.forms import IssueForm, NarrativeForm
 from assessments.issues import document_pdf, issue_document
 from assessments.models import BulletinIssue, BulletinJob, ExportJob
@@ -30,6 +31,12 @@ from assessments.selectors import (
     overdue_now,
     overdue_now_cases,
 )
+from assessments.services import (
+    BulletinIssueFrozen,
+    bulletin_issue_create,
+    bulletin_issue_publish,
+    bulletin_issue_update,
+)
 from assessments.tables import (
     CAMPAIGN_KINDS,
     TABLE_KINDS,
@@ -42,14 +49,7 @@ from assessments.tables import (
     table_file,
     table_size,
 )
-from assessments.services import (
-    BulletinIssueFrozen,
-    bulletin_issue_create,
-    bulletin_issue_publish,
-    bulletin_issue_update,
-)
 from assessments.tasks import make_export
-from accounts.roles import Role, user_roles
 from audit.services import audit_record
 from campaigns.models import Campaign
 from campaigns.services import campaign_tag_by_rule, campaigns_tag_by_rule

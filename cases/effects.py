@@ -176,7 +176,9 @@ def evaluation_payload(*, satisfaction: str, solved: bool, contacted: bool, by: 
     if satisfaction not in Satisfaction.values:
         message = _("Choose satisfied, basically satisfied or dissatisfied.")
         raise InvalidInput(message, fields={"satisfaction": [message]})
-    return {"evaluation": {"by": by, "satisfaction": satisfaction, "solved": bool(solved), "contacted": bool(contacted)}}
+    return {
+        "evaluation": {"by": by, "satisfaction": satisfaction, "solved": bool(solved), "contacted": bool(contacted)}
+    }
 
 
 def callback(ctx: Context) -> str:

@@ -14,14 +14,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.roles import Role
 from cases.catalogue import PUBLIC_BY_NAME
 from cases.models import Case, PublicCategory, Source
 from cases.photos import photo_check
-from accounts.roles import Role
 from cases.services import IllegalTransition, InvalidInput, case_citizen_rating, case_report
 from citizens import ratelimit
 from citizens.models import CODE_ALPHABET, CODE_LENGTH, CitizenReport
