@@ -111,7 +111,7 @@ def test_the_pdf_carries_the_number_office_date_footer_and_honour_roll(october, 
     # the bottom); of the two departments, enforcement (H: 1 filed, 1 closed) tops, sanitation
     # (7 filed, 4 closed: 57.14 %) is at the bottom and listed for a talk (约谈)
     red, black, talk = doc["honour"]["red"], doc["honour"]["black"], doc["honour"]["talk"]
-    assert [row[1] for row in red[1:]] == ["测试网格2", "县综合行政执法局"]
+    assert [row[1] for row in red[1:]] == [october["community"].name, "县综合行政执法局"]
     assert [(row[1], row[3]) for row in black[1:]] == [("县环卫服务中心", "57.14%")]
     assert [row[0] for row in talk[1:]] == ["县环卫服务中心"]
     for row in red[1:] + black[1:]:

@@ -23,6 +23,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from assessments.facts import facts_refresh
 from assessments.models import AssessmentSettings, CaseFact
@@ -96,7 +97,7 @@ def test_it_weighs_satisfaction_into_the_score_only_when_the_city_chooses(rated,
 
 
 def test_the_citizen_rates_once(rated):
-    with pytest.raises(IllegalTransition, match="already been rated"):
+    with translation.override("en"), pytest.raises(IllegalTransition, match="already been rated"):
         case_citizen_rating(case_id=rated["cases"]["P"].pk, satisfaction="dissatisfied", solved=False,
                             contacted=False)  # fmt: skip
     assert CaseEvent.objects.filter(case=rated["cases"]["P"], action="citizen_rating").count() == 1
