@@ -322,7 +322,9 @@ def _work(
             if not act("check_fail", inspector, later(rng.uniform(30, 240)), note="现场仍有问题，返工"):
                 return
             continue
-        if act("check_pass", inspector, later(rng.uniform(30, 240))):
-            if act("close", centre, later(rng.uniform(5, 60))):  # 核查通过 → the shift leader's 结案
-                call_back()
+        # 核查通过 → the shift leader's 结案, then perhaps a callback
+        if act("check_pass", inspector, later(rng.uniform(30, 240))) and act(
+            "close", centre, later(rng.uniform(5, 60))
+        ):
+            call_back()
         return
