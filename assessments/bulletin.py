@@ -175,7 +175,9 @@ def headline_rows(b: Bulletin) -> list[list[str]]:
                        (_("Overdue"), "overdue")):  # fmt: skip
         rows.append([label, str(c[key]), _delta(c[key], p[key], False), _delta(c[key], y[key], False)])
     for label, key in ((_("Closure rate"), "closure_rate"), (_("On-time closure rate"), "on_time_rate"),
-                       (_("Rework rate"), "rework_rate"), (_("Dispatch accuracy"), "dispatch_accuracy")):  # fmt: skip
+                       (_("Rework rate"), "rework_rate"), (_("Dispatch accuracy"), "dispatch_accuracy"),
+                       (_("Response rate"), "response_rate"), (_("Solution rate"), "solution_rate"),
+                       (_("Satisfaction rate"), "satisfaction_rate")):  # fmt: skip
         rows.append([label, _pct(c.percent(key)), _delta(c.percent(key), p.percent(key), True),
                      _delta(c.percent(key), y.percent(key), True)])  # fmt: skip
     hours = c.mean_handling_hours

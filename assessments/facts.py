@@ -88,7 +88,10 @@ def _local_month(value: datetime.datetime | None) -> int | None:
 
 
 # The moments whose local month a fact row carries next to them (CaseFact.<name>_month).
-MONTH_OF = ("reported", "filed", "dispatched", "handled", "reworked", "extended", "suspended", "closed", "late")
+MONTH_OF = ("reported", "filed", "dispatched", "handled", "reworked", "extended", "suspended", "closed", "late",
+            "evaluated", "contacted", "solved", "satisfied", "reopened")  # fmt: skip
+# The events that evaluate a closed case: the citizen's rating, a staff callback (回访).
+EVALUATIONS = ("citizen_rating", "callback")
 
 
 def _department_in(payload: dict) -> int | None:
@@ -152,9 +155,20 @@ def derive(case: dict, events: list[EventRow], calendar: WorkCalendar) -> tuple[
             first.setdefault("suspended", at)
         if to == Status.HANDLED:
             first.setdefault("handled", at)
-        if action == "check_fail":
+        if action in ("check_fail", "reopen"):  # 返工, and 重办 after closure: both count as rework
             first.setdefault("reworked", at)
             count(EventFact.Kind.REWORK, event, department)
+        if action == "reopen":
+            first.setdefault("reopened", at)
+        if action in EVALUATIONS and "evaluated" not in first:  # the first evaluation counts
+            answers = (event.payload or {}).get("evaluation") or {}
+            first["evaluated"] = at
+            if answers.get("contacted"):
+                first["contacted"] = at
+            if answers.get("solved"):
+                first["solved"] = at
+            if answers.get("satisfaction") in ("satisfied", "basic"):
+                first["satisfied"] = at
         if to == Status.CLOSED:
             first.setdefault("closed", at)
         if to in NOT_COUNTED:
@@ -181,6 +195,7 @@ def derive(case: dict, events: list[EventRow], calendar: WorkCalendar) -> tuple[
         "suspended": first.get("suspended"),
         "closed": first.get("closed"),
         "late": min(late) if late else None,
+        **{name: first.get(name) for name in ("evaluated", "contacted", "solved", "satisfied", "reopened")},
     }
     fact = CaseFact(
         case_id=case["id"],
@@ -198,6 +213,11 @@ def derive(case: dict, events: list[EventRow], calendar: WorkCalendar) -> tuple[
         closed_at=first.get("closed"),
         cancelled_at=first.get("cancelled"),
         late_at=min(late) if late else None,
+        evaluated_at=first.get("evaluated"),
+        contacted_at=first.get("contacted"),
+        solved_at=first.get("solved"),
+        satisfied_at=first.get("satisfied"),
+        reopened_at=first.get("reopened"),
         handling_hours=first_handling_hours(events, calendar),
         is_open=status not in TERMINAL,
         **{f"{name}_month": _local_month(moments[name]) for name in MONTH_OF},

@@ -22,6 +22,8 @@ DEFAULT_WEIGHTS = {
     "rework": 20,
     "overdue": 20,
     "extension": 10,
+    # 满意率 (citizens' ratings and callbacks): 0 unless the city chooses, so scores do not move.
+    "satisfaction": 0,
 }
 
 
@@ -64,6 +66,14 @@ class CaseFact(models.Model):
     # When the case became late: its handling deadline passed before it was handled
     # (in any round); null while it is on time.
     late_at = models.DateTimeField(null=True)
+    # The case's first evaluation (the citizen's rating or a staff callback, 回访): when it was
+    # given, and the same moment in each of its answers that was yes (contacted: 响应; solved:
+    # 解决; satisfied or basically satisfied: 满意), null where the answer was no.
+    evaluated_at = models.DateTimeField(null=True)
+    contacted_at = models.DateTimeField(null=True)
+    solved_at = models.DateTimeField(null=True)
+    satisfied_at = models.DateTimeField(null=True)
+    reopened_at = models.DateTimeField(null=True)  # first reopening (重办) after closure
     # Working hours from dispatch to the first "handled", suspended time excluded.
     handling_hours = models.DecimalField(max_digits=12, decimal_places=4, null=True)
     # Where the case stands now, for the "overdue now" card.
@@ -80,6 +90,11 @@ class CaseFact(models.Model):
     suspended_month = models.PositiveSmallIntegerField(null=True)
     closed_month = models.PositiveSmallIntegerField(null=True)
     late_month = models.PositiveSmallIntegerField(null=True)
+    evaluated_month = models.PositiveSmallIntegerField(null=True)
+    contacted_month = models.PositiveSmallIntegerField(null=True)
+    solved_month = models.PositiveSmallIntegerField(null=True)
+    satisfied_month = models.PositiveSmallIntegerField(null=True)
+    reopened_month = models.PositiveSmallIntegerField(null=True)
 
     class Meta:
         indexes = [
@@ -182,12 +197,50 @@ class AssessmentSettings(models.Model):
     weight_extension = models.PositiveSmallIntegerField(
         _("weight: 1 − extension rate"), default=DEFAULT_WEIGHTS["extension"]
     )
+    weight_satisfaction = models.PositiveSmallIntegerField(
+        _("weight: satisfaction rate"),
+        default=DEFAULT_WEIGHTS["satisfaction"],
+        help_text=_("满意率 from citizens' ratings and callbacks; 0 leaves it out of the composite score."),
+    )
     min_cases = models.PositiveIntegerField(
         _("minimum cases to be ranked"),
         default=5,
         validators=[MinValueValidator(0), MaxValueValidator(1_000_000)],
         help_text=_("Units with fewer filed cases in the period are listed but not ranked."),
     )
+
+    # The bulletin (工作简报) as an official document: who issues it, how its date is written, who
+    # it goes to (报 / 送 / 发), and how many units the 红黑榜 names at each end.
+    bulletin_office = models.CharField(
+        _("issuing office"), max_length=100, blank=True,
+        help_text=_("Printed under the title, e.g. 县数字化城市管理监督指挥中心."),
+    )  # fmt: skip
+    bulletin_date_style = models.CharField(
+        _("date style"), max_length=10, default="numerals",
+        choices=[("numerals", _("Chinese numerals (二〇二六年十二月四日)")), ("digits", _("Digits (2026年12月4日)"))],
+    )  # fmt: skip
+    bulletin_report_to = models.TextField(_("报 (reported to)"), blank=True)
+    bulletin_send_to = models.TextField(_("送 (sent to)"), blank=True)
+    bulletin_issue_to = models.TextField(_("发 (issued to)"), blank=True)
+    bulletin_honour_count = models.PositiveSmallIntegerField(
+        _("红黑榜: units at each end"), default=3, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("The top units (红榜) and the bottom units (黑榜, listed for a talk: 约谈)."),
+    )  # fmt: skip
+
+    # Allocation (考核结果与经费挂钩): each month's fund shared among the units of one kind, a base
+    # share equally and the rest in proportion to the composite score (assessments.allocation).
+    fund_amount = models.DecimalField(
+        _("monthly fund (yuan)"), max_digits=14, decimal_places=2, default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
+    )  # fmt: skip
+    fund_base_percent = models.PositiveSmallIntegerField(
+        _("base share (%)"), default=40, validators=[MaxValueValidator(100)],
+        help_text=_("Shared equally among the units; the rest is shared in proportion to their composite scores."),
+    )  # fmt: skip
+    fund_units = models.CharField(
+        _("units sharing the fund"), max_length=12, default="community",
+        choices=[("large", _("Large grids")), ("community", _("Community grids")), ("department", _("Departments"))],
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("assessment settings")
@@ -204,6 +257,7 @@ class AssessmentSettings(models.Model):
             "rework": Decimal(self.weight_rework),
             "overdue": Decimal(self.weight_overdue),
             "extension": Decimal(self.weight_extension),
+            "satisfaction": Decimal(self.weight_satisfaction),
         }
 
 
@@ -267,3 +321,49 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return self.filename or f"export {self.pk}"
+
+
+class BulletinIssue(models.Model):
+    """One issue of the bulletin (工作简报): its period, its narrative sections, and once published
+    its number (第 N 期, counted per kind and year) and its whole content frozen in `content`, so
+    that later changes to cases never change what was sent."""
+
+    class Kind(models.TextChoices):
+        MONTH = "month", _("Monthly")
+        QUARTER = "quarter", _("Quarterly")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)  # of the issue date, once published
+    number = models.PositiveSmallIntegerField(_("number"), null=True, blank=True)  # 第 N 期, once published
+    issued_on = models.DateField(_("date of issue"), null=True, blank=True)
+    work_news = models.TextField(_("工作动态 (work news)"), blank=True)
+    problems = models.TextField(_("存在问题 (problems)"), blank=True)
+    next_steps = models.TextField(_("下步工作 (next steps)"), blank=True)
+    content = models.JSONField(_("content as published"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulletin issue")
+        verbose_name_plural = _("bulletin issues")
+        ordering = ["-start", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year", "number"], name="bulletin_issue_number_per_kind_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.start}–{self.end} {self.number or self.status}"

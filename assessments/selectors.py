@@ -336,6 +336,13 @@ COUNTS: dict[str, Count_] = {
         Count_("send_backs", _("Send-backs"), EventFact.Kind.SEND_BACK),
         Count_("extensions", _("Extensions approved"), EventFact.Kind.EXTENSION),
         Count_("reworks", _("Reworks"), EventFact.Kind.REWORK),
+        # Satisfaction (回访 and citizens' ratings): the first evaluation of each case, by the cut-off.
+        Count_("evaluated", _("Evaluated (rated or called back)"), "filed", by=("evaluated",)),
+        Count_("contacted", _("Contacted (by the reporter's account)"), "filed", by=("contacted",)),
+        Count_("solved", _("Solved (by the reporter's account)"), "filed", by=("solved",)),
+        Count_("satisfied", _("Satisfied or basically satisfied"), "filed", by=("satisfied",)),
+        Count_("dissatisfied", _("Dissatisfied"), "filed", by=("evaluated",), not_by=("satisfied",)),
+        Count_("reopened", _("Reopened"), "filed", by=("reopened",)),
     ]
 }
 
@@ -360,6 +367,9 @@ RATES: dict[str, Rate] = {
         Rate("rework_rate", _("Rework rate"), "reworked", "handled"),
         Rate("extension_rate", _("Extension rate"), "extended", "dispatched"),
         Rate("dispatch_accuracy", _("Dispatch accuracy"), "dispatches", "dispatches", subtract="send_backs"),
+        Rate("response_rate", _("Response rate"), "contacted", "evaluated"),
+        Rate("solution_rate", _("Solution rate"), "solved", "evaluated"),
+        Rate("satisfaction_rate", _("Satisfaction rate"), "satisfied", "evaluated"),
     ]
 }
 
@@ -424,8 +434,8 @@ class Figures:
     @property
     def score(self) -> Decimal | None:
         """综合指标值, 0–100: the weighted mean of the handling rate, the on-time rate, and one
-        minus the rework, overdue and extension rates. A rate with nothing to divide by counts
-        as 0 (so a unit with nothing handled scores nothing for handling and loses nothing for
+        minus the rework, overdue and extension rates, and the satisfaction rate (weight 0 unless the
+        city chooses). A rate with nothing to divide by counts as 0 (so a unit with nothing handled scores nothing for handling and loses nothing for
         rework). None for a unit without assessed cases."""
         if not self.counts["assessed"] or not self.weights:
             return None
@@ -439,11 +449,12 @@ class Figures:
             "rework": 1 - rate("rework_rate"),
             "overdue": 1 - rate("overdue_rate"),
             "extension": 1 - rate("extension_rate"),
+            "satisfaction": rate("satisfaction_rate"),
         }
-        total = sum(self.weights.values())
+        total = sum(self.weights.get(k, 0) for k in parts)
         if not total:
             return None
-        score = sum(self.weights[k] * parts[k] for k in parts) / total * HUNDRED
+        score = sum(self.weights.get(k, 0) * parts[k] for k in parts) / total * HUNDRED
         return score.quantize(CENT, rounding=ROUND_HALF_UP)
 
     @property
@@ -496,7 +507,8 @@ def _touching(table: str, period: Period) -> Q:
 # aggregates, instead of one filtered aggregate per figure evaluated on every row.
 
 REPORTED, FILED, CANCELLED = 1, 2, 4
-MOMENTS = ("filed", "closed", "suspended", "late", "dispatched", "handled", "reworked", "extended")
+MOMENTS = ("filed", "closed", "suspended", "late", "dispatched", "handled", "reworked", "extended",
+           "evaluated", "contacted", "solved", "satisfied", "reopened")  # fmt: skip
 MOMENT_BIT = {moment: 8 << n for n, moment in enumerate(MOMENTS)}
 EVENT_COUNTS = {c.cohort: name for name, c in COUNTS.items() if c.table == "event"}
 

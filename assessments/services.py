@@ -7,15 +7,19 @@ import datetime
 import logging
 
 from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments.bulletin import bulletin_data, bulletin_pdf
 from assessments.facts import facts_refresh
-from assessments.models import BulletinJob, ExportJob
+from assessments.models import BulletinIssue, BulletinJob, ExportJob
 from assessments.selectors import Period, Slice
 from campaigns.models import Campaign
 from campaigns.services import campaigns_tag_by_rule
 from cases.models import Category, Department
+from config.errors import ApplicationError
 from grids.models import Grid, Person
 
 logger = logging.getLogger(__name__)
@@ -99,3 +103,60 @@ def export_job_run(*, job_id: int) -> str | None:
         )
         return ExportJob.Status.FAILED
     return job.status
+
+
+# ---- bulletin issues (工作简报): drafts, narrative, publishing -------------------------------------
+
+
+class BulletinIssueFrozen(ApplicationError):
+    """A published issue is frozen: its narrative and figures no longer change."""
+
+    status_code = 409
+    code = "bulletin_published"
+
+
+def bulletin_issue_create(*, kind: str, day: datetime.date, actor) -> BulletinIssue:
+    """A draft issue for the month or quarter containing `day` (its number comes when it is published)."""
+    if kind not in BulletinIssue.Kind.values:
+        raise ValueError(f"unknown bulletin kind {kind!r}")
+    period = Period.containing(kind, day)
+    return BulletinIssue.objects.create(kind=kind, start=period.start, end=period.end, created_by=actor)
+
+
+def bulletin_issue_update(*, issue_id: int, work_news: str, problems: str, next_steps: str) -> BulletinIssue:
+    """Save the narrative sections (工作动态, 存在问题, 下步工作) of a draft."""
+    with transaction.atomic():
+        issue = BulletinIssue.objects.select_for_update().get(pk=issue_id)
+        if issue.status != BulletinIssue.Status.DRAFT:
+            raise BulletinIssueFrozen(_("This issue is published: it can no longer be changed."))
+        issue.work_news, issue.problems, issue.next_steps = work_news.strip(), problems.strip(), next_steps.strip()
+        issue.save(update_fields=["work_news", "problems", "next_steps"])
+    return issue
+
+
+def bulletin_issue_publish(
+    *, issue_id: int, actor, issued_on: datetime.date | None = None, now: datetime.datetime | None = None
+) -> BulletinIssue:
+    """Publish a draft: its number (第 N 期: the next of its kind in the year of its date of issue),
+    and its whole content, figures included, stored as it is now. Later changes to cases change
+    nothing of it. The caller has brought the rollup up to date (facts_refresh)."""
+    from assessments.issues import build_document
+
+    now = now or timezone.now()
+    issued_on = issued_on or timezone.localdate(now)
+    for _attempt in range(3):  # two issues of a kind published at the same moment: one takes the next number
+        try:
+            with transaction.atomic():
+                issue = BulletinIssue.objects.select_for_update().get(pk=issue_id)
+                if issue.status != BulletinIssue.Status.DRAFT:
+                    raise BulletinIssueFrozen(_("This issue is already published."))
+                last = BulletinIssue.objects.filter(kind=issue.kind, year=issued_on.year).aggregate(n=Max("number"))
+                issue.status, issue.year, issue.issued_on = BulletinIssue.Status.PUBLISHED, issued_on.year, issued_on
+                issue.number = (last["n"] or 0) + 1
+                issue.published_by, issue.published_at = actor, now
+                issue.content = build_document(issue, now=now)
+                issue.save()
+                return issue
+        except IntegrityError:
+            continue
+    raise BulletinIssueFrozen(_("Another issue took this number at the same moment; publish again."))

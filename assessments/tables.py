@@ -103,6 +103,9 @@ def _figure_columns() -> list[str]:
         _("Rework rate (%)"),
         _("Dispatch accuracy (%)"),
         _("Mean handling time (working hours)"),
+        _("Response rate (%)"),
+        _("Solution rate (%)"),
+        _("Satisfaction rate (%)"),
     ]
 
 
@@ -117,6 +120,9 @@ def _figure_cells(f: Figures) -> list[object]:
         f.percent("rework_rate"),
         f.percent("dispatch_accuracy"),
         f.mean_handling_hours,
+        f.percent("response_rate"),
+        f.percent("solution_rate"),
+        f.percent("satisfaction_rate"),
     ]
 
 

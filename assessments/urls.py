@@ -14,4 +14,9 @@ urlpatterns = [
     path("bulletin/pdf/", views.bulletin_pdf_start, name="bulletin_pdf"),
     path("bulletin/pdf/<int:job_id>/", views.bulletin_job, name="bulletin_job"),
     path("bulletin/pdf/<int:job_id>/download/", views.bulletin_download, name="bulletin_download"),
+    path("bulletin/issues/", views.bulletin_issues, name="issues"),
+    path("bulletin/issues/<int:issue_id>/", views.bulletin_issue, name="issue"),
+    path("bulletin/issues/<int:issue_id>/pdf/", views.bulletin_issue_pdf, name="issue_pdf"),
+    path("allocation/", views.allocation_page, name="allocation"),
+    path("allocation.<str:fmt>", views.allocation_page, name="allocation_export"),
 ]

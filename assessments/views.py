@@ -13,10 +13,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.roles import Role, user_roles
 from assessments import tables
+from assessments.allocation import allocation, allocation_rows, allocation_xlsx
 from assessments.bulletin import bulletin_data, campaign_rows, headline_rows, ranking_rows, summary_sentence
 from assessments.facts import with_fresh_facts
-from assessments.models import BulletinJob, CaseFact, ExportJob
+from assessments.forms import IssueForm, NarrativeForm
+from assessments.issues import document_pdf, issue_document
+from assessments.models import BulletinIssue, BulletinJob, CaseFact, ExportJob
 from assessments.params import AssessmentNotPermitted, FilterError, parse, scope_for
 from assessments.selectors import (
     COUNTS,
@@ -26,6 +30,12 @@ from assessments.selectors import (
     metric_cases,
     overdue_now,
     overdue_now_cases,
+)
+from assessments.services import (
+    BulletinIssueFrozen,
+    bulletin_issue_create,
+    bulletin_issue_publish,
+    bulletin_issue_update,
 )
 from assessments.tables import (
     CAMPAIGN_KINDS,
@@ -79,6 +89,10 @@ CARDS = [
     ("card-closed", "closed", None),
     ("card-closure-rate", None, "closure_rate"),
     ("card-on-time-rate", None, "on_time_rate"),
+    # 三率 of the citizens' ratings and callbacks (回访)
+    ("card-response-rate", None, "response_rate"),
+    ("card-solution-rate", None, "solution_rate"),
+    ("card-satisfaction-rate", None, "satisfaction_rate"),
 ]
 
 
@@ -396,3 +410,126 @@ def bulletin_download(request, job_id: int):
     job = get_object_or_404(BulletinJob, pk=job_id, requested_by=request.user, status=BulletinJob.Status.DONE)
     audit_record(action="assessments.bulletin_downloaded", request=request, obj=job)
     return FileResponse(job.pdf.open("rb"), as_attachment=True, filename=job.filename, content_type="application/pdf")
+
+
+# ---- bulletin issues (工作简报 as an official document) --------------------------------------------
+
+ISSUE_EDITORS = {Role.SHIFT_LEADER}
+
+
+def _issue_reader(request):
+    """The issues are the city's: for those who see every figure. None, or the refusal."""
+    try:
+        scope = scope_for(request.user)
+    except AssessmentNotPermitted as exc:
+        return _forbidden(request, str(exc))
+    if not scope.everything:
+        return _forbidden(request, _("The bulletin issues are for those who see the whole city's figures."))
+    return None
+
+
+def _may_edit_issues(user) -> bool:
+    return bool(getattr(user, "is_staff", False) or set(user_roles(user)) & ISSUE_EDITORS)
+
+
+@login_required
+@with_fresh_facts
+def bulletin_issues(request):
+    """The issues, newest first, and a new draft for a month or a quarter."""
+    refused = _issue_reader(request)
+    if refused is not None:
+        return refused
+    editor = _may_edit_issues(request.user)
+    form = IssueForm(request.POST or None)
+    if request.method == "POST":
+        if not editor:
+            return _forbidden(request, _("Only the command centre's shift leaders edit the bulletin."))
+        if form.is_valid():
+            issue = bulletin_issue_create(kind=form.cleaned_data["kind"], day=form.cleaned_data["day"],
+                                          actor=request.user)  # fmt: skip
+            return redirect("assessments:issue", issue_id=issue.pk)
+    issues = BulletinIssue.objects.order_by("-start", "-id")[:100]
+    return render(request, "assessments/issues.html", {"issues": issues, "form": form, "editor": editor},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+@login_required
+@with_fresh_facts
+def bulletin_issue(request, issue_id: int):
+    """One issue as its printable page: the stored content once published, else the figures now."""
+    refused = _issue_reader(request)
+    if refused is not None:
+        return refused
+    issue = get_object_or_404(BulletinIssue, pk=issue_id)
+    editor = _may_edit_issues(request.user)
+    form = NarrativeForm(request.POST or None, instance=issue) if editor else None
+    status = 200
+    if request.method == "POST":
+        if not editor:
+            return _forbidden(request, _("Only the command centre's shift leaders edit the bulletin."))
+        try:
+            if request.POST.get("publish"):
+                bulletin_issue_publish(issue_id=issue.pk, actor=request.user)
+                audit_record(action="assessments.bulletin_published", request=request, obj=issue)
+                return redirect("assessments:issue", issue_id=issue.pk)
+            if form.is_valid():
+                d = form.cleaned_data
+                bulletin_issue_update(issue_id=issue.pk, work_news=d["work_news"], problems=d["problems"],
+                                      next_steps=d["next_steps"])  # fmt: skip
+                return redirect("assessments:issue", issue_id=issue.pk)
+            status = 400
+        except BulletinIssueFrozen as exc:
+            return _forbidden(request, exc.message, status=409)
+    doc = issue_document(issue)
+    return render(request, "assessments/issue.html", {
+        "issue": issue, "doc": doc, "form": form if issue.status == BulletinIssue.Status.DRAFT else None,
+        "editor": editor, "charts": doc["charts"],
+    }, status=status)  # fmt: skip
+
+
+@login_required
+@with_fresh_facts
+def bulletin_issue_pdf(request, issue_id: int):
+    """The issue's PDF, drawn from the same content as its page (published: the stored one). Audited."""
+    refused = _issue_reader(request)
+    if refused is not None:
+        return refused
+    issue = get_object_or_404(BulletinIssue, pk=issue_id)
+    content = document_pdf(issue_document(issue))
+    audit_record(action="assessments.bulletin_downloaded", request=request, obj=issue)
+    name = f"bulletin-{issue.kind}-{issue.start:%Y%m%d}" + (f"-{issue.year}-{issue.number}" if issue.number else "")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response
+
+
+# ---- allocation (考核结果与经费挂钩) ------------------------------------------------------------
+
+
+@login_required
+@with_fresh_facts
+def allocation_page(request, fmt: str | None = None):
+    """Each unit's monthly score turned into its share of the fund (the formula in the assessment
+    settings); `fmt` "xlsx": the same table as Excel, audited."""
+    refused = _issue_reader(request)  # the city's fund: for those who see every figure
+    if refused is not None:
+        return refused
+    parsed, problem = _parsed_or_problem(request)
+    if problem is not None:
+        return problem
+    period, _slice, _scope, form = parsed
+    period = type(period).containing("month", period.start)  # the fund is monthly
+    a = allocation(period=period)
+    columns, rows, totals = allocation_rows(a)
+    if fmt == "xlsx":
+        heading = [_("Allocation of the fund"), _("Period: %(period)s") % {"period": period.label},
+                   _("Fund: %(fund)s yuan; base share %(base)s%%") % {"fund": a.fund, "base": a.base_percent}]  # fmt: skip
+        response = HttpResponse(allocation_xlsx(a, heading), content_type=EXPORT_TYPES["xlsx"])
+        response["Content-Disposition"] = f'attachment; filename="allocation-{period.start:%Y%m}.xlsx"'
+        audit_record(action="assessments.exported", request=request,
+                     details={"table": "allocation", "format": "xlsx", "period": period.label})  # fmt: skip
+        return response
+    return render(request, "assessments/allocation.html", {
+        "a": a, "columns": columns, "rows": rows, "totals": totals, "period": period, "form": form,
+        "query": urlencode(period.as_params()),
+    })  # fmt: skip

@@ -24,7 +24,17 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role, user_roles
 from cases.errors import IllegalTransition, InvalidInput
 from cases.inspectors import inspector_suggested
-from cases.models import TERMINAL, Case, CaseEvent, LimitUnit, OrderStatus, Status, SupervisionOrder, Urgency
+from cases.models import (
+    TERMINAL,
+    Case,
+    CaseEvent,
+    LimitUnit,
+    OrderStatus,
+    Satisfaction,
+    Status,
+    SupervisionOrder,
+    Urgency,
+)
 from cases.selectors import case_approver, case_department, work_calendar
 from cases.supervision import may_answer_case
 
@@ -200,6 +210,36 @@ def check_fail(ctx: Context) -> str:
 def close(ctx: Context) -> str:
     ctx.case.closed_at = ctx.now
     return Status.CLOSED
+
+
+def evaluation_payload(*, satisfaction: str, solved: bool, contacted: bool, by: str) -> dict:
+    """What an evaluation records (a citizen's rating or a staff callback): the three answers a
+    12345 assessment asks (响应, 解决, 满意), and who gave them."""
+    if satisfaction not in Satisfaction.values:
+        message = _("Choose satisfied, basically satisfied or dissatisfied.")
+        raise InvalidInput(message, fields={"satisfaction": [message]})
+    return {
+        "evaluation": {"by": by, "satisfaction": satisfaction, "solved": bool(solved), "contacted": bool(contacted)}
+    }
+
+
+def callback(ctx: Context) -> str:
+    p = ctx.params
+    ctx.payload.update(evaluation_payload(satisfaction=p["satisfaction"], solved=p["solved"],
+                                          contacted=p["contacted"], by="callback"))  # fmt: skip
+    return Status.CLOSED
+
+
+def reopen(ctx: Context) -> str:
+    """重办: back to dispatch (the centre may choose another department), a rework counted; the
+    handling clock starts again at the next dispatch."""
+    case = ctx.case
+    ctx.payload["department"] = {"id": case.department_id}
+    case.rework_count += 1
+    case.department, case.approver = None, None
+    case.handled_at = case.closed_at = case.handling_deadline = None
+    case.overdue = False
+    return Status.FILED
 
 
 def merge(ctx: Context) -> str:

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
-from cases.models import Case, Category, Department, LimitUnit, Source, Status, Urgency
+from cases.models import Case, Category, Department, LimitUnit, Satisfaction, Source, Status, Urgency
 from cases.photos import PHOTOS_MAX, PhotoError, photo_check
 from cases.transitions import Input, Transition
 from grids.models import Grid, Level
@@ -312,6 +312,9 @@ def _options(spec: Input) -> dict:
             "error_messages": {"required": spec.message} if spec.message else {}}  # fmt: skip
 
 
+SATISFACTION_CHOICES = Satisfaction.choices
+YES_NO_CHOICES = [("yes", _("Yes")), ("no", _("No"))]
+
 # The form field of each kind of action input (cases.transitions.Input.kind).
 INPUT_FIELDS = {
     "category": lambda spec: GroupedCategoryField(blank=_("— choose a category —"), **_options(spec)),
@@ -331,6 +334,12 @@ INPUT_FIELDS = {
     "deadline": lambda spec: forms.DateTimeField(
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         **_options(spec),
+    ),
+    "satisfaction": lambda spec: forms.ChoiceField(
+        choices=SATISFACTION_CHOICES, widget=forms.RadioSelect, **_options(spec)
+    ),
+    "yes_no": lambda spec: forms.TypedChoiceField(
+        choices=YES_NO_CHOICES, coerce=lambda v: v == "yes", widget=forms.RadioSelect, **_options(spec)
     ),
     "case": lambda spec: forms.CharField(
         max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),

@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import user_roles
-from cases.effects import Context
+from cases.effects import Context, evaluation_payload
 from cases.errors import CaseActionError, CaseNotFound, IllegalTransition, InvalidInput, NotPermitted, StaleAction
-from cases.models import Case, CaseEvent, Category, DailySequence, Source, Status, Urgency
+from cases.models import Case, CaseEvent, Category, DailySequence, Satisfaction, Source, Status, Urgency
 from cases.models.photos import PhotoKind
 from cases.notifications import (
     notifications_create_for_dispatch,
@@ -53,6 +53,7 @@ __all__ = [  # the errors are the service's answers: importable from here
     "NotPermitted",
     "StaleAction",
     "case_batch",
+    "case_citizen_rating",
     "case_escalate_approval",
     "case_record_sla_threshold",
     "case_report",
@@ -656,3 +657,47 @@ def case_batch(
 
 def _tracking_number(case_id: int) -> str:
     return Case.objects.filter(pk=case_id).values_list("tracking_number", flat=True).first() or ""
+
+
+# ---- the citizen's rating of a closed case (回访 by staff is the `callback` action) ----------
+
+CITIZEN_RATING = "citizen_rating"
+ALREADY_RATED = gettext_lazy("This case has already been rated; thank you.")
+
+
+def case_citizen_rating(
+    *,
+    case_id: int,
+    satisfaction: str,
+    solved: bool,
+    contacted: bool,
+    comment: str = "",
+    reopen_actor=None,
+    reopen_note: str = "",
+    now: datetime.datetime | None = None,
+) -> Case:
+    """Record the citizen's rating of a closed case (满意 / 基本满意 / 不满意, solved, contacted, a
+    comment): an event `citizen_rating`, the status unchanged. Once per case: checked under the
+    row lock, and by the event's request id (`citizen-rating:<case id>`), unique in the database,
+    so two ratings sent at the same moment make one. 不满意 with `reopen_actor` (an account that
+    may reopen) also reopens the case (重办) through `case_transition`, in the same transaction.
+    The caller has found the case by its public tracking code; nothing else is checked about who
+    rates."""
+    payload = evaluation_payload(satisfaction=satisfaction, solved=solved, contacted=contacted, by="citizen")
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            case = Case.objects.select_for_update(of=("self",)).filter(pk=case_id).first()
+            if case is None:
+                raise CaseNotFound(_("No such case, or not one you may see."))
+            if CaseEvent.objects.filter(case_id=case_id, action=CITIZEN_RATING).exists():
+                raise IllegalTransition(str(ALREADY_RATED), current_status=case.status)
+            if case.status != Status.CLOSED:
+                raise IllegalTransition(_("A case can be rated once it is closed."), current_status=case.status)
+            _event(case, actor=None, action=CITIZEN_RATING, from_status=case.status, note=(comment or "").strip()[:1000],
+                   payload=payload, request_id=f"{CITIZEN_RATING}:{case.pk}", now=now)  # fmt: skip
+            if satisfaction == Satisfaction.DISSATISFIED and reopen_actor is not None:
+                case = case_transition(case_id=case.pk, action="reopen", actor=reopen_actor, note=reopen_note, now=now)
+    except IntegrityError:  # rated at the same moment by another request: the first one stands
+        raise IllegalTransition(str(ALREADY_RATED), current_status=Status.CLOSED) from None
+    return case

@@ -234,6 +234,21 @@ TRANSITIONS: dict[str, Transition] = {
         # From handled only for categories that do not need an on-site check.
         _t("close", _("Close the case"), [Status.CHECKED, Status.HANDLED], [Status.CLOSED], {Role.SHIFT_LEADER},
            effects.close, note=Note(), available=effects.close_available),
+        # 回访: a phone call to the reporter after closure, with the result (响应, 解决, 满意); the case
+        # stays closed. 重办: a closed case the reporter is not satisfied with goes back to dispatch,
+        # counted as a rework (the citizen's own 不满意 reopens it too: cases.services.case_citizen_rating).
+        _t("callback", _("Record a callback"), [Status.CLOSED], [Status.CLOSED], CENTRE, effects.callback,
+           note=Note(_("What the reporter said")),
+           inputs=(
+               Input("satisfaction", "satisfaction", _("Satisfaction"), required=True,
+                     message=_("Say how satisfied the reporter is.")),
+               Input("solved", "yes_no", _("Solved, in the reporter's words"), required=True,
+                     message=_("Say whether the reporter considers the problem solved.")),
+               Input("contacted", "yes_no", _("Contacted by the department"), required=True,
+                     message=_("Say whether the department contacted or answered the reporter.")),
+           )),
+        _t("reopen", _("Reopen"), [Status.CLOSED], [Status.FILED], {Role.SHIFT_LEADER}, effects.reopen,
+           note=required_note(_("Why it is reopened")), negative=True),
         # A duplicate report (same problem, same place) is merged into the case that goes on.
         _t("merge", _("Merge into another case (duplicate)"), [Status.REPORTED, Status.VERIFYING, Status.FILED],
            [Status.MERGED], CENTRE, effects.merge, note=Note(), negative=True,
@@ -262,6 +277,9 @@ TRANSITIONS: dict[str, Transition] = {
     ]
 }  # fmt: skip
 
+# The actions on a closed case (closed stays terminal for everything else: the figures, the public).
+AFTER_CLOSURE = ("callback", "reopen")
+
 # The events of a case's history that are not actions, with their labels.
 EVENT_LABELS = {
     "report": Status.REPORTED.label,
@@ -269,6 +287,7 @@ EVENT_LABELS = {
     "sla_warning": _("Time limit warning: 80 per cent used"),  # no "%": gettext would read "% u" as a format
     "sla_overdue": _("Overdue: escalated"),
     "approval_escalated": _("Approval passed one level up"),
+    "citizen_rating": _("Rated by the citizen"),
 }
 
 

@@ -107,6 +107,8 @@ def _for_rows(cases: list[Case]) -> list[Case]:
     for case in list_rows(cases):
         case.tone = STATUS_INFO[case.status].tone
         case.light = row_light(case, calendar, now) if calendar else None
+        # 重办: back in the dispatch queue after closure (a failed check goes back to dispatched)
+        case.reopened = case.status == Status.FILED and case.rework_count > 0
     return cases
 
 

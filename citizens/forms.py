@@ -7,7 +7,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import PublicCategory
+from cases.models import PublicCategory, Satisfaction
 from cases.photos import PhotoError, photo_check
 
 DESCRIPTION_MAX = 1000
@@ -72,3 +72,27 @@ class TrackForm(forms.Form):
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}),
         error_messages={"required": _("Type the tracking code from your receipt.")},
     )
+
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class RatingForm(forms.Form):
+    satisfaction = forms.ChoiceField(
+        label=_("How satisfied are you with the result?"),
+        choices=Satisfaction.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how satisfied you are.")},
+    )
+    solved = forms.TypedChoiceField(
+        label=_("Is the problem solved?"), choices=YES_NO, coerce=lambda v: v == "yes", widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether the problem is solved.")},
+    )  # fmt: skip
+    contacted = forms.TypedChoiceField(
+        label=_("Did anyone contact you or answer you about it?"), choices=YES_NO, coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect, error_messages={"required": _("Say whether anyone contacted you.")},
+    )  # fmt: skip
+    comment = forms.CharField(
+        label=_("Comment (optional)"), max_length=DESCRIPTION_MAX, required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )  # fmt: skip

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import STATUS_INFO, CasePhoto, Milestone, PhotoKind, PhotoStatus, Status
+from cases.models import STATUS_INFO, CasePhoto, Milestone, PhotoKind, PhotoStatus, Satisfaction, Status
 from citizens.models import CitizenReport
 from config.cache import CacheDown, cached
 from grids.models import Grid
@@ -58,6 +58,9 @@ class PublicStatus:
     ending_note: str = ""
     after_photo_url: str | None = None
     after_photo_thumbnail_url: str | None = None
+    can_rate: bool = False  # closed, and not rated yet: the page offers the rating form
+    rating: str = ""  # the citizen's rating, once given (its label)
+    rated_at: datetime.datetime | None = None
 
     def as_json(self) -> dict:
         return {
@@ -74,6 +77,9 @@ class PublicStatus:
             "ended_at": self.ended_at.isoformat() if self.ended_at else None,
             "ending_note": self.ending_note or None,
             "after_photo_url": self.after_photo_url,
+            "can_rate": self.can_rate,
+            "rating": self.rating or None,
+            "rated_at": self.rated_at.isoformat() if self.rated_at else None,
         }
 
 
@@ -114,7 +120,7 @@ MERGED_NOTE = _(
 )
 
 
-def _followed(case):
+def followed_case(case):
     """The case a citizen's report is followed through: itself, or, once merged as a duplicate,
     the case it was merged into (and so on, a few steps at most)."""
     for _step in range(5):
@@ -126,9 +132,12 @@ def _followed(case):
 
 def public_status(*, report: CitizenReport) -> PublicStatus:
     own = report.case
-    case = _followed(own)
-    events = case.events.order_by("at", "id").values_list("to_status", "at")
-    dates, stage, ending = milestones_of(events)
+    case = followed_case(own)
+    events = list(case.events.order_by("at", "id").values_list("to_status", "at", "action", "payload"))
+    dates, stage, ending = milestones_of([(to_status, at) for to_status, at, _action, _payload in events])
+    # The citizen's own rating (one per case): read from the same events, never its comment.
+    rating = next(({"payload": payload, "at": at} for _to, at, action, payload in events
+                   if action == "citizen_rating"), None)  # fmt: skip
     if case is not own:
         dates[0] = own.reported_at  # reported: when this citizen reported
     milestones = [
@@ -149,6 +158,11 @@ def public_status(*, report: CitizenReport) -> PublicStatus:
     if ending and case.status in ENDINGS:
         status.status, status.status_label = ending[0], str(ENDINGS[ending[0]])
         status.ended_at, status.ending_note = ending[1], str(ENDING_NOTES[ending[0]])
+    if rating is not None:
+        value = ((rating["payload"] or {}).get("evaluation") or {}).get("satisfaction", "")
+        status.rating = str(Satisfaction(value).label) if value in Satisfaction.values else ""
+        status.rated_at = rating["at"]
+    status.can_rate = case.status == Status.CLOSED and rating is None
     if case.status == Status.CLOSED:
         photo = (
             CasePhoto.objects.filter(case=case, kind=PhotoKind.AFTER, status=PhotoStatus.READY)

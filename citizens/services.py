@@ -10,15 +10,18 @@ import secrets
 from typing import IO
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.roles import Role
 from cases.catalogue import PUBLIC_BY_NAME
 from cases.models import Case, PublicCategory, Source
 from cases.photos import photo_check
-from cases.services import InvalidInput, case_report
+from cases.services import IllegalTransition, InvalidInput, case_citizen_rating, case_report
 from citizens import ratelimit
 from citizens.models import CODE_ALPHABET, CODE_LENGTH, CitizenReport
 
@@ -147,3 +150,57 @@ def _with_code(*, case, public_category: str, now: datetime.datetime) -> Citizen
             if CitizenReport.objects.filter(case=case).exists():
                 raise
     raise IntegrityError("could not draw a free tracking code")  # pragma: no cover
+
+
+# ---- rating a closed case on the status page ---------------------------------------------
+
+REOPENER = "citizen-reopen"
+
+
+def reopener():
+    """The account that reopens (重办) a case its citizen rated 不满意 (made on first use; no login)."""
+    User = get_user_model()
+    user = User.objects.filter(username=REOPENER).first()
+    if user is None:
+        with translation.override(settings.LANGUAGE_CODE):
+            name = _("Citizens' ratings (automatic reopening)")
+        user = User(username=REOPENER, first_name=name[:150], is_active=False)
+        user.set_unusable_password()
+        user.save()
+        user.groups.add(Group.objects.get_or_create(name=Role.SHIFT_LEADER)[0])
+    return user
+
+
+def citizen_rate(
+    *,
+    report: CitizenReport,
+    satisfaction: str,
+    solved: bool,
+    contacted: bool,
+    comment: str = "",
+    client_ip: str,
+    now: datetime.datetime | None = None,
+):
+    """The citizen who holds the tracking code rates their closed case, once. 不满意 reopens it
+    (重办) when CITIZEN_DISSATISFIED_REOPENS. Raises RateLimited, or IllegalTransition (not closed,
+    already rated)."""
+    per_ip = settings.CITIZEN_RATINGS_PER_IP_PER_HOUR
+    if ratelimit.used("citizen-rating-ip", client_ip, window=HOUR) >= per_ip:
+        raise RateLimited(
+            _("Too many ratings from this network in the last hour (at most %(limit)d). Please try again later.")
+            % {"limit": per_ip}
+        )
+    from citizens.selectors import followed_case
+
+    case = followed_case(report.case)
+    reopen = settings.CITIZEN_DISSATISFIED_REOPENS
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _("The citizen is not satisfied with the result: the case is reopened.")
+    rated = case_citizen_rating(case_id=case.pk, satisfaction=satisfaction, solved=solved, contacted=contacted,
+                                comment=comment, reopen_actor=reopener() if reopen else None, reopen_note=note,
+                                now=now)  # fmt: skip
+    ratelimit.hit("citizen-rating-ip", client_ip, window=HOUR)
+    return rated
+
+
+__all__ = ["IllegalTransition", "RateLimited", "citizen_rate", "citizen_report"]

@@ -9,4 +9,5 @@ urlpatterns = [
     path("track/", views.track, name="track"),
     path("track/<str:code>/", views.status_page, name="status"),
     path("track/<str:code>.json", views.status_json, name="status_json"),
+    path("track/<str:code>/rate/", views.rate, name="rate"),
 ]

@@ -9,16 +9,17 @@ from __future__ import annotations
 from django.contrib.gis.geos import Point
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.photos import PhotoError
 from cases.services import InvalidInput
 from citizens import ratelimit
-from citizens.forms import CitizenReportForm, TrackForm
+from citizens.forms import CitizenReportForm, RatingForm, TrackForm
 from citizens.selectors import citizen_report_by_code, city_outline, public_status
-from citizens.services import RateLimited, citizen_report, tracking_code_clean
+from citizens.services import IllegalTransition, RateLimited, citizen_rate, citizen_report, tracking_code_clean
 from grids.maps import map_config
 
 
@@ -95,7 +96,40 @@ def status_page(request: HttpRequest, code: str) -> HttpResponse:
     report = citizen_report_by_code(code=code)
     if report is None:
         return _not_found(request, code)
-    return render(request, "citizens/status.html", {"status": public_status(report=report)})
+    status = public_status(report=report)
+    form = RatingForm() if status.can_rate else None
+    return render(request, "citizens/status.html", {"status": status, "form": form,
+                                                    "rated": request.GET.get("rated") == "1"})  # fmt: skip
+
+
+@never_cache
+@require_POST
+def rate(request: HttpRequest, code: str) -> HttpResponse:
+    """The rating of a closed case, by whoever holds its tracking code (the status page's check):
+    once per case, limited per client address like the reports."""
+    report = citizen_report_by_code(code=code)
+    if report is None:
+        return _not_found(request, code)
+    form = RatingForm(request.POST)
+    status_code = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            citizen_rate(report=report, satisfaction=data["satisfaction"], solved=data["solved"],
+                         contacted=data["contacted"], comment=data["comment"],
+                         client_ip=ratelimit.client_ip(request))  # fmt: skip
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            status_code = 429
+        except IllegalTransition as exc:
+            form.add_error(None, exc.message)
+            status_code = 409
+        else:
+            return redirect(reverse("citizens:status", args=[report.code]) + "?rated=1")
+    status = public_status(report=report)
+    return render(request, "citizens/status.html", {"status": status, "form": form if status.can_rate else None,
+                                                    "rating_error": form.non_field_errors()},
+                  status=status_code)  # fmt: skip
 
 
 @require_GET

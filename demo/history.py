@@ -253,6 +253,17 @@ def _work(
         return True
 
     centre, dispatcher, inspector = actors["shiftlead"], actors["dispatcher"], actors["inspector"]
+
+    def call_back() -> None:
+        """回访 of about two closed cases in three, a day or two later: mostly 满意. A random stream of
+        its own (by the case), so that the rest of the history is what it was before callbacks."""
+        own = random.Random(case.pk * 7919)
+        if own.random() >= 0.65:
+            return
+        satisfaction = own.choices(["satisfied", "basic", "dissatisfied"], weights=[70, 22, 8])[0]
+        act("callback", centre, later(own.uniform(60, 48 * 60)), note="电话回访", satisfaction=satisfaction,
+            solved=satisfaction != "dissatisfied" or own.random() < 0.3, contacted=own.random() < 0.9)  # fmt: skip
+
     waits_late = halt in ("send_to_check", "check_pass", "close")  # keep it on the path to that stage
     roll = rng.random()
     if roll < 0.05 and halt is None:
@@ -302,7 +313,8 @@ def _work(
         if not act("handle", handler, later(minutes), note="已处置，附处置后照片", photos=[photos.take()]):
             return  # still being handled now: open (and overdue if past its deadline)
         if not case.category.needs_onsite_check and rng.random() < 0.3 and not waits_late:  # no on-site check
-            act("close", centre, later(rng.uniform(10, 180)))
+            if act("close", centre, later(rng.uniform(10, 180))):
+                call_back()
             return
         if not act("send_to_check", centre, later(rng.uniform(5, 60))):
             return
@@ -312,6 +324,9 @@ def _work(
             ):
                 return
             continue
-        if act("check_pass", inspector, later(rng.uniform(30, 240)), photos=[photos.take()]):  # on site
-            act("close", centre, later(rng.uniform(5, 60)))  # 核查通过 → the shift leader's 结案
+        # 核查通过 (on site, with a photo) → the shift leader's 结案, then perhaps a callback
+        if act("check_pass", inspector, later(rng.uniform(30, 240)), photos=[photos.take()]) and act(
+            "close", centre, later(rng.uniform(5, 60))
+        ):
+            call_back()
         return

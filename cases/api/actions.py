@@ -212,6 +212,18 @@ class CaseSignOffApi(CaseActionApi):
     action = "sign_off"
 
 
+class CaseCallbackApi(CaseActionApi):
+    """callback: 回访 (satisfaction, solved, contacted)."""
+
+    action = "callback"
+
+
+class CaseReopenApi(CaseActionApi):
+    """reopen: 重办."""
+
+    action = "reopen"
+
+
 ACTION_VIEWS: dict[str, type[CaseActionApi]] = {view.action: view for view in CaseActionApi.__subclasses__()}
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from cases.models import Category, Department, LimitUnit, OrderStatus, Source, Status, Urgency
+from cases.models import Category, Department, LimitUnit, OrderStatus, Satisfaction, Source, Status, Urgency
 from cases.transitions import Input, Transition
 from cases.viewmodel import CaseView
 
@@ -347,6 +347,8 @@ INPUT_FIELDS = {
     "inspector": lambda spec: serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True), **_options(spec)
     ),
+    "satisfaction": lambda spec: serializers.ChoiceField(choices=Satisfaction.choices, **_options(spec)),
+    "yes_no": lambda spec: serializers.BooleanField(**_options(spec)),
 }
 
 

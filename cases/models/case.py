@@ -98,6 +98,14 @@ class Source(models.TextChoices):
     HIGHER_LEVEL = "higher_level", _("Higher-level assignment")  # 上级交办
 
 
+class Satisfaction(models.TextChoices):
+    """A reporter's evaluation of a closed case (citizen rating or staff callback, 回访)."""
+
+    SATISFIED = "satisfied", _("Satisfied")  # 满意
+    BASIC = "basic", _("Basically satisfied")  # 基本满意
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")  # 不满意
+
+
 class Urgency(models.TextChoices):
     NORMAL = "normal", _("Normal")
     URGENT = "urgent", _("Urgent")

@@ -249,6 +249,10 @@ APPROVAL_LIMIT_TIME = env.choice("APPROVAL_LIMIT_TIME", {"working", "natural"}, 
 # Citizens' 随手拍 (citizens) and Open311 (open311): rate limits, counted in the cache.
 CITIZEN_REPORTS_PER_IP_PER_HOUR = env.int("CITIZEN_REPORTS_PER_IP_PER_HOUR", default=10, minimum=1)
 CITIZEN_REPORTS_PER_PHONE_PER_DAY = env.int("CITIZEN_REPORTS_PER_PHONE_PER_DAY", default=5, minimum=1)
+# Ratings of closed cases on the status page, per client address (each case is rated once anyway),
+# and whether a citizen's 不满意 reopens the case (重办) by itself.
+CITIZEN_RATINGS_PER_IP_PER_HOUR = env.int("CITIZEN_RATINGS_PER_IP_PER_HOUR", default=20, minimum=1)
+CITIZEN_DISSATISFIED_REOPENS = env.bool("CITIZEN_DISSATISFIED_REOPENS", default=True)
 OPEN311_REQUESTS_PER_KEY_PER_HOUR = env.int("OPEN311_REQUESTS_PER_KEY_PER_HOUR", default=1000, minimum=1)
 # Reverse proxies in front of the application whose X-Forwarded-For may be believed (0: none).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0, minimum=0)

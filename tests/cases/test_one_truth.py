@@ -25,7 +25,7 @@ from cases.forms import ActionForm
 from cases.models import STATUS_INFO, TERMINAL, Case, CaseEvent, Milestone, Status
 from cases.scope import cases_actionable_by, cases_awaiting_approval, cases_visible_to, may_act
 from cases.services import InvalidInput, case_report, case_transition
-from cases.transitions import DECIDES, EVENT_LABELS, TRANSITIONS
+from cases.transitions import AFTER_CLOSURE, DECIDES, EVENT_LABELS, TRANSITIONS
 from citizens.selectors import STAGE_OF_STATUS
 from tests.cases.conftest import IN_M1, NOW
 from tests.grids.factories import PersonFactory
@@ -115,7 +115,8 @@ def test_it_offers_the_same_actions_on_the_page_and_in_the_api(client, people, s
         on_page, in_api = page_actions(client, case), api_actions(client, case)
         assert on_page == in_api, (state, who)
         offered_to_someone |= bool(on_page)
-    assert offered_to_someone == (case.status not in TERMINAL), state
+    # A closed case still takes the after-closure actions: 回访 (callback) and 重办 (reopen).
+    assert offered_to_someone == (case.status not in TERMINAL or case.status == Status.CLOSED), state
 
 
 def test_it_offers_a_decision_only_on_an_open_request_and_no_second_request(client, people):
@@ -182,6 +183,8 @@ VALID = {
     "remind": ("leader", {}),
     "answer_supervision": ("chief", {}),
     "sign_off": ("leader", {}),
+    "callback": ("leader", {"satisfaction": "basic", "solved": True, "contacted": False}),
+    "reopen": ("leader", {}),
 }
 
 
@@ -334,10 +337,13 @@ def test_a_department_sees_and_acts_on_its_cases_only(people):
 def test_every_status_has_its_meaning_in_one_table():
     assert set(STATUS_INFO) == set(Status.values)
     assert {Status.CLOSED, Status.REJECTED, Status.CANCELLED, Status.MERGED} == TERMINAL
-    # The state machine agrees: nothing leaves a terminal status, everything else can move
-    # (a supervision order's steps go beside the status, never moving it).
+    # The state machine agrees: nothing leaves a terminal status, everything else can move (a
+    # supervision order's steps go beside the status, never moving it; after closure 回访 keeps a
+    # case closed and 重办 reopens it).
     for status in Status:
-        leaves = any(status in t.sources for t in TRANSITIONS.values() if t.order is None)
+        leaves = any(
+            status in t.sources for t in TRANSITIONS.values() if t.order is None and t.action not in AFTER_CLOSURE
+        )
         assert leaves != STATUS_INFO[status].terminal, status
     # The public milestones follow the table (随手拍's status page, Open311).
     assert {
