@@ -183,13 +183,29 @@ def service_request_create(
         except PhotoError as exc:
             raise Open311Error(400, exc.message) from None
     limit = settings.OPEN311_REQUESTS_PER_KEY_PER_HOUR
-    if (
-        ratelimit.used("open311-key", str(api_key.pk), window=3600, fallback=lambda: _posted_last_hour(api_key))
-        >= limit
-    ):
+    # Counted first, then decided (ratelimit.reserve): requests arriving at once cannot all pass.
+    counted = ratelimit.reserve(
+        "open311-key", str(api_key.pk), limit=limit, window=3600, fallback=lambda: _posted_last_hour(api_key)
+    )
+    if not counted.allowed:
         raise Open311Error(
             429, _("Too many requests with this api_key in the last hour (at most %(limit)d).") % {"limit": limit}
         )
+    made = False
+    try:
+        row, made = _create(api_key=api_key, posted=posted, media=media, request_id=request_id, now=now,
+                            category=category, lat=lat, lng=lng, attributes=attributes)  # fmt: skip
+    finally:
+        if not made:  # refused, or the same Idempotency-Key twice at once: it does not count
+            counted.release()
+    return row
+
+
+def _create(
+    *, api_key: ApiKey, posted: PostedRequest, media, request_id, now, category, lat: float, lng: float,
+    attributes: dict,
+) -> tuple[Open311Request, bool]:  # fmt: skip
+    """The request and whether this call made it."""
     now = now or timezone.now()
     name = " ".join(part for part in (posted.last_name.strip(), posted.first_name.strip()) if part)
     try:
@@ -209,7 +225,7 @@ def service_request_create(
             )
             existing = Open311Request.objects.filter(case=case).first()
             if existing is not None:  # the same Idempotency-Key twice at once: the other one won
-                return existing
+                return existing, False
             row = Open311Request.objects.create(
                 case=case,
                 api_key=api_key,
@@ -224,5 +240,4 @@ def service_request_create(
             )
     except InvalidInput as exc:  # outside the city's grids
         raise Open311Error(400, exc.message) from None
-    ratelimit.hit("open311-key", str(api_key.pk), window=3600)
-    return row
+    return row, True
