@@ -50,6 +50,7 @@ from cases.selectors import (
 from cases.services import CaseActionError, CaseNotFound, InvalidInput, case_report_from, case_transition
 from cases.transitions import TRANSITIONS, Transition, transitions_from
 from cases.viewmodel import case_view
+from config.limits import body_limit
 from grids.maps import map_config as _map_config
 
 PAGE_SIZE = 25
@@ -171,6 +172,7 @@ def _safe_next(request: HttpRequest) -> str | None:
 # ---- intake ------------------------------------------------------------------
 
 
+@body_limit("CASE_UPLOAD_MAX_BYTES")
 @roles_required(*REPORTERS)
 def case_new(request: HttpRequest) -> HttpResponse:
     roles = user_roles(request.user)
@@ -318,6 +320,7 @@ def _department_choices(case: Case) -> list:
     return [("", blank), *((d.pk, d.name) for d in Department.objects.filter(active=True))]
 
 
+@body_limit("CASE_UPLOAD_MAX_BYTES")
 @require_POST
 @roles_required()
 def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:

@@ -15,6 +15,7 @@ docs/OPERATIONS.md ("Broker or cache outage").
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import time
@@ -73,10 +74,8 @@ class Reservation:
         """Give the use back: the request it was counted for was refused for another reason."""
         if self.key is None:
             return
-        try:
+        with contextlib.suppress(ValueError, CacheDown):  # expired or evicted meanwhile, or the cache went away
             cached("decr", self.key)
-        except (ValueError, CacheDown):  # expired or evicted meanwhile, or the cache went away
-            pass
         self.key = None
 
 

@@ -19,6 +19,7 @@ from citizens import ratelimit
 from citizens.forms import CitizenReportForm, TrackForm
 from citizens.selectors import citizen_report_by_code, city_outline, public_status
 from citizens.services import RateLimited, citizen_report, tracking_code_clean
+from config.limits import body_limit
 from grids.maps import map_config
 
 
@@ -36,6 +37,7 @@ def _strings() -> dict:
     }
 
 
+@body_limit("PHOTO_UPLOAD_MAX_BYTES")
 @never_cache  # each render carries a fresh request id
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:

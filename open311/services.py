@@ -166,12 +166,20 @@ def service_request_create(
     lng = _coordinate(posted.long, "long", -180, 180)
     if len(posted.description) > DESCRIPTION_MAX:
         raise Open311Error(400, _("description is limited to 4,000 characters."))
+    if len(posted.phone) > 30:
+        raise Open311Error(400, _("phone is limited to 30 characters."))
+    if len(posted.address_string) > 200:
+        raise Open311Error(400, _("address_string is limited to 200 characters."))
     if posted.email:
+        if len(posted.email) > 254:
+            raise Open311Error(400, _("email is not a valid e-mail address."))
         try:
             validate_email(posted.email)
         except ValidationError:
             raise Open311Error(400, _("email is not a valid e-mail address.")) from None
     if posted.media_url:
+        if len(posted.media_url) > 500:
+            raise Open311Error(400, _("media_url is limited to 500 characters."))
         try:  # stored and shown as given, never fetched (the server may be on a closed network)
             URLValidator(schemes=["http", "https"])(posted.media_url)
         except ValidationError:

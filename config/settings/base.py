@@ -68,6 +68,8 @@ if DEBUG or sys.argv[1:2] == ["seed_demo"]:
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",  # requests counted and timed (/metrics)
     "config.middleware.RequestContextMiddleware",  # the request's id (and user, case) in every log line
+    # NUL in an address: 400; a body over its view's limit: 413, before anything reads it (config.limits)
+    "config.limits.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY)
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -232,10 +234,24 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024  # a city's GeoJSON grid file can be large
 # Case photos (cases.photos): larger files, or images of more pixels (decompression bombs), are refused.
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024, minimum=1)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000, minimum=1)
+# What the pixels of one image may take in memory once decoded (cases.photos): a JPEG is decoded
+# at a reduced scale (draft) that still covers the display copy; a PNG or WebP, which cannot be,
+# is refused above it (a 6300 × 6300 PNG of 131 KB would take 159 MB).
+PHOTO_DECODE_MAX_BYTES = env.int("PHOTO_DECODE_MAX_BYTES", default=64 * 1024 * 1024, minimum=1024 * 1024)
+# Request bodies (config.limits): larger ones answer 413 before a byte is read. Most addresses
+# take forms and JSON only; those that take photos or imports say so (config.limits.body_limit).
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=1024 * 1024, minimum=64 * 1024)
+_MIB = 1024 * 1024
+PHOTO_UPLOAD_MAX_BYTES = PHOTO_MAX_BYTES + _MIB  # 随手拍, Open311: one photo and its form
+SNAPSHOT_UPLOAD_MAX_BYTES = PHOTO_MAX_BYTES * 4 // 3 + _MIB  # a device's snapshot, possibly base64 in JSON
+CASE_UPLOAD_MAX_BYTES = 9 * PHOTO_MAX_BYTES + _MIB  # staff intake and actions: cases.photos.PHOTOS_MAX photos
+IMPORT_MAX_BYTES = 50 * _MIB + _MIB  # grid and asset imports (admin): a city's GeoJSON file is large
+# Form fields other than files, held in memory (Django's default): files stream to disk up to the
+# body's limit; nothing here posts large text fields (the imports send files).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # A dispatch waiting longer than this for its grid chief's approval passes one level up (cases.sla).
 APPROVAL_LIMIT_MINUTES = env.int("APPROVAL_LIMIT_MINUTES", default=30, minimum=1)
 
