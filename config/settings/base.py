@@ -240,7 +240,7 @@ PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000, minimum=1)
 # What the pixels of one image may take in memory once decoded (cases.photos): a JPEG is decoded
 # at a reduced scale (draft) that still covers the display copy; a PNG or WebP, which cannot be,
 # is refused above it (a 6300 × 6300 PNG of 131 KB would take 159 MB).
-PHOTO_DECODE_MAX_BYTES = env.int("PHOTO_DECODE_MAX_BYTES", default=64 * 1024 * 1024, minimum=1024 * 1024)
+PHOTO_DECODE_MAX_BYTES = env.int("PHOTO_DECODE_MAX_BYTES", default=48 * 1024 * 1024, minimum=1024 * 1024)
 # Request bodies (config.limits): larger ones answer 413 before a byte is read. Most addresses
 # take forms and JSON only; those that take photos or imports say so (config.limits.body_limit).
 REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=1024 * 1024, minimum=64 * 1024)

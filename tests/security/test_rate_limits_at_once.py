@@ -27,9 +27,7 @@ PARALLEL, LIMIT = 20, 10
 def shared_cache(request, settings):
     """The counters in the process's memory (one web process) or in Redis (several)."""
     if request.param == "redis":
-        settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        }
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     optional_cache.breaker.reset()
     from django.core.cache import cache
 
