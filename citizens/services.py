@@ -21,6 +21,7 @@ from cases.photos import photo_check
 from cases.services import InvalidInput, case_report
 from citizens import ratelimit
 from citizens.models import CODE_ALPHABET, CODE_LENGTH, CitizenReport
+from config.pii import lookup_hashes
 
 # The public categories by their Chinese names, as the command center reads them in the description.
 NAME_OF_PUBLIC = {value: name for name, value in PUBLIC_BY_NAME.items()}
@@ -67,7 +68,9 @@ def _reports_by_phone(phone: str) -> int:
     when the cache (which counts per calendar day) is away. The address has no such fallback: it
     is not stored (the limit per address lets reports through while the cache is away)."""
     since = timezone.now() - datetime.timedelta(days=1)
-    return Case.objects.filter(source=Source.CITIZEN, reporter_phone=phone, reported_at__gte=since).count()
+    return Case.objects.filter(
+        source=Source.CITIZEN, reporter_phone_hash__in=lookup_hashes(phone), reported_at__gte=since
+    ).count()
 
 
 def _limits_take(*, client_ip: str, phone: str) -> list[ratelimit.Reservation]:

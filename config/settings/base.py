@@ -213,6 +213,22 @@ if OTP_REQUIRED_ROLES == ["none"]:
 # The name an authenticator app shows beside the account.
 OTP_TOTP_ISSUER = env.str("OTP_ISSUER", default="城市网格化管理")
 
+# Personal information (config.pii): reporters' names, phones and e-mails are encrypted with the
+# first of PII_KEYS (Fernet keys, newest first; every one decrypts, for rotation). With DEBUG on and
+# none set, one is derived from SECRET_KEY; with DEBUG off none is: config.E001 stops start-up.
+PII_KEYS = env.list("PII_KEYS")
+if PII_KEYS:
+    from config.pii import keys_check
+
+    keys_check(PII_KEYS)
+elif DEBUG:
+    from config.pii import derived_key
+
+    PII_KEYS = [derived_key(SECRET_KEY)]
+# Reporters' contact details are erased this many days after their case is closed (not accepted,
+# cancelled): cases.privacy.reporter_contacts_erase, hourly by the beat.
+REPORTER_CONTACT_RETENTION_DAYS = env.int("REPORTER_CONTACT_RETENTION_DAYS", default=180, minimum=1)
+
 # Internationalisation: Chinese first, English available.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -362,6 +378,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.approval_escalation_sweep",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # Reporters' contacts erased REPORTER_CONTACT_RETENTION_DAYS after their case ended (PIPL).
+    "erase-reporter-contacts": {
+        "task": "cases.tasks.erase_reporter_contacts",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
     },
     # The beat's heartbeat, through the broker to a sweeps worker: /readyz reads its age.
     "heartbeat": {
