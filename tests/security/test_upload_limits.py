@@ -107,6 +107,7 @@ def wsgi_post(path: str, body: bytes, content_type: str, query: str = ""):
         "wsgi.input": stream, "CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(body)),
         "wsgi.errors": io.StringIO(), "wsgi.version": (1, 0), "wsgi.multithread": False,
         "wsgi.multiprocess": False, "wsgi.run_once": False,
+        "HTTP_COOKIE": "django_language=en",  # the messages asserted are the English ones
     }  # fmt: skip
     answer = {}
 
