@@ -21,6 +21,7 @@ from assessments.selectors import PERIOD_KINDS, PERIOD_LABELS, Period, Slice
 from campaigns.models import Campaign
 from cases.models import Category, Department, Source
 from cases.scope import SEES_ALL
+from config.limits import validate_filter_date
 from grids.models import Grid, Person
 from grids.selectors import subtree_q
 
@@ -77,9 +78,11 @@ class FilterForm(forms.Form):
     period = forms.ChoiceField(
         label=gettext_lazy("Period"), choices=[(k, PERIOD_LABELS[k]) for k in PERIOD_KINDS], required=False
     )
-    day = forms.DateField(label=gettext_lazy("Any day in the period"), required=False)
-    start = forms.DateField(label=gettext_lazy("From"), required=False)
-    end = forms.DateField(label=gettext_lazy("To"), required=False)
+    day = forms.DateField(
+        label=gettext_lazy("Any day in the period"), required=False, validators=[validate_filter_date]
+    )
+    start = forms.DateField(label=gettext_lazy("From"), required=False, validators=[validate_filter_date])
+    end = forms.DateField(label=gettext_lazy("To"), required=False, validators=[validate_filter_date])
     grid = forms.ModelChoiceField(queryset=Grid.objects.defer("boundary"), required=False, label=gettext_lazy("Grid"))
     department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False,
                                         label=gettext_lazy("Department"),

@@ -14,6 +14,7 @@ from assets.forms import AssetAdminForm, AssetUploadForm
 from assets.models import Asset, Census, CensusFinding, ImportJob
 from assets.services import ASSET_IMPORTS, asset_export, asset_export_csv, asset_save
 from config.imports import ImportJobAdmin as BaseImportJobAdmin
+from config.limits import body_limit
 
 
 @admin.register(Asset)
@@ -32,7 +33,11 @@ class AssetAdmin(LeafletGeoAdmin):
 
     def get_urls(self):
         return [
-            path("import/", self.admin_site.admin_view(self.import_view), name="assets_asset_import"),
+            path(
+                "import/",
+                body_limit("IMPORT_MAX_BYTES")(self.admin_site.admin_view(self.import_view)),
+                name="assets_asset_import",
+            ),
             path("export.<str:fmt>", self.admin_site.admin_view(self.export_view), name="assets_asset_export"),
             *super().get_urls(),
         ]

@@ -3,11 +3,19 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import Result
 from audit.selectors import audit_actions
+from config.limits import validate_filter_date
 
 
 class AuditFilterForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"),
+        required=False,
+        validators=[validate_filter_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, validators=[validate_filter_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
     user = forms.CharField(label=_("User"), required=False, max_length=150)
     action = forms.ChoiceField(label=_("Action"), required=False, widget=forms.Select(attrs={"translate": "no"}))
     result = forms.ChoiceField(label=_("Result"), required=False, choices=[("", _("All")), *Result.choices])

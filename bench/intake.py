@@ -31,6 +31,7 @@ large table is named). Results: a table on stdout and bench/out/intake.json.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import datetime
 import http.client
@@ -387,6 +388,7 @@ class Server:
 
 
 BENCH_SECRET_KEY = "bench-" + "k" * 40
+BENCH_PII_KEYS = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()  # reporters' contacts (config.pii)
 
 
 def project_env(key: str) -> dict:
@@ -394,6 +396,7 @@ def project_env(key: str) -> dict:
         "DJANGO_SETTINGS_MODULE": "config.settings.base", "DEBUG": "0", "SECRET_KEY": BENCH_SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": db_url(key), "CONN_MAX_AGE": "60", "CACHE_URL": REDIS_CACHE,
         "MEDIA_ROOT": str(OUT / "media"), "STATIC_ROOT": str(OUT / "static"), "LOG_LEVEL": "WARNING",
+        "PII_KEYS": BENCH_PII_KEYS,
     }  # fmt: skip
 
 

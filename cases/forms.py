@@ -17,6 +17,7 @@ from accounts.roles import Role
 from cases.models import Case, Category, Department, LimitUnit, Satisfaction, Source, Status, Urgency
 from cases.photos import PHOTOS_MAX, PhotoError, photo_check
 from cases.transitions import Input, Transition
+from config.limits import validate_filter_date
 from grids.models import Grid, Level
 
 NOTE_MAX = 2000
@@ -179,10 +180,16 @@ class CaseFilterForm(forms.Form):
     source = forms.ChoiceField(label=_("Source"), choices=[("", _("Any")), *Source.choices], required=False)
     grid = forms.TypedChoiceField(label=_("Grid"), coerce=int, required=False, empty_value=None)
     reported_from = forms.DateField(
-        label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Reported from"),
+        required=False,
+        validators=[validate_filter_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     reported_to = forms.DateField(
-        label=_("Reported until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Reported until"),
+        required=False,
+        validators=[validate_filter_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args, **kwargs) -> None:

@@ -6,13 +6,18 @@ The flow, and why:
    Pillow can read, in an accepted format (JPEG, PNG, WebP; HEIC only where a Pillow plugin
    such as pillow-heif is installed), and its pixel count, read from the header before any
    pixel is decoded, so that a small file that would unpack into gigabytes (a decompression
-   bomb) is refused. A refusal is a PhotoError naming the reason, and nothing is stored.
+   bomb) is refused; and what its pixels would take in memory once decoded: a JPEG is decoded
+   at a reduced scale that still covers the display copy (Pillow's draft: 1/2, 1/4, 1/8), a PNG
+   or WebP cannot be and is refused above PHOTO_DECODE_MAX_BYTES (a 131 KB PNG of 6300 × 6300
+   pixels would take 159 MB), so that one upload never costs the server more than about
+   100 MB. A refusal is a PhotoError naming the reason, and nothing is stored.
 2. It stores the original byte for byte under a random name, writes the row (pending) and,
    once the transaction commits, queues cases.tasks.make_photo_derivatives. The same photo
    sent twice for one case (a retried upload) gives the row of the first.
 3. The task calls `photo_make_derivatives`: the original is decoded, turned upright by its
    EXIF orientation, converted to sRGB, flattened on white, and written as two new JPEGs
-   (display ≤ 1,600 px, thumbnail ≤ 320 px) from the pixels alone: no EXIF, GPS, XMP,
+   (display ≤ 1,600 px, thumbnail ≤ 320 px; the decoded pixels are reduced to the display size
+   first, so no full-size copy is ever made of them) from the pixels alone: no EXIF, GPS, XMP,
    comment or colour profile reaches them. The row becomes ready by a conditional UPDATE, so
    a second run (a broker redelivering, two workers) changes nothing. An original that
    cannot be decoded makes the row failed, with the reason in the log.
@@ -167,7 +172,8 @@ def photo_check(file: IO[bytes]) -> CheckedPhoto:
             image.verify()
         with Image.open(BytesIO(data), formats=list(formats)) as image:  # verify() leaves it unusable
             name, (width, height) = image.format, image.size
-            orientation = _orientation(image)
+            _check_decoding(image)  # from the header: still no pixel decoded
+            orientation = _orientation(image)  # a PNG's EXIF may follow its pixels: within the limit just checked
     except PhotoError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # Pillow's own limit, in open()
@@ -212,6 +218,40 @@ def _check_pixels(width: int, height: int) -> None:
             % {"width": width, "height": height, "limit": _megapixels()},
             code="too_many_pixels",
         )
+
+
+# Bytes per pixel as Pillow holds them once decoded (RGB is held as RGBX: four), plus the
+# full-size copy `derivatives` makes to convert a palette, 1-bit or 16-bit image before reducing it.
+_BYTES_PER_PIXEL = {"L": 1, "1": 1 + 1, "P": 1 + 4, "I;16": 2 + 4 + 1, "I;16B": 2 + 4 + 1, "I;16L": 2 + 4 + 1}
+
+
+def _decoding_cost(image: Image.Image) -> int:
+    """What `image`'s pixels take in memory once decoded at the scale `derivatives` asks for,
+    with the copy made to convert a palette, 1-bit or 16-bit image before it is reduced."""
+    image.draft("RGB", _target(image.size))  # JPEG: decoded at 1/2, 1/4 or 1/8 scale (only the header is read)
+    width, height = image.size
+    return width * height * _BYTES_PER_PIXEL.get(image.mode, 4)
+
+
+def _check_decoding(image: Image.Image) -> None:
+    limit = settings.PHOTO_DECODE_MAX_BYTES
+    if _decoding_cost(image) > limit:
+        side = int((limit / 4) ** 0.5)
+        raise PhotoError(
+            _(
+                "The image has too many pixels for its format (%(width)d × %(height)d): a %(format)s image can be "
+                "at most about %(side)d × %(side)d pixels; send a JPEG or a smaller image."
+            )
+            % {"width": image.size[0], "height": image.size[1], "format": image.format, "side": side},
+            code="too_many_pixels",
+        )
+
+
+def _target(size: tuple[int, int]) -> tuple[int, int]:
+    """The size of the display copy of an image of `size` (the long side DISPLAY_SIZE at most)."""
+    width, height = size
+    scale = min(1.0, DISPLAY_SIZE / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def _orientation(image: Image.Image) -> int | None:
@@ -308,13 +348,17 @@ def photo_make_derivatives(*, photo_id: int) -> CasePhoto | None:
 def derivatives(data: bytes) -> tuple[bytes, bytes]:
     """(display, thumbnail) JPEGs of an image: upright, sRGB, no metadata at all."""
     with Image.open(BytesIO(data), formats=list(accepted_formats())) as image:
-        _check_pixels(*image.size)  # checked at upload; the limit may have been lowered since
-        # JPEG: decode at 1/2, 1/4 or 1/8 scale where that still covers the display size.
-        image.draft("RGB", (DISPLAY_SIZE, DISPLAY_SIZE))
+        _check_pixels(*image.size)  # checked at upload; the limits may have been lowered since
+        _check_decoding(image)  # and asks a JPEG for its reduced scale (draft)
+        image.load()
+        if image.mode in ("P", "1"):  # a palette or 1-bit image is reduced in colour, not by index
+            image = image.convert("RGBA" if image.mode == "P" else "L")
+        elif image.mode.startswith("I;16"):
+            image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+        # Down to the display size before anything else: the full-size pixels are let go at once.
+        image.thumbnail((DISPLAY_SIZE, DISPLAY_SIZE), Image.Resampling.LANCZOS)
         upright = ImageOps.exif_transpose(image)
-    rgb = _to_rgb(_to_srgb(upright))
-    display = rgb.copy()
-    display.thumbnail((DISPLAY_SIZE, DISPLAY_SIZE), Image.Resampling.LANCZOS)
+    display = _to_rgb(_to_srgb(upright))
     thumbnail = display.copy()
     thumbnail.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)
     return _jpeg(display), _jpeg(thumbnail)

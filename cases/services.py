@@ -41,6 +41,7 @@ from cases.scope import may_act, may_see
 from cases.selectors import case_events, open_request
 from cases.supervision import FOLLOWS, ISSUES, current_order, order_refusal
 from cases.transitions import DECIDES, OPENS, REQUESTS, TRANSITIONS, Transition
+from config.pii import lookup_hash
 from grids.models import Person
 from grids.selectors import grid_at_point, responsible_at_point
 from ops.metrics import count_transition
@@ -182,7 +183,8 @@ def case_report(
                 urgency=urgency,
                 description=description,
                 reporter_name=reporter_name[:50],
-                reporter_phone=reporter_phone[:30],
+                reporter_phone=reporter_phone[:30],  # encrypted at rest (config.pii)
+                reporter_phone_hash=lookup_hash(reporter_phone[:30]),  # to find the number again
                 reported_at=now,
             )
             event = _event(case, actor=actor, action="report", from_status="", request_id=request_id, now=now)

@@ -5,6 +5,7 @@ from celery import shared_task
 from cases.models import DeliveryStatus
 from cases.notifications import notification_deliver, notification_enqueue, notifications_sweep
 from cases.photos import photo_make_derivatives, photos_sweep
+from cases.privacy import reporter_contacts_erase
 from cases.sla import sla_sweep_approvals, sla_sweep_handling
 
 
@@ -57,3 +58,10 @@ def sla_sweep() -> dict[str, int]:
 def approval_escalation_sweep() -> int:
     """Every minute (CELERY_BEAT_SCHEDULE): pass approvals waiting too long one level up."""
     return len(sla_sweep_approvals())
+
+
+@shared_task
+def erase_reporter_contacts() -> int:
+    """Hourly (CELERY_BEAT_SCHEDULE): erase the contacts of cases closed longer than
+    REPORTER_CONTACT_RETENTION_DAYS ago (cases.privacy); idempotent."""
+    return reporter_contacts_erase()

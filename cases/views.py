@@ -67,6 +67,7 @@ from cases.services import (
 from cases.supervision import ISSUES, answerer_choices, order_refusal
 from cases.transitions import TRANSITIONS, Transition, transitions_from
 from cases.viewmodel import case_view
+from config.limits import body_limit
 from grids.maps import map_config as _map_config
 
 PAGE_SIZE = 25
@@ -187,6 +188,7 @@ def _safe_next(request: HttpRequest) -> str | None:
 # ---- intake ------------------------------------------------------------------
 
 
+@body_limit("CASE_UPLOAD_MAX_BYTES")
 @roles_required(*REPORTERS)
 def case_new(request: HttpRequest) -> HttpResponse:
     roles = user_roles(request.user)
@@ -498,6 +500,7 @@ def _department_choices(case: Case) -> list:
     return [("", blank), *((d.pk, d.name) for d in Department.objects.filter(active=True))]
 
 
+@body_limit("CASE_UPLOAD_MAX_BYTES")
 @require_POST
 @roles_required()
 def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:

@@ -24,6 +24,7 @@ from cases.photos import photo_check
 from cases.services import IllegalTransition, InvalidInput, case_citizen_rating, case_report
 from citizens import ratelimit
 from citizens.models import CODE_ALPHABET, CODE_LENGTH, CitizenReport
+from config.pii import lookup_hashes
 
 # The public categories by their Chinese names, as the command center reads them in the description.
 NAME_OF_PUBLIC = {value: name for name, value in PUBLIC_BY_NAME.items()}
@@ -70,25 +71,35 @@ def _reports_by_phone(phone: str) -> int:
     when the cache (which counts per calendar day) is away. The address has no such fallback: it
     is not stored (the limit per address lets reports through while the cache is away)."""
     since = timezone.now() - datetime.timedelta(days=1)
-    return Case.objects.filter(source=Source.CITIZEN, reporter_phone=phone, reported_at__gte=since).count()
+    return Case.objects.filter(
+        source=Source.CITIZEN, reporter_phone_hash__in=lookup_hashes(phone), reported_at__gte=since
+    ).count()
 
 
-def _limits_check(*, client_ip: str, phone: str) -> None:
+def _limits_take(*, client_ip: str, phone: str) -> list[ratelimit.Reservation]:
+    """Count this report against the limits per address and per phone number, then decide
+    (ratelimit.reserve): raises RateLimited, else returns the uses counted, to be given back if
+    the report is refused for another reason."""
     per_ip = settings.CITIZEN_REPORTS_PER_IP_PER_HOUR
-    if ratelimit.used("citizen-ip", client_ip, window=HOUR) >= per_ip:
+    by_ip = ratelimit.reserve("citizen-ip", client_ip, limit=per_ip, window=HOUR)
+    if not by_ip.allowed:
         raise RateLimited(
             _("Too many reports from this network in the last hour (at most %(limit)d). Please try again later.")
             % {"limit": per_ip}
         )
+    if not phone:
+        return [by_ip]
     per_phone = settings.CITIZEN_REPORTS_PER_PHONE_PER_DAY
-    if (
-        phone
-        and ratelimit.used("citizen-phone", phone, window=DAY, fallback=lambda: _reports_by_phone(phone)) >= per_phone
-    ):
+    by_phone = ratelimit.reserve(
+        "citizen-phone", phone, limit=per_phone, window=DAY, fallback=lambda: _reports_by_phone(phone)
+    )
+    if not by_phone.allowed:
+        by_ip.release()  # this address made no report
         raise RateLimited(
             _("Too many reports with this phone number today (at most %(limit)d). Please try again tomorrow.")
             % {"limit": per_phone}
         )
+    return [by_ip, by_phone]
 
 
 def citizen_report(
@@ -114,7 +125,25 @@ def citizen_report(
     if public_category not in PublicCategory.values:
         raise InvalidInput(_("Choose one of the categories."))
     phone = normalize_phone(phone)
-    _limits_check(client_ip=client_ip, phone=phone)
+    counted = _limits_take(client_ip=client_ip, phone=phone)  # counted first, then decided
+    made = False
+    try:
+        report, made = _report(
+            point=point, public_category=public_category, description=description, photo=photo, phone=phone,
+            request_id=request_id, now=now,
+        )  # fmt: skip
+    finally:
+        if not made:  # refused, or the same form sent twice at once: it does not count
+            for use in counted:
+                use.release()
+    return report
+
+
+def _report(
+    *, point: Point, public_category: str, description: str, photo: IO[bytes], phone: str, request_id: str,
+    now: datetime.datetime | None,
+) -> tuple[CitizenReport, bool]:  # fmt: skip
+    """The report and whether this call made it (False: the same form, sent twice at once)."""
     photo_check(photo)  # a refused photo stops the report before the case exists
     now = now or timezone.now()
     # The subcategory (小类) is left to the intake clerk; the citizen's choice leads the description.
@@ -131,12 +160,8 @@ def citizen_report(
         )
         report = CitizenReport.objects.filter(case=case).first()
         if report is not None:  # the same form, sent twice at once: the other one won
-            return report
-        report = _with_code(case=case, public_category=public_category, now=now)
-    ratelimit.hit("citizen-ip", client_ip, window=HOUR)
-    if phone:
-        ratelimit.hit("citizen-phone", phone, window=DAY)
-    return report
+            return report, False
+        return _with_code(case=case, public_category=public_category, now=now), True
 
 
 def _with_code(*, case, public_category: str, now: datetime.datetime) -> CitizenReport:

@@ -20,6 +20,7 @@ from citizens import ratelimit
 from citizens.forms import CitizenReportForm, RatingForm, TrackForm
 from citizens.selectors import citizen_report_by_code, city_outline, public_status
 from citizens.services import IllegalTransition, RateLimited, citizen_rate, citizen_report, tracking_code_clean
+from config.limits import body_limit
 from grids.maps import map_config
 
 
@@ -37,6 +38,7 @@ def _strings() -> dict:
     }
 
 
+@body_limit("PHOTO_UPLOAD_MAX_BYTES")
 @never_cache  # each render carries a fresh request id
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:

@@ -7,3 +7,6 @@ class RuntimeConfig(AppConfig):
     No models, templates or static files."""
 
     name = "config"
+
+    def ready(self) -> None:
+        from config import pii  # noqa: F401  (registers its system check, config.E001)

@@ -46,6 +46,7 @@ QUEUES: dict[str, tuple[str, ...]] = {
         "cases.tasks.sweep_photos",
         "cases.tasks.sla_sweep",
         "cases.tasks.approval_escalation_sweep",
+        "cases.tasks.erase_reporter_contacts",
         "assessments.refresh_facts",
         "campaigns.tasks.tag_campaigns",
         "ops.heartbeat",

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static as static_url
@@ -46,6 +45,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", favicon),
+    # Uploaded files, in development and production alike, through the view that checks who asks
+    # (an original photo's EXIF has the reporter's position); nginx sends them (MEDIA_ACCEL_REDIRECT).
+    path(settings.MEDIA_URL.strip("/") + "/", include("cases.media_urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

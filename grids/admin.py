@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
 from config.imports import ImportJobAdmin as BaseImportJobAdmin
+from config.limits import body_limit
 from grids.forms import GeoJSONUploadForm
 from grids.models import Grid, ImportJob, Person, Place
 from grids.services import GRID_IMPORTS, grid_export, grid_save, place_save
@@ -40,7 +41,11 @@ class GridAdmin(LeafletGeoAdmin):
 
     def get_urls(self):
         return [
-            path("import/", self.admin_site.admin_view(self.import_view), name="grids_grid_import"),
+            path(
+                "import/",
+                body_limit("IMPORT_MAX_BYTES")(self.admin_site.admin_view(self.import_view)),
+                name="grids_grid_import",
+            ),
             path("export/", self.admin_site.admin_view(self.export_view), name="grids_grid_export"),
             *super().get_urls(),
         ]

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Source
+from config.pii import EncryptedTextField
 
 
 class ApiKey(models.Model):
@@ -51,7 +52,7 @@ class Open311Request(models.Model):
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     media_url = models.URLField(_("media URL"), max_length=500, blank=True)
     # The submitter's contact and client ids: kept for the command center, never returned by the API.
-    email = models.EmailField(_("e-mail"), blank=True)
+    email = EncryptedTextField(_("e-mail"), blank=True)  # encrypted at rest (config.pii)
     device_id = models.CharField(_("device id"), max_length=100, blank=True)
     account_id = models.CharField(_("account id"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"))

@@ -166,12 +166,20 @@ def service_request_create(
     lng = _coordinate(posted.long, "long", -180, 180)
     if len(posted.description) > DESCRIPTION_MAX:
         raise Open311Error(400, _("description is limited to 4,000 characters."))
+    if len(posted.phone) > 30:
+        raise Open311Error(400, _("phone is limited to 30 characters."))
+    if len(posted.address_string) > 200:
+        raise Open311Error(400, _("address_string is limited to 200 characters."))
     if posted.email:
+        if len(posted.email) > 254:
+            raise Open311Error(400, _("email is not a valid e-mail address."))
         try:
             validate_email(posted.email)
         except ValidationError:
             raise Open311Error(400, _("email is not a valid e-mail address.")) from None
     if posted.media_url:
+        if len(posted.media_url) > 500:
+            raise Open311Error(400, _("media_url is limited to 500 characters."))
         try:  # stored and shown as given, never fetched (the server may be on a closed network)
             URLValidator(schemes=["http", "https"])(posted.media_url)
         except ValidationError:
@@ -183,13 +191,29 @@ def service_request_create(
         except PhotoError as exc:
             raise Open311Error(400, exc.message) from None
     limit = settings.OPEN311_REQUESTS_PER_KEY_PER_HOUR
-    if (
-        ratelimit.used("open311-key", str(api_key.pk), window=3600, fallback=lambda: _posted_last_hour(api_key))
-        >= limit
-    ):
+    # Counted first, then decided (ratelimit.reserve): requests arriving at once cannot all pass.
+    counted = ratelimit.reserve(
+        "open311-key", str(api_key.pk), limit=limit, window=3600, fallback=lambda: _posted_last_hour(api_key)
+    )
+    if not counted.allowed:
         raise Open311Error(
             429, _("Too many requests with this api_key in the last hour (at most %(limit)d).") % {"limit": limit}
         )
+    made = False
+    try:
+        row, made = _create(api_key=api_key, posted=posted, media=media, request_id=request_id, now=now,
+                            category=category, lat=lat, lng=lng, attributes=attributes)  # fmt: skip
+    finally:
+        if not made:  # refused, or the same Idempotency-Key twice at once: it does not count
+            counted.release()
+    return row
+
+
+def _create(
+    *, api_key: ApiKey, posted: PostedRequest, media, request_id, now, category, lat: float, lng: float,
+    attributes: dict,
+) -> tuple[Open311Request, bool]:  # fmt: skip
+    """The request and whether this call made it."""
     now = now or timezone.now()
     name = " ".join(part for part in (posted.last_name.strip(), posted.first_name.strip()) if part)
     try:
@@ -209,7 +233,7 @@ def service_request_create(
             )
             existing = Open311Request.objects.filter(case=case).first()
             if existing is not None:  # the same Idempotency-Key twice at once: the other one won
-                return existing
+                return existing, False
             row = Open311Request.objects.create(
                 case=case,
                 api_key=api_key,
@@ -224,5 +248,4 @@ def service_request_create(
             )
     except InvalidInput as exc:  # outside the city's grids
         raise Open311Error(400, exc.message) from None
-    ratelimit.hit("open311-key", str(api_key.pk), window=3600)
-    return row
+    return row, True

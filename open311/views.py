@@ -8,11 +8,14 @@ Every error answers the spec's error list with its HTTP status.
 from __future__ import annotations
 
 import datetime
+import io
 import re
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import parse_qs
 
 from django.conf import settings
+from django.core.handlers.wsgi import LimitedStream
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -22,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from cases.models import TERMINAL, PublicCategory, Urgency
+from config.limits import body_limit
 from open311 import render
 from open311.models import Open311Request
 from open311.selectors import (
@@ -47,6 +51,7 @@ from open311.services import (
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-20T00:00:00+08:00"  # when this endpoint's behaviour last changed
+MAX_IDS = 100  # service_request_id values in one GET requests
 ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 
 
@@ -63,6 +68,9 @@ def endpoint(*methods: str) -> Callable:
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
+                if request.method == "POST":
+                    _key_checked_first(request)  # before the body is read past its first bytes
+                    _no_nul(request.POST)
                 jurisdiction_check(request.POST.get("jurisdiction_id") or request.GET.get("jurisdiction_id"))
                 return view(request, fmt, **kwargs)
             except Open311Error as exc:
@@ -109,6 +117,7 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
     return render.respond(fmt, "service_definition", service_definition_json(category))
 
 
+@body_limit("PHOTO_UPLOAD_MAX_BYTES")
 @csrf_exempt  # API-key authenticated; no cookies are read
 @endpoint("GET", "POST")
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -118,9 +127,70 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     return render.respond(fmt, "service_requests", [request_json(case, request) for case in cases[:MAX_REQUESTS]])
 
 
+# Bodies longer than this carry a photo: their api_key is checked before the rest is read.
+KEY_FIRST_BYTES = 64 * 1024
+MULTIPART_FIELD = re.compile(rb'name="api_key"\r\n(?:[^\r\n]+\r\n)*\r\n([^\r\n]*)\r\n')
+
+
+class _Rewound:
+    """A request body of which the first bytes were already read: those again, then the rest."""
+
+    def __init__(self, prefix: bytes, stream) -> None:
+        self.prefix, self.stream = io.BytesIO(prefix), stream
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self.prefix.read(size)
+        if size is None or size < 0:
+            return data + self.stream.read()
+        return data + (self.stream.read(size - len(data)) if len(data) < size else b"")
+
+    def readline(self, size: int = -1, /) -> bytes:
+        line = self.prefix.readline(size)
+        if line.endswith(b"\n") or (size is not None and 0 <= size <= len(line)):
+            return line
+        return line + self.stream.readline(-1 if size is None or size < 0 else size - len(line))
+
+
+def _key_checked_first(request: HttpRequest) -> None:
+    """Refuse a bad api_key (403) having read at most KEY_FIRST_BYTES of the body: from the query
+    string, or from the body's first bytes (clients send the photo, `media`, after the fields).
+    The bytes read are put back, so the form is then parsed as usual."""
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length <= KEY_FIRST_BYTES or getattr(request, "_open311_key", None) is not None:
+        return
+    key = request.GET.get("api_key", "")
+    if not key:
+        prefix = request.read(KEY_FIRST_BYTES)
+        request._stream = LimitedStream(_Rewound(prefix, request._stream), length)
+        request._read_started = False  # Django parses the form from the stream, prefix included
+        content_type = request.content_type or ""
+        if content_type == "multipart/form-data":
+            match = MULTIPART_FIELD.search(prefix)
+            key = match.group(1).decode("utf-8", "replace") if match else ""
+        elif content_type == "application/x-www-form-urlencoded":
+            fields = parse_qs(prefix.decode("latin-1").rpartition("&")[0] if len(prefix) == KEY_FIRST_BYTES
+                              else prefix.decode("latin-1"))  # fmt: skip
+            key = (fields.get("api_key") or [""])[0]
+        if not key:
+            raise Open311Error(
+                403,
+                _("An api_key is required to post a service request; with a photo, send it before the photo "
+                  "(or in the query string)."),
+            )  # fmt: skip
+    request._open311_key = api_key_authenticate(key=key)
+
+
+def _no_nul(data) -> None:
+    for name, values in data.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            raise Open311Error(400, _("%(name)s contains a NUL character.") % {"name": name.replace("\x00", "")[:50]})
+
+
 def _post(request: HttpRequest, fmt: str) -> HttpResponse:
     data = request.POST
-    api_key = api_key_authenticate(key=data.get("api_key") or request.GET.get("api_key", ""))
+    api_key = getattr(request, "_open311_key", None) or api_key_authenticate(
+        key=data.get("api_key") or request.GET.get("api_key", "")
+    )
     attributes: dict[str, list[str]] = {}
     for name, values in data.lists():
         if match := ATTRIBUTE.match(name):
@@ -148,14 +218,26 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
     return render.respond(fmt, "service_requests", [answer])
 
 
+# Dates outside these years are refused: nothing was reported before, and far ones overflow
+# (a day added to 9999-12-31, a time zone applied to 0001-01-01).
+YEARS = (1970, 2999)
+
+
 def _when(value: str, name: str) -> datetime.datetime:
-    moment = parse_datetime(value)
-    if moment is None and (day := parse_date(value)) is not None:
-        moment = datetime.datetime.combine(day, datetime.time())
+    message = _("%(name)s must be a W3C datetime such as 2026-11-01T00:00:00+08:00.") % {"name": name}
+    try:  # a well-formed but impossible value (2026-13-45, +99:00) raises rather than answering None
+        moment = parse_datetime(value)
+        if moment is None and (day := parse_date(value)) is not None:
+            moment = datetime.datetime.combine(day, datetime.time())
+    except (ValueError, OverflowError):
+        raise Open311Error(400, message) from None
     if moment is None:
+        raise Open311Error(400, message)
+    if not YEARS[0] <= moment.year <= YEARS[1]:
         raise Open311Error(
-            400, _("%(name)s must be a W3C datetime such as 2026-11-01T00:00:00+08:00.") % {"name": name}
-        )
+            400, _("%(name)s must be between the years %(first)d and %(last)d.")
+            % {"name": name, "first": YEARS[0], "last": YEARS[1]},
+        )  # fmt: skip
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
@@ -166,6 +248,8 @@ def _listed(value: str) -> list[str]:
 def _filtered(params):
     cases = public_cases()
     ids = _listed(params.get("service_request_id", ""))
+    if len(ids) > MAX_IDS:
+        raise Open311Error(400, _("At most %(count)d service_request_id values at once.") % {"count": MAX_IDS})
     if ids:  # "This overrides all other arguments."
         return cases.filter(tracking_number__in=ids)
     codes = _listed(params.get("service_code", ""))

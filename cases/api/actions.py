@@ -26,6 +26,8 @@ from config.api import error_responses
 class CaseActionApi(APIView):
     """Apply the action `action` through cases.services.case_transition."""
 
+    body_max_setting = "CASE_UPLOAD_MAX_BYTES"  # handle takes photos (config.limits)
+
     permission_classes = PERMISSIONS
     action: str
     transition: Transition

@@ -44,6 +44,7 @@ from cases.services import case_report_from
 from cases.viewmodel import case_view
 from config.api import error_responses
 from config.db import read_after_commit
+from config.limits import validate_filter_date
 from grids.api.views import LocateApi
 
 DEFAULT_PAGE_SIZE = 20
@@ -104,6 +105,8 @@ class CasesApi(APIView):
     """GET /api/cases/: the cases you may see, filtered and paginated.
     POST /api/cases/: take in a report (上报)."""
 
+    body_max_setting = "CASE_UPLOAD_MAX_BYTES"  # photos (config.limits)
+
     permission_classes = PERMISSIONS
 
     class FilterSerializer(serializers.Serializer):
@@ -113,8 +116,12 @@ class CasesApi(APIView):
         urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
         overdue = serializers.BooleanField(allow_null=True, default=None)
         source = serializers.ChoiceField(choices=Source.choices, required=False)
-        reported_from = serializers.DateField(required=False, help_text="Local date (Asia/Shanghai), included")
-        reported_to = serializers.DateField(required=False, help_text="Local date (Asia/Shanghai), included")
+        reported_from = serializers.DateField(
+            required=False, validators=[validate_filter_date], help_text="Local date (Asia/Shanghai), included"
+        )
+        reported_to = serializers.DateField(
+            required=False, validators=[validate_filter_date], help_text="Local date (Asia/Shanghai), included"
+        )
         department = serializers.IntegerField(min_value=1, required=False)
         q = serializers.CharField(
             max_length=20, required=False, allow_blank=True, help_text="Tracking number, or its beginning"

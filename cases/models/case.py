@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.models.catalogue import Category, Department
+from config.pii import EncryptedTextField
 from grids.models import Grid
 
 
@@ -159,8 +160,12 @@ class Case(models.Model):
     )
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     description = models.TextField(_("description"), blank=True)
-    reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("reporter's phone"), max_length=30, blank=True)
+    # Personal information (config.pii): encrypted at rest, shown through cases.privacy only,
+    # erased REPORTER_CONTACT_RETENTION_DAYS after closure. At most 50 and 30 characters (the forms').
+    reporter_name = EncryptedTextField(_("reporter's name"), blank=True)
+    reporter_phone = EncryptedTextField(_("reporter's phone"), blank=True)
+    # The phone's keyed hash (config.pii.lookup_hash), to find a number again without decrypting.
+    reporter_phone_hash = models.CharField(_("reporter's phone (keyed hash)"), max_length=64, blank=True, db_index=True)
     department = models.ForeignKey(
         Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
         db_index=False,  # Meta.indexes: (department, status, reported_at, id)

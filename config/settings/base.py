@@ -72,6 +72,8 @@ if DEBUG or sys.argv[1:2] == ["seed_demo"]:
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",  # requests counted and timed (/metrics)
     "config.middleware.RequestContextMiddleware",  # the request's id (and user, case) in every log line
+    # NUL in an address: 400; a body over its view's limit: 413, before anything reads it (config.limits)
+    "config.limits.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY)
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -216,6 +218,22 @@ if OTP_REQUIRED_ROLES == ["none"]:
 # The name an authenticator app shows beside the account.
 OTP_TOTP_ISSUER = env.str("OTP_ISSUER", default="城市网格化管理")
 
+# Personal information (config.pii): reporters' names, phones and e-mails are encrypted with the
+# first of PII_KEYS (Fernet keys, newest first; every one decrypts, for rotation). With DEBUG on and
+# none set, one is derived from SECRET_KEY; with DEBUG off none is: config.E001 stops start-up.
+PII_KEYS = env.list("PII_KEYS")
+if PII_KEYS:
+    from config.pii import keys_check
+
+    keys_check(PII_KEYS)
+elif DEBUG:
+    from config.pii import derived_key
+
+    PII_KEYS = [derived_key(SECRET_KEY)]
+# Reporters' contact details are erased this many days after their case is closed (not accepted,
+# cancelled): cases.privacy.reporter_contacts_erase, hourly by the beat.
+REPORTER_CONTACT_RETENTION_DAYS = env.int("REPORTER_CONTACT_RETENTION_DAYS", default=180, minimum=1)
+
 # Internationalisation: Chinese first, English available.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -229,6 +247,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Media are served by cases.media, which checks who asks. Set to the internal location of the web
+# server in front (e.g. /protected-media/, deploy/nginx/citydispatch.conf) to have it send the
+# bytes (X-Accel-Redirect); empty: the application sends them itself.
+MEDIA_ACCEL_REDIRECT = env.str("MEDIA_ACCEL_REDIRECT", default="")
+if MEDIA_ACCEL_REDIRECT and not (MEDIA_ACCEL_REDIRECT.startswith("/") and MEDIA_ACCEL_REDIRECT.endswith("/")):
+    raise ImproperlyConfigured(
+        f"MEDIA_ACCEL_REDIRECT must be a path such as /protected-media/, got {MEDIA_ACCEL_REDIRECT!r}."
+    )
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -237,10 +263,24 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024  # a city's GeoJSON grid file can be large
 # Case photos (cases.photos): larger files, or images of more pixels (decompression bombs), are refused.
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024, minimum=1)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000, minimum=1)
+# What the pixels of one image may take in memory once decoded (cases.photos): a JPEG is decoded
+# at a reduced scale (draft) that still covers the display copy; a PNG or WebP, which cannot be,
+# is refused above it (a 6300 × 6300 PNG of 131 KB would take 159 MB).
+PHOTO_DECODE_MAX_BYTES = env.int("PHOTO_DECODE_MAX_BYTES", default=48 * 1024 * 1024, minimum=1024 * 1024)
+# Request bodies (config.limits): larger ones answer 413 before a byte is read. Most addresses
+# take forms and JSON only; those that take photos or imports say so (config.limits.body_limit).
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=1024 * 1024, minimum=64 * 1024)
+_MIB = 1024 * 1024
+PHOTO_UPLOAD_MAX_BYTES = PHOTO_MAX_BYTES + _MIB  # 随手拍, Open311: one photo and its form
+SNAPSHOT_UPLOAD_MAX_BYTES = PHOTO_MAX_BYTES * 4 // 3 + _MIB  # a device's snapshot, possibly base64 in JSON
+CASE_UPLOAD_MAX_BYTES = 9 * PHOTO_MAX_BYTES + _MIB  # staff intake and actions: cases.photos.PHOTOS_MAX photos
+IMPORT_MAX_BYTES = 50 * _MIB + _MIB  # grid and asset imports (admin): a city's GeoJSON file is large
+# Form fields other than files, held in memory (Django's default): files stream to disk up to the
+# body's limit; nothing here posts large text fields (the imports send files).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # A dispatch waiting longer than this for its grid chief's approval passes one level up (cases.sla).
 APPROVAL_LIMIT_MINUTES = env.int("APPROVAL_LIMIT_MINUTES", default=30, minimum=1)
 # ... counted in working time (office hours, the official calendar) or in natural time.
@@ -351,6 +391,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.approval_escalation_sweep",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # Reporters' contacts erased REPORTER_CONTACT_RETENTION_DAYS after their case ended (PIPL).
+    "erase-reporter-contacts": {
+        "task": "cases.tasks.erase_reporter_contacts",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
     },
     # The beat's heartbeat, through the broker to a sweeps worker: /readyz reads its age.
     "heartbeat": {

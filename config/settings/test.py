@@ -5,6 +5,7 @@ The same suite runs on SpatiaLite (default) and on PostGIS
 real Celery worker started by a test can open too.
 """
 
+import base64
 import os
 import secrets
 
@@ -14,6 +15,8 @@ os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SITE_URL", "https://grid.example.gov.cn")  # links in e-mails
 os.environ.setdefault("LOG_FORMAT", "plain")  # readable in pytest's report; tests/config test the JSON
+# A key of its own per run for reporters' contacts (config.pii), inherited by a worker it starts.
+os.environ.setdefault("PII_KEYS", base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
 
 from .base import *  # noqa: E402,F403
 from .base import BASE_DIR, DATABASES, INSTALLED_APPS  # noqa: E402

@@ -50,6 +50,7 @@ class AlertApi(APIView):
     permission_classes = [HasDeviceKey]
     throttle_classes = [PerKeyThrottle]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    body_max_setting = "SNAPSHOT_UPLOAD_MAX_BYTES"  # one snapshot, possibly base64 (config.limits)
 
     class InputSerializer(serializers.Serializer):
         device = serializers.CharField(max_length=40, help_text="The device id, as registered")

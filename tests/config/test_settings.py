@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
@@ -219,7 +220,9 @@ def test_it_lets_each_https_default_be_turned_off_for_a_proxy():
         env(SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https").proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
 
 
-def test_it_passes_the_deploy_check_with_only_debug_secret_key_allowed_hosts_and_site_url():
+def test_it_passes_the_deploy_check_with_only_debug_secret_key_allowed_hosts_site_url_and_pii_keys():
+    """The address of the site (SITE_URL, for links in e-mails) and the encryption key of reporters'
+    contacts (PII_KEYS, issue 11 item 10) are required besides DEBUG, SECRET_KEY and ALLOWED_HOSTS."""
     keep = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -230,6 +233,7 @@ def test_it_passes_the_deploy_check_with_only_debug_secret_key_allowed_hosts_and
             "SECRET_KEY": secrets.token_urlsafe(38)[:50],
             "ALLOWED_HOSTS": "example.gov.cn",
             "SITE_URL": "https://example.gov.cn",
+            "PII_KEYS": Fernet.generate_key().decode(),
         },  # fmt: skip
         capture_output=True,
         text=True,
