@@ -137,7 +137,12 @@ def start(*args: str, **values: str) -> subprocess.CompletedProcess:
     )
 
 
-PRODUCTION = {"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(40), "ALLOWED_HOSTS": "city.example"}
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": secrets.token_urlsafe(40),
+    "ALLOWED_HOSTS": "city.example",
+    "SITE_URL": "https://city.example",
+}
 
 
 def test_production_does_not_start_without_a_key_of_its_own():
