@@ -8,7 +8,7 @@ class AssessmentSettingsAdmin(admin.ModelAdmin):
     """The city's composite-score weights and minimum case count (one row)."""
 
     list_display = ["__str__", "weight_handling", "weight_on_time", "weight_rework", "weight_overdue",
-                    "weight_extension", "min_cases"]  # fmt: skip
+                    "weight_extension", "min_cases", "basis"]  # fmt: skip
 
     def has_add_permission(self, request):
         return not AssessmentSettings.objects.exists()

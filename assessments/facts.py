@@ -88,7 +88,9 @@ def _local_month(value: datetime.datetime | None) -> int | None:
 
 
 # The moments whose local month a fact row carries next to them (CaseFact.<name>_month).
-MONTH_OF = ("reported", "filed", "dispatched", "handled", "reworked", "extended", "suspended", "closed", "late")
+MONTH_OF = (
+    "reported", "filed", "dispatched", "handled", "reworked", "extended", "suspended", "closed", "late", "due",
+)  # fmt: skip
 
 
 def _department_in(payload: dict) -> int | None:
@@ -181,6 +183,8 @@ def derive(case: dict, events: list[EventRow], calendar: WorkCalendar) -> tuple[
         "suspended": first.get("suspended"),
         "closed": first.get("closed"),
         "late": min(late) if late else None,
+        # The due basis (应结案): the case's handling deadline, after extensions, once dispatched.
+        "due": deadline if first.get("dispatched") else None,
     }
     fact = CaseFact(
         case_id=case["id"],
@@ -198,6 +202,8 @@ def derive(case: dict, events: list[EventRow], calendar: WorkCalendar) -> tuple[
         closed_at=first.get("closed"),
         cancelled_at=first.get("cancelled"),
         late_at=min(late) if late else None,
+        due_on=_local_date(moments["due"]),
+        due_at=moments["due"],
         handling_hours=first_handling_hours(events, calendar),
         is_open=status not in TERMINAL,
         **{f"{name}_month": _local_month(moments[name]) for name in MONTH_OF},
@@ -253,11 +259,12 @@ def facts_rebuild_cases(case_ids: Iterable[int], *, calendar: WorkCalendar | Non
             # Every month these cases and events belonged to, or belong to now: their stored
             # figures (MonthFigures) are no longer right.
             months = set(EventFact.objects.filter(case_id__in=chunk).values_list("month", flat=True).distinct())
-            for reported, filed in CaseFact.objects.filter(case_id__in=chunk).values_list(
-                "reported_month", "filed_month"
+            for reported, filed, due in CaseFact.objects.filter(case_id__in=chunk).values_list(
+                "reported_month", "filed_month", "due_month"
             ):
-                months |= {reported, filed}
+                months |= {reported, filed, due}
             months |= {f.reported_month for f in facts} | {f.filed_month for f in facts} | {e.month for e in counted}
+            months |= {f.due_month for f in facts}
             months.discard(None)
             if months:
                 MonthFigures.objects.filter(month__in=months).delete()

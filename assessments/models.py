@@ -64,6 +64,10 @@ class CaseFact(models.Model):
     # When the case became late: its handling deadline passed before it was handled
     # (in any round); null while it is on time.
     late_at = models.DateTimeField(null=True)
+    # The handling deadline (after extensions) of a dispatched case: the cohort of the "due"
+    # basis (应结案: cases whose deadline falls in the period). Null before any dispatch.
+    due_on = models.DateField(null=True)
+    due_at = models.DateTimeField(null=True)
     # Working hours from dispatch to the first "handled", suspended time excluded.
     handling_hours = models.DecimalField(max_digits=12, decimal_places=4, null=True)
     # Where the case stands now, for the "overdue now" card.
@@ -80,9 +84,11 @@ class CaseFact(models.Model):
     suspended_month = models.PositiveSmallIntegerField(null=True)
     closed_month = models.PositiveSmallIntegerField(null=True)
     late_month = models.PositiveSmallIntegerField(null=True)
+    due_month = models.PositiveSmallIntegerField(null=True)
 
     class Meta:
         indexes = [
+            models.Index(fields=["due_on"], name="fact_due_on"),
             models.Index(fields=["filed_on"], name="fact_filed_on"),
             models.Index(fields=["reported_on"], name="fact_reported_on"),
             models.Index(fields=["community_grid", "filed_on"], name="fact_community_filed"),
@@ -171,9 +177,16 @@ class RollupState(models.Model):
         return f"rollup up to event {self.last_event_id}"
 
 
+class Basis(models.TextChoices):
+    """Which cases the closure-type figures (结案率, 按期结案率) are counted over."""
+
+    FILED = "filed", _("Cases filed in the period")
+    DUE = "due", _("Cases due in the period (应结案)")
+
+
 class AssessmentSettings(models.Model):
-    """The city's assessment rules (a single row): composite-score weights and the
-    minimum number of cases a unit needs to be ranked."""
+    """The city's assessment rules (a single row): composite-score weights, the
+    minimum number of cases a unit needs to be ranked, and the basis of the closure figures."""
 
     weight_handling = models.PositiveSmallIntegerField(_("weight: handling rate"), default=DEFAULT_WEIGHTS["handling"])
     weight_on_time = models.PositiveSmallIntegerField(_("weight: on-time rate"), default=DEFAULT_WEIGHTS["on_time"])
@@ -187,6 +200,16 @@ class AssessmentSettings(models.Model):
         default=5,
         validators=[MinValueValidator(0), MaxValueValidator(1_000_000)],
         help_text=_("Units with fewer filed cases in the period are listed but not ranked."),
+    )
+    basis = models.CharField(
+        _("basis of the closure figures"),
+        max_length=5,
+        choices=Basis.choices,
+        default=Basis.FILED,
+        help_text=_(
+            "Closure rate and on-time closure rate over the cases filed in the period, or over the cases "
+            "whose handling deadline falls in it (应结案). A request can ask for the other basis."
+        ),
     )
 
     class Meta:

@@ -190,6 +190,9 @@ class Slice:
     major_id: int | None = None
     source: str | None = None
     campaign: Campaign | None = None
+    # Not which cases but how the closure-type figures count them: "filed" or "due"; None: as the
+    # city's assessment settings say (resolved by `basis_of`).
+    basis: str | None = None
 
     def q(self) -> Q:
         """The filter on CaseFact or EventFact (they share these columns)."""
@@ -241,6 +244,8 @@ class Slice:
             params["source"] = self.source
         if self.campaign is not None:
             params["campaign"] = str(self.campaign.pk)
+        if self.basis:
+            params["basis"] = self.basis
         return params
 
 
@@ -268,14 +273,14 @@ class Count_:
 
     name: str
     label: str
-    cohort: str  # "reported", "filed", or an EventFact.Kind
+    cohort: str  # "reported", "filed", "due" (the handling deadline's date), or an EventFact.Kind
     by: tuple[str, ...] = ()
     not_by: tuple[str, ...] = ()
     cancelled: bool | None = False
 
     @property
     def table(self) -> str:
-        return "case" if self.cohort in ("reported", "filed") else "event"
+        return "case" if self.cohort in ("reported", "filed", "due") else "event"
 
     @property
     def month_field(self) -> str:
@@ -286,7 +291,7 @@ class Count_:
         if self.table == "event":
             return Q(kind=self.cohort, on__gte=p.start, on__lte=p.end, at__lt=cut)
         q = Q(**{f"{self.cohort}_on__gte": p.start, f"{self.cohort}_on__lte": p.end, f"{self.cohort}_at__lt": cut})
-        if self.table == "case" and self.cohort == "filed" and self.cancelled is not None:
+        if self.table == "case" and self.cohort in ("filed", "due") and self.cancelled is not None:
             # A cancelled (作废) or merged case was never a case to assess: it leaves every
             # period, even when it was cancelled after the period ended.
             q &= Q(cancelled_at__isnull=not self.cancelled)
@@ -332,6 +337,14 @@ COUNTS: dict[str, Count_] = {
         Count_("reworked", _("Reworked"), "filed", by=("reworked",)),
         Count_("extended", _("Extended"), "filed", by=("extended",)),
         Count_("suspended", _("Suspended"), "filed", by=("suspended",)),
+        # The due basis (应结案): cases whose handling deadline (after extensions) falls in the period.
+        Count_("due", _("Due in the period (not cancelled)"), "due"),
+        Count_("due_closed", _("Due in the period and closed"), "due", by=("closed",)),
+        Count_("due_on_time_base", _("Due in the period, not suspended"), "due", not_by=("suspended",)),
+        Count_(
+            "due_closed_on_time", _("Due in the period, closed on time"), "due", by=("closed",),
+            not_by=("suspended", "late"),
+        ),  # fmt: skip
         Count_("dispatches", _("Dispatches"), EventFact.Kind.DISPATCH),
         Count_("send_backs", _("Send-backs"), EventFact.Kind.SEND_BACK),
         Count_("extensions", _("Extensions approved"), EventFact.Kind.EXTENSION),
@@ -347,14 +360,23 @@ class Rate:
     numerator: str
     denominator: str
     subtract: str | None = None  # numerator is `numerator − subtract` (dispatch accuracy)
+    # On the due basis (应结案), the closure-type rates count these instead (numerator, denominator).
+    due: tuple[str, str] | None = None
+
+    def parts(self, basis: str = "filed") -> tuple[str, str]:
+        """The counts the rate divides on `basis`."""
+        return self.due if basis == "due" and self.due else (self.numerator, self.denominator)
 
 
 RATES: dict[str, Rate] = {
     r.name: r
     for r in [
         Rate("filing_rate", _("Filing rate"), "reports_filed", "reports"),
-        Rate("closure_rate", _("Closure rate"), "closed", "assessed"),
-        Rate("on_time_rate", _("On-time closure rate"), "closed_on_time", "on_time_base"),
+        Rate("closure_rate", _("Closure rate"), "closed", "assessed", due=("due_closed", "due")),
+        Rate(
+            "on_time_rate", _("On-time closure rate"), "closed_on_time", "on_time_base",
+            due=("due_closed_on_time", "due_on_time_base"),
+        ),  # fmt: skip
         Rate("overdue_rate", _("Overdue rate"), "overdue", "assessed"),
         Rate("handling_rate", _("Handling rate"), "handled", "dispatched"),
         Rate("rework_rate", _("Rework rate"), "reworked", "handled"),
@@ -403,14 +425,22 @@ class Figures:
     counts: dict[str, int]
     handling_hours_sum: Decimal = Decimal(0)
     weights: dict[str, Decimal] = field(default_factory=dict)
+    basis: str = "filed"  # the closure-type rates over cases filed in the period, or due in it
 
     def __getitem__(self, name: str) -> int:
         return self.counts[name]
 
-    def ratio(self, name: str) -> Ratio:
+    def ratio(self, name: str, *, basis: str | None = None) -> Ratio:
+        """A rate on this figures' basis (or on `basis`)."""
         rate = RATES[name]
-        numerator = self.counts[rate.numerator] - (self.counts[rate.subtract] if rate.subtract else 0)
-        return Ratio(numerator, self.counts[rate.denominator])
+        numerator, denominator = rate.parts(basis or self.basis)
+        numerator = self.counts[numerator] - (self.counts[rate.subtract] if rate.subtract else 0)
+        return Ratio(numerator, self.counts[denominator])
+
+    @property
+    def base(self) -> int:
+        """The cases the closure figures are counted over: filed (not cancelled), or due (应结案)."""
+        return self.counts["due" if self.basis == "due" else "assessed"]
 
     def percent(self, name: str) -> Decimal | None:
         return self.ratio(name).percent
@@ -430,8 +460,8 @@ class Figures:
         if not self.counts["assessed"] or not self.weights:
             return None
 
-        def rate(name: str) -> Decimal:
-            return self.ratio(name).value or Decimal(0)
+        def rate(name: str) -> Decimal:  # the score does not change with the basis of the closure figures
+            return self.ratio(name, basis="filed").value or Decimal(0)
 
         parts = {
             "handling": rate("handling_rate"),
@@ -449,6 +479,11 @@ class Figures:
     @property
     def grade(self) -> str:
         return grade(self.score)
+
+
+def basis_of(slice: Slice) -> str:
+    """The basis the closure-type figures of `slice` are counted on: the request's, else the city's."""
+    return slice.basis or assessment_settings().basis
 
 
 def _settings_load() -> AssessmentSettings:
@@ -480,8 +515,10 @@ TABLES = (("case", CaseFact), ("event", EventFact))
 def _touching(table: str, period: Period) -> Q:
     """The rows any figure of the period could count (keeps the scan on the date indexes)."""
     if table == "case":
-        return Q(filed_on__gte=period.start, filed_on__lte=period.end) | Q(
-            reported_on__gte=period.start, reported_on__lte=period.end
+        return (
+            Q(filed_on__gte=period.start, filed_on__lte=period.end)
+            | Q(reported_on__gte=period.start, reported_on__lte=period.end)
+            | Q(due_on__gte=period.start, due_on__lte=period.end)
         )
     return Q(on__gte=period.start, on__lte=period.end)
 
@@ -498,19 +535,17 @@ def _touching(table: str, period: Period) -> Q:
 REPORTED, FILED, CANCELLED = 1, 2, 4
 MOMENTS = ("filed", "closed", "suspended", "late", "dispatched", "handled", "reworked", "extended")
 MOMENT_BIT = {moment: 8 << n for n, moment in enumerate(MOMENTS)}
+DUE = 8 << len(MOMENTS)  # one of the period's due cases (应结案: handling deadline in the period)
+COHORT_BIT = {"reported": REPORTED, "filed": FILED, "due": DUE}
 EVENT_COUNTS = {c.cohort: name for name, c in COUNTS.items() if c.table == "event"}
 
 
 def _accepts(count: Count_, mask: int) -> bool:
     """Whether a case row with `mask` counts in `count`: Count_.where, read from the bits."""
-    if count.cohort == "reported":
-        if not mask & REPORTED:
-            return False
-    else:
-        if not mask & FILED:
-            return False
-        if count.cancelled is not None and bool(mask & CANCELLED) != count.cancelled:
-            return False
+    if not mask & COHORT_BIT[count.cohort]:
+        return False
+    if count.cohort != "reported" and count.cancelled is not None and bool(mask & CANCELLED) != count.cancelled:
+        return False
     return all(mask & MOMENT_BIT[m] for m in count.by) and not any(mask & MOMENT_BIT[m] for m in count.not_by)
 
 
@@ -525,6 +560,7 @@ def _mask(period: Period, cut: datetime.datetime):
         (REPORTED, Q(reported_on__gte=period.start, reported_on__lte=period.end, reported_at__lt=cut)),
         (FILED, Q(filed_on__gte=period.start, filed_on__lte=period.end, filed_at__lt=cut)),
         (CANCELLED, Q(cancelled_at__isnull=False)),
+        (DUE, Q(due_on__gte=period.start, due_on__lte=period.end, due_at__lt=cut)),
         *((bit, Q(**{f"{moment}_at__lt": cut})) for moment, bit in MOMENT_BIT.items()),
     ]
     terms = [CaseWhen(When(q, then=Value(bit)), default=Value(0), output_field=IntegerField()) for bit, q in bits]
@@ -543,7 +579,12 @@ def _decimal(value) -> Decimal:
 
 
 def _grouped_each(
-    period: Period, where: Q, groups: Sequence[str], now: datetime.datetime | None, weights: dict[str, Decimal]
+    period: Period,
+    where: Q,
+    groups: Sequence[str],
+    now: datetime.datetime | None,
+    weights: dict[str, Decimal],
+    basis: str = "filed",
 ) -> dict[str | None, dict[object, Figures]]:
     """Figures of the period for the rows of `where` per value of each column of `groups` (no
     groups: in total, under the keys None, None): one statement per table, whatever the number
@@ -554,7 +595,9 @@ def _grouped_each(
     def at(group, key) -> Figures:
         figures = results[group].get(key)
         if figures is None:
-            figures = results[group][key] = Figures(period, cut, dict.fromkeys(COUNTS, 0), weights=weights)
+            figures = results[group][key] = Figures(
+                period, cut, dict.fromkeys(COUNTS, 0), weights=weights, basis=basis
+            )
         return figures
 
     cases = CaseFact.objects.filter(where & _touching("case", period)).annotate(mask=_mask(period, cut))
@@ -611,15 +654,15 @@ def _counted(rows: QuerySet, groups: Sequence[str], by: str, *, hours: bool = Fa
         yield group, row[group] if connection.vendor == "postgresql" else row["key"], row
 
 
-def _grouped(period: Period, where: Q, group: str | None, now: datetime.datetime | None) -> dict[object, Figures]:
+def _grouped(period: Period, slice: Slice, group: str | None, now: datetime.datetime | None) -> dict[object, Figures]:
     weights = assessment_settings().weights
-    results = _grouped_each(period, where, [group] if group else [], now, weights)
+    results = _grouped_each(period, slice.q(), [group] if group else [], now, weights, basis_of(slice))
     return results[group] if group else results[None]
 
 
 def figures(*, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None) -> Figures:
     """Every figure for one slice and period."""
-    results = _grouped(period, slice.q(), None, now)
+    results = _grouped(period, slice, None, now)
     return results[None]
 
 
@@ -631,7 +674,7 @@ def figures_by(
     now: datetime.datetime | None = None,
 ) -> dict[object, Figures]:
     """Figures per value of `group` (a fact column: community_grid_id, department_id, category_id, source …)."""
-    return _grouped(period, slice.q(), group, now)
+    return _grouped(period, slice, group, now)
 
 
 def figures_by_each(
@@ -639,12 +682,14 @@ def figures_by_each(
 ) -> dict[str, dict[object, Figures]]:
     """figures_by for several groups at once (a dashboard's rankings and breakdowns): one statement
     per table, the rows read once on PostgreSQL (GROUPING SETS)."""
-    results = _grouped_each(period, slice.q(), groups, now, assessment_settings().weights)
+    results = _grouped_each(period, slice.q(), groups, now, assessment_settings().weights, basis_of(slice))
     return {group: results[group] for group in groups}
 
 
-def empty_figures(period: Period, now: datetime.datetime | None = None) -> Figures:
-    return Figures(period, period.cut(now), dict.fromkeys(COUNTS, 0), weights=assessment_settings().weights)
+def empty_figures(period: Period, now: datetime.datetime | None = None, basis: str = "filed") -> Figures:
+    return Figures(
+        period, period.cut(now), dict.fromkeys(COUNTS, 0), weights=assessment_settings().weights, basis=basis
+    )
 
 
 # ---- comparisons, cards, trend ------------------------------------------------
@@ -666,7 +711,8 @@ def comparison(
     show only figures of the cases)."""
     periods = [period, period.previous(), period.year_earlier()]
     weights = assessment_settings().weights
-    found = [Figures(p, p.cut(now), dict.fromkeys(COUNTS, 0), weights=weights) for p in periods]
+    basis = basis_of(slice)
+    found = [Figures(p, p.cut(now), dict.fromkeys(COUNTS, 0), weights=weights, basis=basis) for p in periods]
     where = slice.q()
     cases = [
         CaseFact.objects.filter(where & _touching("case", p))
@@ -723,10 +769,14 @@ def trend(*, period: Period, slice: Slice = ALL, now: datetime.datetime | None =
     if missing:
         span = Period.custom(missing[0].start, missing[-1].end)
         computed = monthly_figures(period=span, where=slice.q(), now=now, weights=weights)
-    return [
+    out = [
         stored.get(i) or computed.get((i, None)) or Figures(m, m.cut(now), dict.fromkeys(COUNTS, 0), weights=weights)
         for m, i in ((m, month_index(m.start)) for m in months)
     ]
+    basis = basis_of(slice)
+    for f in out:
+        f.basis = basis
+    return out
 
 
 def monthly_figures(
@@ -754,7 +804,7 @@ def monthly_figures(
         return figures
 
     for table, model, months in (
-        ("case", CaseFact, ("reported_month", "filed_month")),
+        ("case", CaseFact, ("reported_month", "filed_month", "due_month")),
         ("event", EventFact, ("month",)),
     ):
         counts = {name: c for name, c in COUNTS.items() if c.table == table}
@@ -828,7 +878,7 @@ def _rank(units: list[tuple[object, Figures]], *, order: str, min_cases: int) ->
     def key_value(figures: Figures) -> Decimal | None:
         return figures.score if order == "score" else figures.percent("closure_rate")
 
-    eligible = [(u, f) for u, f in units if f["assessed"] >= min_cases and key_value(f) is not None]
+    eligible = [(u, f) for u, f in units if f.base >= min_cases and key_value(f) is not None]
     others = [(u, f) for u, f in units if (u, f) not in eligible]
     eligible.sort(key=lambda uf: (-key_value(uf[1]), uf[0].code))
     ranked: list[RankedUnit] = []
@@ -838,7 +888,7 @@ def _rank(units: list[tuple[object, Figures]], *, order: str, min_cases: int) ->
         rank = previous_rank if value == previous_value else position  # ties share a rank: 1, 1, 3
         ranked.append(RankedUnit(unit, figures, rank))
         previous_value, previous_rank = value, rank
-    others.sort(key=lambda uf: (-uf[1]["assessed"], uf[0].code))
+    others.sort(key=lambda uf: (-uf[1].base, uf[0].code))
     return ranked + [RankedUnit(unit, figures, None) for unit, figures in others]
 
 
@@ -859,7 +909,7 @@ def grid_ranking(
     scope = slice if within is None or slice.grid is not None else dataclasses.replace(slice, grid=within)
     by_grid = figures_by(period=period, group=GRID_FIELD[level], slice=scope, now=now) if figures is None else figures
     min_cases = assessment_settings().min_cases if min_cases is None else min_cases
-    units = [(grid, by_grid.get(grid.pk) or empty_figures(period, now)) for grid in grids]
+    units = [(grid, by_grid.get(grid.pk) or empty_figures(period, now, basis_of(slice))) for grid in grids]
     return _rank(units, order=order, min_cases=min_cases)
 
 
@@ -898,7 +948,7 @@ def department_ranking(
         figures = figures_by(period=period, group="department_id", slice=slice, now=now)
     by_department = figures
     min_cases = assessment_settings().min_cases if min_cases is None else min_cases
-    units = [(d, by_department.get(d.pk) or empty_figures(period, now)) for d in departments]
+    units = [(d, by_department.get(d.pk) or empty_figures(period, now, basis_of(slice))) for d in departments]
     return _rank(units, order=order, min_cases=min_cases)
 
 
@@ -938,7 +988,7 @@ def breakdown(
                     merged[name].counts[count] += f.counts[count]
                 merged[name].handling_hours_sum += f.handling_hours_sum
             else:
-                merged[name] = Figures(f.period, f.cut, dict(f.counts), f.handling_hours_sum, f.weights)
+                merged[name] = Figures(f.period, f.cut, dict(f.counts), f.handling_hours_sum, f.weights, f.basis)
         rows = list(merged.items())
     rows.sort(key=lambda item: (-item[1]["reports"], -item[1]["filed"], item[0]))
     return rows

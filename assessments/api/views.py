@@ -52,6 +52,9 @@ FILTERS = [
     OpenApiParameter("category", int),
     OpenApiParameter("source", str),
     OpenApiParameter("campaign", int, description="The cases a campaign (专项整治) counts."),
+    OpenApiParameter("basis", str, enum=["filed", "due"],
+                     description="Closure rate and on-time closure rate over the cases filed in the period or "
+                                 "due in it (应结案); default: the city's assessment settings."),
 ]  # fmt: skip
 
 
@@ -64,6 +67,7 @@ class RatioSerializer(serializers.Serializer):
 class FiguresSerializer(serializers.Serializer):
     period = serializers.DictField(child=serializers.CharField())
     cut_off = serializers.DateTimeField()
+    basis = serializers.ChoiceField(choices=["filed", "due"])
     counts = serializers.DictField(child=serializers.IntegerField())
     rates = serializers.DictField(child=RatioSerializer())
     mean_handling_hours = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
@@ -85,6 +89,7 @@ def figures_json(f: Figures) -> dict:
             "label": f.period.label,
         },  # fmt: skip
         "cut_off": f.cut,
+        "basis": f.basis,
         "counts": dict(f.counts),
         "rates": {
             name: {"numerator": r.numerator, "denominator": r.denominator, "percent": _dec(r.percent)}
@@ -122,8 +127,9 @@ class FiguresApi(APIView):
         period, slice, _scope = _parsed(request)
         c = comparison(period=period, slice=slice)
         definitions = {name: str(c.label) for name, c in COUNTS.items()}
-        definitions.update({name: f"{r.label}: {r.numerator}{' − ' + r.subtract if r.subtract else ''} / "
-                                  f"{r.denominator}" for name, r in RATES.items()})  # fmt: skip
+        parts = {name: r.parts(c.current.basis) for name, r in RATES.items()}  # on the basis asked for
+        definitions.update({name: f"{r.label}: {parts[name][0]}{' − ' + r.subtract if r.subtract else ''} / "
+                                  f"{parts[name][1]}" for name, r in RATES.items()})  # fmt: skip
         return Response({
             "current": figures_json(c.current), "previous": figures_json(c.previous),
             "year_earlier": figures_json(c.year_earlier), "overdue_now": overdue_now(slice=slice),
