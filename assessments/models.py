@@ -136,6 +136,46 @@ class EventFact(models.Model):
         return f"{self.kind} {self.case_id} {self.on}"
 
 
+class PostFact(models.Model):
+    """One step a person did on a case, for the evaluation of posts (GB/T 30428.4 岗位): an
+    inspector's report (good: the report was filed), verification or on-site check (good: within
+    its limit); a centre operator's acceptance, filing or first dispatch (good: within the
+    filing-and-dispatch limit) and each dispatch (good: not sent back as the wrong department).
+    Derived from the case events with the cases (assessments.facts), like CaseFact."""
+
+    class Step(models.TextChoices):
+        REPORT = "report", _("Report")
+        VERIFY = "verify", _("Verification")
+        CHECK = "check", _("On-site check")
+        ACCEPT = "accept", _("Acceptance")
+        FILE = "file", _("Filing")
+        DISPATCH = "dispatch", _("First dispatch")
+        ROUTE = "route", _("Dispatch to a department")
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    event_id = models.BigIntegerField()  # the event that did the step
+    step = models.CharField(max_length=10, choices=Step.choices)
+    person = _slice_key(settings.AUTH_USER_MODEL)
+    good = models.BooleanField()  # on time; for a report: filed; for a route: not sent back
+    on = models.DateField()
+    at = models.DateTimeField()
+    month = models.PositiveSmallIntegerField(null=True)
+    micro_grid = _slice_key("grids.Grid")
+    community_grid = _slice_key("grids.Grid")
+    large_grid = _slice_key("grids.Grid")
+    district_grid = _slice_key("grids.Grid")
+    department = _slice_key("cases.Department")
+    category = _slice_key("cases.Category")
+    source = models.CharField(max_length=20)
+    responsible = _slice_key("grids.Person")
+
+    class Meta:
+        indexes = [models.Index(fields=["on", "step"], name="postfact_on_step")]
+
+    def __str__(self) -> str:
+        return f"{self.step} {self.case_id} {self.on}"
+
+
 class MonthFigures(models.Model):
     """Every figure of one calendar month that is over, for the whole city ("all") or for one
     value of one slice dimension (a grid of any level, a department, a category, a source, a

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Case as CaseWhen
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value, When
@@ -38,8 +39,9 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import CENTRE, Role
 from assessments.facts import month_index
-from assessments.models import AssessmentSettings, CaseFact, EventFact, MonthFigures
+from assessments.models import AssessmentSettings, CaseFact, EventFact, MonthFigures, PostFact
 from campaigns.models import Campaign, CampaignTarget
 from campaigns.selectors import campaign_case_ids
 from cases.models import Case, Category, Department, Source, Status
@@ -327,9 +329,9 @@ COUNTS: dict[str, Count_] = {
         Count_("reports_filed", _("Reports filed"), "reported", by=("filed",)),
         Count_("filed", _("Filed"), "filed", cancelled=None),
         Count_("cancelled", _("Cancelled or merged"), "filed", cancelled=True),
-        Count_("assessed", _("Filed, not cancelled"), "filed"),
+        Count_("assessed", _("Filed, less cancelled or merged"), "filed"),
         Count_("closed", _("Closed"), "filed", by=("closed",)),
-        Count_("on_time_base", _("Filed, not cancelled or suspended"), "filed", not_by=("suspended",)),
+        Count_("on_time_base", _("Filed, less cancelled, merged or suspended"), "filed", not_by=("suspended",)),
         Count_("closed_on_time", _("Closed on time"), "filed", by=("closed",), not_by=("suspended", "late")),
         Count_("overdue", _("Overdue"), "filed", by=("late",)),
         Count_("dispatched", _("Dispatched"), "filed", by=("dispatched",)),
@@ -342,7 +344,19 @@ COUNTS: dict[str, Count_] = {
         Count_("due_closed", _("Due in the period and closed"), "due", by=("closed",)),
         Count_("due_on_time_base", _("Due in the period, not suspended"), "due", not_by=("suspended",)),
         Count_(
-            "due_closed_on_time", _("Due in the period, closed on time"), "due", by=("closed",),
+            "due_closed_on_time",
+            _("Due in the period, closed on time"),
+            "due",
+            by=("closed",),
+            not_by=("suspended", "late"),
+        ),  # fmt: skip
+        # 按时处置率 (the departments' post figure, and the composite score's on-time term)
+        Count_("handled_base", _("Handled, not suspended"), "filed", by=("handled",), not_by=("suspended",)),
+        Count_(
+            "handled_on_time",
+            _("Handled on time"),
+            "filed",
+            by=("handled",),
             not_by=("suspended", "late"),
         ),  # fmt: skip
         Count_("dispatches", _("Dispatches"), EventFact.Kind.DISPATCH),
@@ -374,10 +388,14 @@ RATES: dict[str, Rate] = {
         Rate("filing_rate", _("Filing rate"), "reports_filed", "reports"),
         Rate("closure_rate", _("Closure rate"), "closed", "assessed", due=("due_closed", "due")),
         Rate(
-            "on_time_rate", _("On-time closure rate"), "closed_on_time", "on_time_base",
+            "on_time_rate",
+            _("On-time closure rate"),
+            "closed_on_time",
+            "on_time_base",
             due=("due_closed_on_time", "due_on_time_base"),
         ),  # fmt: skip
         Rate("overdue_rate", _("Overdue rate"), "overdue", "assessed"),
+        Rate("on_time_handling_rate", _("On-time handling rate"), "handled_on_time", "handled_base"),
         Rate("handling_rate", _("Handling rate"), "handled", "dispatched"),
         Rate("rework_rate", _("Rework rate"), "reworked", "handled"),
         Rate("extension_rate", _("Extension rate"), "extended", "dispatched"),
@@ -595,9 +613,7 @@ def _grouped_each(
     def at(group, key) -> Figures:
         figures = results[group].get(key)
         if figures is None:
-            figures = results[group][key] = Figures(
-                period, cut, dict.fromkeys(COUNTS, 0), weights=weights, basis=basis
-            )
+            figures = results[group][key] = Figures(period, cut, dict.fromkeys(COUNTS, 0), weights=weights, basis=basis)
         return figures
 
     cases = CaseFact.objects.filter(where & _touching("case", period)).annotate(mask=_mask(period, cut))
@@ -690,6 +706,90 @@ def empty_figures(period: Period, now: datetime.datetime | None = None, basis: s
     return Figures(
         period, period.cut(now), dict.fromkeys(COUNTS, 0), weights=assessment_settings().weights, basis=basis
     )
+
+
+# ---- the funnel: 上报 → 立案 → (应结案 →) 结案 → 按期结案 ----------------------------------
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """One step of the funnel: what is counted (`count`, a COUNTS name), how many, and the rate that
+    leads to it from the step before (None for the first step and for 应结案)."""
+
+    key: str
+    label: str
+    definition: str
+    count: str
+    value: int
+    rate: str | None = None
+    ratio: Ratio | None = None
+
+
+FUNNEL_LABELS = {
+    "reports": (_("Reports"), _("Reports received in the period.")),
+    "filed": (
+        _("Cases filed"),
+        _("Cases filed in the period, those cancelled or merged later included."),
+    ),
+    "due": (
+        _("Cases due"),
+        _("Cases whose handling deadline (after extensions) falls in the period, cancelled ones left out."),
+    ),
+    ("closed", "filed"): (
+        _("Cases closed"),
+        _("Of the cases filed in the period (cancelled or merged left out), those closed by the end of the "
+          "period (or now)."),
+    ),
+    ("closed", "due"): (
+        _("Cases closed"),
+        _("Of the cases due in the period, those closed by the end of the period (or now)."),
+    ),
+    ("closed_on_time", "filed"): (
+        _("Closed on time"),
+        _("Of the cases filed in the period (cancelled, merged or suspended left out), those closed and "
+          "handled within their deadline."),
+    ),
+    ("closed_on_time", "due"): (
+        _("Closed on time"),
+        _("Of the cases due in the period (suspended left out), those closed and handled within their deadline."),
+    ),
+}  # fmt: skip
+
+
+def funnel(f: Figures) -> list[FunnelStep]:
+    """The funnel of `f` on its basis: reports → filed (filing rate) → [due →] closed (closure rate) →
+    closed on time (on-time closure rate). The counts of the closure steps are the numerators of
+    their rates, so a step and its rate never disagree."""
+    steps = [
+        FunnelStep("reports", *FUNNEL_LABELS["reports"], "reports", f["reports"]),
+        FunnelStep("filed", *FUNNEL_LABELS["filed"], "filed", f["filed"], "filing_rate", f.ratio("filing_rate")),
+    ]
+    if f.basis == "due":
+        steps.append(FunnelStep("due", *FUNNEL_LABELS["due"], "due", f["due"]))
+    for key, rate in (("closed", "closure_rate"), ("closed_on_time", "on_time_rate")):
+        ratio = f.ratio(rate)
+        count = RATES[rate].parts(f.basis)[0]
+        steps.append(FunnelStep(key, *FUNNEL_LABELS[(key, f.basis)], count, ratio.numerator, rate, ratio))
+    return steps
+
+
+@dataclass(frozen=True)
+class Change:
+    """A figure against an earlier period's (环比, 同比): the difference (in percentage points for a
+    rate) and the relative change in per cent of the earlier value (None when that is 0 or missing)."""
+
+    difference: Decimal | int | None
+    relative: Decimal | None
+
+
+def change(current: Decimal | int | None, earlier: Decimal | int | None) -> Change:
+    if current is None or earlier is None:
+        return Change(None, None)
+    difference = current - earlier
+    relative = None
+    if earlier:
+        relative = (Decimal(difference) / Decimal(earlier) * HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+    return Change(difference, relative)
 
 
 # ---- comparisons, cards, trend ------------------------------------------------
@@ -872,6 +972,18 @@ class RankedUnit:
 
 
 RANK_KEYS = ("score", "closure_rate")
+# The figures a ranking orders by, in turn: the ranking's own figure, then the next, then the count
+# of cases counted (more is better), then the unit's code; units equal on every figure (not the
+# code) share a rank (1, 1, 3).
+TIE_BREAKS = {"score": ("score", "closure_rate", "on_time_rate"), "closure_rate": ("closure_rate", "on_time_rate")}
+
+
+def _rank_figures(figures: Figures, order: str) -> tuple:
+    values = []
+    for name in TIE_BREAKS[order]:
+        value = figures.score if name == "score" else figures.percent(name)
+        values.append(Decimal(-1) if value is None else value)
+    return (*values, figures.base)
 
 
 def _rank(units: list[tuple[object, Figures]], *, order: str, min_cases: int) -> list[RankedUnit]:
@@ -880,11 +992,11 @@ def _rank(units: list[tuple[object, Figures]], *, order: str, min_cases: int) ->
 
     eligible = [(u, f) for u, f in units if f.base >= min_cases and key_value(f) is not None]
     others = [(u, f) for u, f in units if (u, f) not in eligible]
-    eligible.sort(key=lambda uf: (-key_value(uf[1]), uf[0].code))
+    eligible.sort(key=lambda uf: (tuple(-v for v in _rank_figures(uf[1], order)), uf[0].code))
     ranked: list[RankedUnit] = []
     previous_value, previous_rank = None, 0
     for position, (unit, figures) in enumerate(eligible, start=1):
-        value = key_value(figures)
+        value = _rank_figures(figures, order)
         rank = previous_rank if value == previous_value else position  # ties share a rank: 1, 1, 3
         ranked.append(RankedUnit(unit, figures, rank))
         previous_value, previous_rank = value, rank
@@ -1152,3 +1264,165 @@ def alert_figures(*, period: Period, now: datetime.datetime | None = None) -> li
     ]
     out.sort(key=lambda f: (f.device.code, f.event_type.code))
     return out
+
+
+# ---- posts (GB/T 30428.4 岗位考评): each person's steps, and each department's handling --------------
+
+User = get_user_model()
+
+
+@dataclass(frozen=True)
+class PostRate:
+    """A post's rate: of the steps `step` a person did in the period, the share that were good
+    (on time; for reports: filed; for routes: not sent back)."""
+
+    name: str
+    label: str
+    step: str
+
+
+@dataclass(frozen=True)
+class Post:
+    name: str
+    label: str
+    roles: frozenset
+    rates: tuple[PostRate, ...]
+
+
+POSTS: dict[str, Post] = {
+    p.name: p
+    for p in [
+        Post("inspector", _("Inspectors"), frozenset({Role.INSPECTOR}), (
+            PostRate("valid_report_rate", _("Valid report rate"), PostFact.Step.REPORT),
+            PostRate("on_time_verification_rate", _("On-time verification rate"), PostFact.Step.VERIFY),
+            PostRate("on_time_check_rate", _("On-time check rate"), PostFact.Step.CHECK),
+        )),
+        Post("centre", _("Intake clerks and dispatchers"), CENTRE, (
+            PostRate("on_time_acceptance_rate", _("On-time acceptance rate"), PostFact.Step.ACCEPT),
+            PostRate("on_time_filing_rate", _("On-time filing rate"), PostFact.Step.FILE),
+            PostRate("on_time_dispatch_rate", _("On-time dispatch rate"), PostFact.Step.DISPATCH),
+            PostRate("dispatch_accuracy", _("Dispatch accuracy"), PostFact.Step.ROUTE),
+        )),
+    ]
+}  # fmt: skip
+# The departments' post figures are department figures (COUNTS/RATES, department_ranking).
+DEPARTMENT_POST_RATES = ("on_time_handling_rate", "rework_rate")
+POST_KINDS = (*POSTS, "department")
+
+
+@dataclass
+class PersonFigures:
+    """One person's steps in a period: per step, how many and how many good."""
+
+    post: Post
+    done: dict[str, int]
+    good: dict[str, int]
+
+    def ratio(self, name: str) -> Ratio:
+        rate = next(r for r in self.post.rates if r.name == name)
+        return Ratio(self.good.get(rate.step, 0), self.done.get(rate.step, 0))
+
+    def percent(self, name: str) -> Decimal | None:
+        return self.ratio(name).percent
+
+    @property
+    def steps(self) -> int:
+        """The steps counted by the post's first rate (the ranking's minimum count)."""
+        return self.done.get(self.post.rates[0].step, 0)
+
+
+@dataclass
+class RankedPerson:
+    person: object  # a User
+    figures: PersonFigures
+    rank: int | None
+
+    @property
+    def ranked(self) -> bool:
+        return self.rank is not None
+
+
+def person_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def post_ranking(
+    *,
+    period: Period,
+    post: str,
+    slice: Slice = ALL,
+    everyone: bool = True,
+    now: datetime.datetime | None = None,
+    min_steps: int | None = None,
+) -> list[RankedPerson]:
+    """The people of a post (the users holding its roles; with `everyone` False only those with
+    steps in the slice), ranked by the post's first rate, then the next rates, then the number of
+    steps, then the name; below `min_steps` (the city's minimum case count) listed without a rank.
+    Two statements: the steps counted per person and step, the people."""
+    definition = POSTS[post]
+    cut = period.cut(now)
+    rows = (
+        PostFact.objects.filter(slice.q(), on__gte=period.start, on__lte=period.end, at__lt=cut)
+        .values("person_id", "step")
+        .order_by()
+        .annotate(n=Count("pk"), good=Count("pk", filter=Q(good=True)))
+    )
+    done: dict[int, dict[str, int]] = {}
+    good: dict[int, dict[str, int]] = {}
+    for row in rows:
+        done.setdefault(row["person_id"], {})[row["step"]] = row["n"]
+        good.setdefault(row["person_id"], {})[row["step"]] = row["good"]
+    people = User.objects.filter(groups__name__in=[str(r) for r in definition.roles]).distinct()
+    if not everyone:
+        people = people.filter(pk__in=list(done))
+    people = list(people.only("id", "username", "first_name", "last_name").order_by("username"))
+    min_steps = assessment_settings().min_cases if min_steps is None else min_steps
+    units = [(p, PersonFigures(definition, done.get(p.pk, {}), good.get(p.pk, {}))) for p in people]
+
+    def key(figures: PersonFigures) -> tuple:
+        values = [figures.percent(r.name) for r in definition.rates]
+        return (*(Decimal(-1) if v is None else v for v in values), figures.steps)
+
+    eligible = [(p, f) for p, f in units if f.steps >= min_steps and f.steps > 0]
+    others = [(p, f) for p, f in units if not (f.steps >= min_steps and f.steps > 0)]
+    eligible.sort(key=lambda pf: (tuple(-v for v in key(pf[1])), person_name(pf[0])))
+    ranked, previous, previous_rank = [], None, 0
+    for position, (person, figures) in enumerate(eligible, start=1):
+        value = key(figures)
+        rank = previous_rank if value == previous else position
+        ranked.append(RankedPerson(person, figures, rank))
+        previous, previous_rank = value, rank
+    others.sort(key=lambda pf: (-pf[1].steps, person_name(pf[0])))
+    return ranked + [RankedPerson(p, f, None) for p, f in others]
+
+
+def department_post_ranking(
+    *,
+    period: Period,
+    slice: Slice = ALL,
+    now: datetime.datetime | None = None,
+    min_cases: int | None = None,
+    departments: Iterable[Department] | None = None,
+) -> list[RankedUnit]:
+    """The departments as a post: by on-time handling rate, then (lower is better) rework rate,
+    then send-backs (fewer is better), then cases handled; below the minimum, no rank."""
+    departments = list(departments if departments is not None else Department.objects.order_by("code"))
+    by_department = figures_by(period=period, group="department_id", slice=slice, now=now)
+    min_cases = assessment_settings().min_cases if min_cases is None else min_cases
+    units = [(d, by_department.get(d.pk) or empty_figures(period, now, basis_of(slice))) for d in departments]
+
+    def key(f: Figures) -> tuple:
+        on_time, rework = f.percent("on_time_handling_rate"), f.percent("rework_rate")
+        return (on_time if on_time is not None else Decimal(-1), -(rework or 0), -f["send_backs"], f["handled_base"])
+
+    eligible = [(d, f) for d, f in units if f["handled_base"] >= max(min_cases, 1)]
+    others = [(d, f) for d, f in units if (d, f) not in eligible]
+    eligible.sort(key=lambda df: (tuple(-v for v in key(df[1])), df[0].code))
+    ranked, previous, previous_rank = [], None, 0
+    for position, (unit, f) in enumerate(eligible, start=1):
+        value = key(f)
+        rank = previous_rank if value == previous else position
+        ranked.append(RankedUnit(unit, f, rank))
+        previous, previous_rank = value, rank
+    others.sort(key=lambda df: (-df[1]["handled_base"], df[0].code))
+    return ranked + [RankedUnit(d, f, None) for d, f in others]

@@ -11,18 +11,29 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from assessments import tables
-from assessments.bulletin import bulletin_data, campaign_rows, headline_rows, ranking_rows, summary_sentence
+from assessments.bulletin import (
+    bulletin_data,
+    campaign_rows,
+    change_text,
+    headline_rows,
+    ranking_rows,
+    summary_sentence,
+)
 from assessments.facts import with_fresh_facts
 from assessments.models import BulletinJob, ExportJob
 from assessments.params import AssessmentNotPermitted, FilterError, parse, scope_for
 from assessments.selectors import (
     COUNTS,
+    POST_KINDS,
     RATES,
     campaign_figures,
+    change,
     comparison,
+    funnel,
     metric_cases,
     overdue_now,
     overdue_now_cases,
@@ -71,19 +82,60 @@ def _query(period, slice, **extra) -> str:
     return urlencode({**period.as_params(), **slice.as_params(), **extra})
 
 
-CARDS = [
-    ("card-reports", "reports", None),
-    ("card-filed", "assessed", None),
-    ("card-closed", "closed", None),
-    ("card-closure-rate", None, "closure_rate"),
-    ("card-on-time-rate", None, "on_time_rate"),
-]
+# The funnel's steps as cards: the element ids the pages and journeys find them by.
+CARD_IDS = {
+    "reports": "card-reports",
+    "filed": "card-filed",
+    "due": "card-due",
+    "closed": "card-closure-rate",
+    "closed_on_time": "card-on-time-rate",
+}
+# Steps whose card leads with their rate (what leaders quote); the others with their count.
+RATE_CARDS = ("closed", "closed_on_time")
 
 
-def _delta(current, previous):
-    if current is None or previous is None:
-        return None
-    return current - previous
+def _funnel_cards(compared, period, slice) -> list[dict]:
+    """The funnel (上报 → 立案 → [应结案 →] 结案 → 按期结案) as cards, each with its 环比 and 同比 as a
+    difference (percentage points for a rate) and as a relative change."""
+    steps = {"current": funnel(compared.current), "previous": funnel(compared.previous),
+             "year": funnel(compared.year_earlier)}  # fmt: skip
+    earlier = {name: {step.key: step for step in found} for name, found in steps.items() if name != "current"}
+    cards = []
+    for step in steps["current"]:
+        before, year = earlier["previous"][step.key], earlier["year"][step.key]
+        card = {
+            "id": CARD_IDS[step.key], "label": step.label, "definition": step.definition, "count": step.value,
+            "url": reverse("assessments:cases") + "?" + _query(period, slice, metric=step.count),
+            "lead_rate": step.key in RATE_CARDS,
+        }  # fmt: skip
+        if step.rate:
+            rate, parts = RATES[step.rate], RATES[step.rate].parts(compared.current.basis)
+            card.update({
+                "rate_label": rate.label, "rate": step.ratio.percent,
+                "numerator": step.ratio.numerator, "denominator": step.ratio.denominator,
+                "numerator_label": COUNTS[parts[0]].label, "denominator_label": COUNTS[parts[1]].label,
+                "numerator_url": reverse("assessments:cases") + "?" + _query(period, slice, metric=parts[0]),
+                "denominator_url": reverse("assessments:cases") + "?" + _query(period, slice, metric=parts[1]),
+            })  # fmt: skip
+        if card["lead_rate"]:
+            card["mom"] = change(step.ratio.percent, before.ratio.percent)
+            card["yoy"] = change(step.ratio.percent, year.ratio.percent)
+        else:
+            card["mom"], card["yoy"] = change(step.value, before.value), change(step.value, year.value)
+        card["compare"] = [
+            (_("vs previous"), card["mom"], change_text(card["mom"], percent=card["lead_rate"])),
+            (_("vs a year earlier"), card["yoy"], change_text(card["yoy"], percent=card["lead_rate"])),
+        ]
+        cards.append(card)
+    return cards
+
+
+# Where the trend table (tables.build_table("trend")) has the chart's figures.
+TREND = {"filed": 2, "closed": 5, "closure": 6, "on_time": 9}
+
+
+def _float(value):
+    return None if value is None else float(value)
 
 
 @login_required
@@ -95,31 +147,10 @@ def dashboard(request):
     period, slice, scope, form = parsed
     now = timezone.now()
     compared = comparison(period=period, slice=slice, now=now, events=False)  # the cards count cases only
-    cards = []
-    for element_id, count, rate in CARDS:
-        if rate:
-            value = compared.current.percent(rate)
-            ratio = compared.current.ratio(rate)
-            parts = (RATES[rate].numerator, RATES[rate].denominator)
-            cards.append({
-                "id": element_id, "label": RATES[rate].label, "value": value, "percent": True,
-                "numerator": ratio.numerator, "denominator": ratio.denominator,
-                "numerator_label": COUNTS[parts[0]].label, "denominator_label": COUNTS[parts[1]].label,
-                "numerator_url": reverse("assessments:cases") + "?" + _query(period, slice, metric=parts[0]),
-                "denominator_url": reverse("assessments:cases") + "?" + _query(period, slice, metric=parts[1]),
-                "mom": _delta(value, compared.previous.percent(rate)),
-                "yoy": _delta(value, compared.year_earlier.percent(rate)),
-            })  # fmt: skip
-        else:
-            value = compared.current[count]
-            cards.append({
-                "id": element_id, "label": COUNTS[count].label, "value": value, "percent": False,
-                "url": reverse("assessments:cases") + "?" + _query(period, slice, metric=count),
-                "mom": _delta(value, compared.previous[count]), "yoy": _delta(value, compared.year_earlier[count]),
-            })  # fmt: skip
+    cards = _funnel_cards(compared, period, slice)
     cards.append({
-        "id": "card-overdue-now", "label": _("Overdue now"), "value": overdue_now(slice=slice, now=now),
-        "percent": False, "url": reverse("assessments:cases") + "?" + _query(period, slice, metric="overdue_now"),
+        "id": "card-overdue-now", "label": _("Overdue now"), "count": overdue_now(slice=slice, now=now),
+        "definition": _("Open cases past their handling deadline now, whenever filed."), "url": reverse("assessments:cases") + "?" + _query(period, slice, metric="overdue_now"),
     })  # fmt: skip
 
     def grid_link(grid):
@@ -140,14 +171,14 @@ def dashboard(request):
     trend_table = build_table("trend", period=period, slice=slice, now=now)
     chart = {
         "months": [row[0] for row in trend_table.rows],
-        "filed": [row[2] for row in trend_table.rows],
-        "closed": [row[3] for row in trend_table.rows],
-        "closure": [float(row[4]) if row[4] is not None else None for row in trend_table.rows],
-        "onTime": [float(row[5]) if row[5] is not None else None for row in trend_table.rows],
+        "filed": [row[TREND["filed"]] for row in trend_table.rows],
+        "closed": [row[TREND["closed"]] for row in trend_table.rows],
+        "closure": [_float(row[TREND["closure"]]) for row in trend_table.rows],
+        "onTime": [_float(row[TREND["on_time"]]) for row in trend_table.rows],
         "categories": [[row[0], row[1]] for row in breakdowns[0].rows],
         "sources": [[row[0], row[1]] for row in breakdowns[1].rows],
         "labels": {
-            "filed": str(COUNTS["assessed"].label), "closed": str(COUNTS["closed"].label),
+            "filed": _("Cases filed"), "closed": _("Cases closed"),
             "closure": str(RATES["closure_rate"].label), "onTime": str(RATES["on_time_rate"].label),
             "reports": str(COUNTS["reports"].label),
         },
@@ -171,7 +202,74 @@ def dashboard(request):
         "breakdowns": breakdowns, "trend_table": trend_table, "chart": chart, "map_config": closure_map,
         "query": _query(period, slice), "exports": exports, "compared": compared,
         "cut": compared.current.cut, "is_current": period.is_current(now), "chief_choices": chief_choices,
+        "slice_basis": compared.current.basis,
     })  # fmt: skip
+
+
+POST_LABELS = {"inspector": _lazy("Inspectors"), "centre": _lazy("Intake clerks and dispatchers"),
+               "department": _lazy("Departments")}  # fmt: skip
+
+
+@login_required
+@with_fresh_facts
+def posts(request, kind: str):
+    """The evaluation of posts (岗位考评): one post type's people (or the departments) ranked by
+    the post's rates, each with its numerator and denominator in the export."""
+    if kind not in POST_KINDS:
+        raise Http404
+    parsed, problem = _parsed_or_problem(request)  # the reader's scope first
+    if problem is not None:
+        return problem
+    period, slice, scope, form = parsed
+    table = build_table(f"posts-{kind}", period=period, slice=slice, everyone=scope.everything)
+    tabs = [{"kind": k, "label": POST_LABELS[k], "url": reverse("assessments:posts", args=[k]) + "?" + _query(period, slice)}
+            for k in POST_KINDS]  # fmt: skip
+    return render(request, "assessments/posts.html", {
+        "table": table, "tabs": tabs, "kind": kind, "period": period, "slice": slice, "scope": scope, "form": form,
+        "query": _query(period, slice), "slice_text": slice_text(slice),
+        "definitions": POST_DEFINITIONS[kind],
+    })  # fmt: skip
+
+
+POST_DEFINITIONS = {
+    "inspector": [
+        _lazy("Valid report rate (有效上报率): of the reports an inspector made in the period, those filed."),
+        _lazy(
+            "On-time verification rate (按时核实率): of the verifications answered, those answered within the "
+            "verification limit (30 working minutes)."
+        ),
+        _lazy(
+            "On-time check rate (按时核查率): of the on-site checks done, those done within the check limit "
+            "(2 working hours)."
+        ),
+    ],
+    "centre": [
+        _lazy(
+            "On-time acceptance rate (按时受理率): of the reports answered first (filed, sent to verify, refused, "
+            "merged), those answered within the filing-and-dispatch limit (30 working minutes, urgent 10)."
+        ),
+        _lazy(
+            "On-time filing rate (按时立案率): of the filings, those within that limit of the report, time "
+            "verifying left out."
+        ),
+        _lazy(
+            "On-time dispatch rate (按时派遣率): of the first dispatches, those within that limit of the report, "
+            "time verifying left out."
+        ),
+        _lazy(
+            "Dispatch accuracy (派遣准确率): of the dispatches, those not sent back by the department before the "
+            "next dispatch."
+        ),
+    ],
+    "department": [
+        _lazy(
+            "On-time handling rate (按时处置率): of the cases filed in the period and handled, suspended ones left "
+            "out, those handled within the deadline (after extensions) in every round."
+        ),
+        _lazy("Rework rate (返工率): of the cases handled, those sent back to rework at least once."),
+        _lazy("Send-backs (推诿/退单): the times the department sent a case back as not its own, by date."),
+    ],
+}
 
 
 def _chief_choices(slice) -> list[Person]:
@@ -327,6 +425,7 @@ def bulletin(request):
     ]
     for f in data.months:
         f.closure, f.on_time = f.percent("closure_rate"), f.percent("on_time_rate")
+        f.closed_count = f.ratio("closure_rate").numerator  # on the basis asked for
     return render(request, "assessments/bulletin.html", {
         "b": data, "form": form, "period": period, "query": _query(period, slice),
         "slice_text": slice_text(slice), "headline": headline_rows(data), "rankings": rankings,
