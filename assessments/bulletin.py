@@ -315,3 +315,32 @@ def summary_sentence(b: Bulletin) -> str:
         "closure": _pct(c.percent("closure_rate")), "on_time": _pct(c.percent("on_time_rate")),
         "overdue": c["overdue"], "overdue_now": b.overdue_now,
     }  # fmt: skip
+
+
+# ---- the evaluation of posts (岗位考评), as a section a bulletin can include ----------------------
+
+
+def post_sections(*, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None,
+                  top: int = TOP) -> list[tuple[str, list[list[str]]]]:  # fmt: skip
+    """Per post type, its best `top` (people ranked, or departments): a title and table rows (the
+    header first) — the same rankings as the posts page, the API and the exports."""
+    from assessments.selectors import POSTS, department_post_ranking, person_name, post_ranking
+
+    sections = []
+    for name, post in POSTS.items():
+        ranked = [r for r in post_ranking(period=period, post=name, slice=slice, now=now) if r.ranked][:top]
+        rows = [[_("Rank"), _("Name"), *(str(rate.label) for rate in post.rates)]]
+        for r in ranked:
+            rows.append(
+                [str(r.rank), person_name(r.person), *(_pct(r.figures.percent(rate.name)) for rate in post.rates)]
+            )
+        sections.append((str(post.label), rows))
+    departments = [r for r in department_post_ranking(period=period, slice=slice, now=now) if r.ranked][:top]
+    rows = [[_("Rank"), _("Name"), str(RATES["on_time_handling_rate"].label), str(RATES["rework_rate"].label),
+             _("Send-backs")]]  # fmt: skip
+    for r in departments:
+        f = r.figures
+        rows.append([str(r.rank), r.unit.name, _pct(f.percent("on_time_handling_rate")), _pct(f.percent("rework_rate")),
+                     str(f["send_backs"])])  # fmt: skip
+    sections.append((_("Departments"), rows))
+    return sections

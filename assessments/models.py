@@ -16,7 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_WEIGHTS = {
-    # DESIGN.md §4: handling rate × 30 + on-time × 20 + (1 − rework) × 20 + (1 − overdue) × 20 + (1 − extension) × 10
+    # DESIGN.md §4: handling rate × 30 + on-time handling rate × 20 + (1 − rework) × 20 + (1 − overdue) × 20 + (1 − extension) × 10
     "handling": 30,
     "on_time": 20,
     "rework": 20,
@@ -229,7 +229,9 @@ class AssessmentSettings(models.Model):
     minimum number of cases a unit needs to be ranked, and the basis of the closure figures."""
 
     weight_handling = models.PositiveSmallIntegerField(_("weight: handling rate"), default=DEFAULT_WEIGHTS["handling"])
-    weight_on_time = models.PositiveSmallIntegerField(_("weight: on-time rate"), default=DEFAULT_WEIGHTS["on_time"])
+    weight_on_time = models.PositiveSmallIntegerField(
+        _("weight: on-time handling rate"), default=DEFAULT_WEIGHTS["on_time"]
+    )
     weight_rework = models.PositiveSmallIntegerField(_("weight: 1 − rework rate"), default=DEFAULT_WEIGHTS["rework"])
     weight_overdue = models.PositiveSmallIntegerField(_("weight: 1 − overdue rate"), default=DEFAULT_WEIGHTS["overdue"])
     weight_extension = models.PositiveSmallIntegerField(

@@ -471,7 +471,7 @@ class Figures:
 
     @property
     def score(self) -> Decimal | None:
-        """综合指标值, 0–100: the weighted mean of the handling rate, the on-time rate, and one
+        """综合指标值, 0–100: the weighted mean of the handling rate, the on-time handling rate, and one
         minus the rework, overdue and extension rates. A rate with nothing to divide by counts
         as 0 (so a unit with nothing handled scores nothing for handling and loses nothing for
         rework). None for a unit without assessed cases."""
@@ -483,7 +483,7 @@ class Figures:
 
         parts = {
             "handling": rate("handling_rate"),
-            "on_time": rate("on_time_rate"),
+            "on_time": rate("on_time_handling_rate"),  # DESIGN §4: the on-time *handling* rate
             "rework": 1 - rate("rework_rate"),
             "overdue": 1 - rate("overdue_rate"),
             "extension": 1 - rate("extension_rate"),

@@ -220,7 +220,9 @@ def build_table(kind: str, *, period: Period, slice: Slice, now: datetime.dateti
     if kind == "ranking-department":
         departments = [slice.department] if slice.department is not None else None
         ranked = department_ranking(period=period, slice=slice, departments=departments, now=now, figures=figures)
-        return ranking_table(kind, _("Ranking: departments"), ranked)
+        table = ranking_table(kind, _("Ranking: departments"), ranked)
+        table.hidden |= {1}  # a department's code (sanitation …) is for machines: the page shows its name
+        return table
     if kind in ("category", "source"):
         title = _("By category") if kind == "category" else _("By source")
         table = Table(kind, title, [_("Category") if kind == "category" else _("Source"), *_figure_columns()],
@@ -257,7 +259,7 @@ def post_table(post: str, *, period: Period, slice: Slice, now=None, everyone: b
         table = Table("posts-department", _("Posts: departments"), [
             _("Rank"), _("Code"), _("Department"), _("Handled, not suspended"), _("Handled on time"),
             _("On-time handling rate (%)"), _("Handled"), _("Reworked"), _("Rework rate (%)"), _("Send-backs"),
-        ])  # fmt: skip
+        ], hidden=frozenset({1}))  # fmt: skip
         for n, r in enumerate(ranked):
             f = r.figures
             if r.rank is None and table.unranked_from is None:

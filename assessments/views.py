@@ -20,6 +20,7 @@ from assessments.bulletin import (
     campaign_rows,
     change_text,
     headline_rows,
+    post_sections,
     ranking_rows,
     summary_sentence,
 )
@@ -191,6 +192,7 @@ def dashboard(request):
         scopeGrid=slice.grid.pk if slice.grid is not None else None,
         strings={
             "closureRate": str(RATES["closure_rate"].label), "noData": _("No filed cases"),
+            "rateLine": _("Closure rate: {rate}% ({closed}/{counted})"), "colon": _(": "),
             "drill": _("Double-click a grid to show its lower level."), "up": _("Up one level"),
             "failed": _("Could not load the map. Check the connection and try again."),
         },
@@ -432,6 +434,7 @@ def bulletin(request):
         "summary": summary_sentence(data), "pdf_params": {**period.as_params(), **slice.as_params()},
         "campaigns": campaign_rows(data) if data.campaigns else [],
         "b_grid": slice.grid.pk if slice.grid is not None else None,
+        "posts": post_sections(period=period, slice=slice),
     })  # fmt: skip
 
 

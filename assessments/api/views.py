@@ -282,9 +282,10 @@ class MapApi(APIView):
         rows = []
         for grid_id in children.values_list("pk", flat=True):
             f = by_grid.get(grid_id)
+            ratio = f.ratio("closure_rate") if f else None  # on the basis asked for
             rows.append({
-                "grid": grid_id, "assessed": f["assessed"] if f else 0, "closed": f["closed"] if f else 0,
-                "closure_rate": _dec(f.percent("closure_rate")) if f else None,
+                "grid": grid_id, "assessed": ratio.denominator if f else 0, "closed": ratio.numerator if f else 0,
+                "closure_rate": _dec(ratio.percent) if f else None,
             })  # fmt: skip
         return Response(rows)
 

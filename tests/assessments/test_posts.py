@@ -140,3 +140,17 @@ def test_it_reads_a_post_ranking_in_a_fixed_number_of_statements(client, verifie
         assert client.get(url).status_code == 200
     assert len(after.captured_queries) == len(before.captured_queries) <= 30
     assert Decimal("100.00") == Ratio(12, 12).percent
+
+
+def test_the_bulletin_has_a_section_on_the_posts(verified, now):
+    from django.utils import translation
+
+    from assessments.bulletin import post_sections
+
+    with translation.override("en"):
+        sections = dict(post_sections(period=OCTOBER, now=now, top=3))
+    # nobody reached the minimum of 5 steps as an inspector (2 reports); the leader accepted 12
+    assert sections["Inspectors"] == [["Rank", "Name", "Valid report rate", "On-time verification rate",
+                                       "On-time check rate"]]  # fmt: skip
+    centre = sections["Intake clerks and dispatchers"]
+    assert centre[1][:3] == ["1", "leader", "100.00%"]

@@ -33,7 +33,7 @@ class Unit:
 def made(assessed, closed):
     counts = dict.fromkeys(COUNTS, 0)
     counts.update(assessed=assessed, closed=closed, dispatched=assessed, handled=closed, on_time_base=assessed,
-                  closed_on_time=closed)  # fmt: skip
+                  closed_on_time=closed, handled_base=closed, handled_on_time=closed)  # fmt: skip
     return Figures(OCTOBER, datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC), counts, weights=WEIGHTS)
 
 
@@ -52,10 +52,11 @@ def test_it_gives_ties_the_same_rank_and_skips_the_next():
 
 def test_it_ranks_by_score_and_grades():
     ranked = _rank([(Unit("a"), made(10, 10)), (Unit("b"), made(10, 5))], order="score", min_cases=1)
-    # a: 30 + 20 + 20 + 20 + 10 = 100; b: 15 + 10 + 20 + 20 + 10 = 75
+    # a: 30 + 20 + 20 + 20 + 10 = 100; b: handled 5 of 10 → 15, the 5 handled all on time → 20,
+    # + 20 + 20 + 10 = 85
     assert [(r.unit.code, r.figures.score, r.figures.grade) for r in ranked] == [
         ("a", Decimal("100.00"), "A"),
-        ("b", Decimal("75.00"), "B"),
+        ("b", Decimal("85.00"), "B"),
     ]
     assert [grade(Decimal(x)) for x in ("90", "89.99", "75", "60", "40", "39.99")] == ["A", "B", "B", "C", "D", "E"]
 
