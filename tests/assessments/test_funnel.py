@@ -111,3 +111,40 @@ def test_the_export_has_the_funnel_columns(supervisor_client, october):
     for column in ("Reports", "Cases filed", "Filing rate (%)", "Closed", "Closure rate (%)", "Closed on time",
                    "On-time closure rate (%)"):  # fmt: skip
         assert column in header, column
+
+
+def test_the_chinese_dashboard_says_what_each_card_counts(client, october):
+    client.cookies["django_language"] = "zh-hans"
+    client.force_login(october["supervisor"])
+    html = client.get(f"/assessments/?{NOV}").content.decode()
+    filed = card(html, "card-filed")
+    assert "立案数" in filed and "含其后作废、合并的案件" in filed and "立案率" in filed
+    closure = card(html, "card-closure-rate")
+    # full-width brackets around the relative change; points as 个百分点
+    assert "-62.50个百分点（-100.00%）" in closure
+    assert "立案数（不含作废、合并）" in closure  # the denominator says what it leaves out
+    assert "结案统计口径" in html and "sanitation" not in re.search(
+        r'id="ranking-department".*?</section>', html, re.S
+    ).group(0)
+
+
+def test_the_excel_export_has_formats_a_frozen_header_widths_and_totals(supervisor_client, october):
+    response = supervisor_client.get(f"/assessments/export/ranking-micro.xlsx?{OCT}")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows())
+    header = next(n for n, row in enumerate(rows) if row[0].value == "Rank")
+    columns = [cell.value for cell in rows[header]]
+    assert sheet.freeze_panes == f"D{header + 2}"  # the header row and rank, code, name stay in view
+    m1 = next(row for row in rows if row[1].value == "M1")
+    cell = {name: m1[n] for n, name in enumerate(columns)}
+    assert cell["Closure rate (%)"].value == 60.0 and cell["Closure rate (%)"].number_format == "0.00"
+    assert cell["Reports"].number_format == "#,##0"
+    # numerator and denominator beside the rate: M1 counted A B C F G, closed A B G
+    assert (cell["Closed"].value, cell["Counted for closure"].value) == (3, 5)
+    total = rows[-1]
+    assert total[2].value == "Total" and total[2].font.b
+    totals = {name: total[n].value for n, name in enumerate(columns)}
+    # M1 + M2: closed 3 + 2 of 5 + 3 counted → 62.50, as the city's card
+    assert (totals["Closed"], totals["Counted for closure"], totals["Closure rate (%)"]) == (5, 8, 62.5)
+    width = sheet.column_dimensions["P"].width  # mean handling time (working hours)
+    assert columns[15] == "Mean handling time (working hours)" and width >= 24
