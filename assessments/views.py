@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from assessments import tables
@@ -117,6 +117,9 @@ def _funnel_cards(compared, period, slice) -> list[dict]:
                 "numerator_label": COUNTS[parts[0]].label, "denominator_label": COUNTS[parts[1]].label,
                 "numerator_url": reverse("assessments:cases") + "?" + _query(period, slice, metric=parts[0]),
                 "denominator_url": reverse("assessments:cases") + "?" + _query(period, slice, metric=parts[1]),
+                # what the two numbers are, in the page's own brackets (full-width in Chinese)
+                "parts_label": _("(%(numerator)s / %(denominator)s)") % {
+                    "numerator": COUNTS[parts[0]].label, "denominator": COUNTS[parts[1]].label},
             })  # fmt: skip
         if card["lead_rate"]:
             card["mom"] = change(step.ratio.percent, before.ratio.percent)
@@ -208,8 +211,8 @@ def dashboard(request):
     })  # fmt: skip
 
 
-POST_LABELS = {"inspector": _lazy("Inspectors"), "centre": _lazy("Intake clerks and dispatchers"),
-               "department": _lazy("Departments")}  # fmt: skip
+POST_LABELS = {"inspector": gettext_lazy("Inspectors"), "centre": gettext_lazy("Intake clerks and dispatchers"),
+               "department": gettext_lazy("Departments")}  # fmt: skip
 
 
 @login_required
@@ -235,41 +238,41 @@ def posts(request, kind: str):
 
 POST_DEFINITIONS = {
     "inspector": [
-        _lazy("Valid report rate (有效上报率): of the reports an inspector made in the period, those filed."),
-        _lazy(
+        gettext_lazy("Valid report rate (有效上报率): of the reports an inspector made in the period, those filed."),
+        gettext_lazy(
             "On-time verification rate (按时核实率): of the verifications answered, those answered within the "
             "verification limit (30 working minutes)."
         ),
-        _lazy(
+        gettext_lazy(
             "On-time check rate (按时核查率): of the on-site checks done, those done within the check limit "
             "(2 working hours)."
         ),
     ],
     "centre": [
-        _lazy(
+        gettext_lazy(
             "On-time acceptance rate (按时受理率): of the reports answered first (filed, sent to verify, refused, "
             "merged), those answered within the filing-and-dispatch limit (30 working minutes, urgent 10)."
         ),
-        _lazy(
+        gettext_lazy(
             "On-time filing rate (按时立案率): of the filings, those within that limit of the report, time "
             "verifying left out."
         ),
-        _lazy(
+        gettext_lazy(
             "On-time dispatch rate (按时派遣率): of the first dispatches, those within that limit of the report, "
             "time verifying left out."
         ),
-        _lazy(
+        gettext_lazy(
             "Dispatch accuracy (派遣准确率): of the dispatches, those not sent back by the department before the "
             "next dispatch."
         ),
     ],
     "department": [
-        _lazy(
+        gettext_lazy(
             "On-time handling rate (按时处置率): of the cases filed in the period and handled, suspended ones left "
             "out, those handled within the deadline (after extensions) in every round."
         ),
-        _lazy("Rework rate (返工率): of the cases handled, those sent back to rework at least once."),
-        _lazy("Send-backs (推诿/退单): the times the department sent a case back as not its own, by date."),
+        gettext_lazy("Rework rate (返工率): of the cases handled, those sent back to rework at least once."),
+        gettext_lazy("Send-backs (推诿/退单): the times the department sent a case back as not its own, by date."),
     ],
 }
 
