@@ -367,6 +367,13 @@ def _fact_values(fact: CaseFact) -> dict:
 _EVENT_FACT_FIELDS = [f.attname for f in EventFact._meta.concrete_fields]
 
 
+_POST_FACT_FIELDS = [f.attname for f in PostFact._meta.concrete_fields if f.attname != "id"]
+
+
+def _post_fact_values(row: PostFact) -> tuple:
+    return tuple(getattr(row, name) for name in _POST_FACT_FIELDS)
+
+
 def _event_fact_values(row: EventFact) -> tuple:
     return tuple(getattr(row, name) for name in _EVENT_FACT_FIELDS)
 
@@ -397,6 +404,9 @@ def facts_check(*, calendar: WorkCalendar | None = None) -> CheckResult:
             stored_events: dict[int, set] = defaultdict(set)
             for row in EventFact.objects.filter(case_id__in=chunk):
                 stored_events[row.case_id].add(_event_fact_values(row))
+            stored_posts: dict[int, set] = defaultdict(set)
+            for row in PostFact.objects.filter(case_id__in=chunk):
+                stored_posts[row.case_id].add(_post_fact_values(row))
         for case_id, case in cases.items():
             result.checked += 1
             fact, counted = derive(case, events[case_id], calendar)
@@ -408,6 +418,9 @@ def facts_check(*, calendar: WorkCalendar | None = None) -> CheckResult:
             differ = [name for name in want if not _same(want[name], got[name])]
             if {_event_fact_values(row) for row in counted} != stored_events[case_id]:
                 differ.append("event facts")
+            derived_posts = derive_posts(case, events[case_id], calendar, fact.department_id)
+            if {_post_fact_values(row) for row in derived_posts} != stored_posts[case_id]:
+                differ.append("post facts")
             if differ:
                 result.wrong[case_id] = differ
     return result

@@ -154,3 +154,13 @@ def test_the_bulletin_has_a_section_on_the_posts(verified, now):
                                        "On-time check rate"]]  # fmt: skip
     centre = sections["Intake clerks and dispatchers"]
     assert centre[1][:3] == ["1", "leader", "100.00%"]
+
+
+def test_the_check_compares_the_post_rows_with_a_derivation(verified):
+    from assessments.facts import facts_check
+    from assessments.models import PostFact
+
+    assert facts_check().wrong == {}
+    row = PostFact.objects.filter(step=PostFact.Step.CHECK, good=False).get()  # G's second check
+    PostFact.objects.filter(pk=row.pk).update(good=True)
+    assert facts_check().wrong == {row.case_id: ["post facts"]}
