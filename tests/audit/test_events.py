@@ -138,7 +138,7 @@ def test_it_records_a_settings_change_in_the_admin(client, make_user):
     sysadmin = make_user("sysadmin", Role.SYSTEM_ADMIN)
     client.force_login(sysadmin)
     form = {"weight_handling": 30, "weight_on_time": 20, "weight_rework": 20, "weight_overdue": 20,
-            "weight_extension": 10, "min_cases": 3}  # fmt: skip
+            "weight_extension": 10, "min_cases": 3, "basis": "filed"}  # fmt: skip
     response = client.post(reverse("admin:assessments_assessmentsettings_add"), form)
     assert response.status_code == 302, response.content.decode()[:2000]
 
