@@ -9,12 +9,12 @@ class AssessmentSettingsAdmin(admin.ModelAdmin):
     """The city's composite-score weights and minimum case count (one row)."""
 
     list_display = ["__str__", "weight_handling", "weight_on_time", "weight_rework", "weight_overdue",
-                    "weight_extension", "weight_satisfaction", "min_cases"]  # fmt: skip
+                    "weight_extension", "weight_satisfaction", "min_cases", "basis"]  # fmt: skip
 
     fieldsets = [
         (_("Composite score and rankings"), {"fields": ["weight_handling", "weight_on_time", "weight_rework",
                                                         "weight_overdue", "weight_extension", "weight_satisfaction",
-                                                        "min_cases"]}),
+                                                        "min_cases", "basis"]}),
         (_("Bulletin (工作简报)"), {"fields": ["bulletin_office", "bulletin_date_style", "bulletin_report_to",
                                               "bulletin_send_to", "bulletin_issue_to", "bulletin_honour_count"]}),
         (_("Allocation of the fund"), {"fields": ["fund_amount", "fund_base_percent", "fund_units"]}),

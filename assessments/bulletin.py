@@ -21,15 +21,19 @@ from django.utils.translation import gettext as _
 
 from assessments.selectors import (
     ALL,
+    RATES,
     CampaignFigures,
+    Change,
     Comparison,
     Figures,
     Period,
     RankedUnit,
     Slice,
     campaigns_figures,
+    change,
     comparison,
     department_ranking,
+    funnel,
     grid_ranking,
     metric_cases,
     overdue_now,
@@ -159,23 +163,41 @@ def _pct(value) -> str:
     return "—" if value is None else f"{value}%"
 
 
-def _delta(current, previous, percent: bool) -> str:
-    if current is None or previous is None:
+def change_text(c: Change, *, percent: bool) -> str:
+    """A change as the page and the bulletin write it: "+3 (+5.26%)", a rate's "+2.10pp (+2.30%)"
+    (in Chinese "+2.10个百分点（+2.30%）")."""
+    if c.difference is None:
         return "—"
-    diff = current - previous
     unit = _("pp") if percent else ""
-    return f"{'+' if diff >= 0 else ''}{diff}{unit}"
+    text = f"{'+' if c.difference >= 0 else ''}{c.difference}{unit}"
+    if c.relative is not None:
+        text = _("%(difference)s (%(relative)s%%)") % {
+            "difference": text,
+            "relative": f"{'+' if c.relative >= 0 else ''}{c.relative}",
+        }
+    return text
+
+
+def _delta(current, previous, percent: bool) -> str:
+    return change_text(change(current, previous), percent=percent)
 
 
 def headline_rows(b: Bulletin) -> list[list[str]]:
-    """The headline table of the page and the PDF: figure, value, 环比, 同比."""
+    """The headline table of the page and the PDF: figure, value, 环比, 同比. First the funnel
+    (上报 → 立案 → [应结案 →] 结案 → 按期结案, each step's rate after it), then the handling figures."""
     c, p, y = b.compared.current, b.compared.previous, b.compared.year_earlier
     rows = [[_("Figure"), _("This period"), _("Change on previous period"), _("Change on a year earlier")]]
-    for label, key in ((_("Reports"), "reports"), (_("Filed"), "assessed"), (_("Closed"), "closed"),
-                       (_("Overdue"), "overdue")):  # fmt: skip
-        rows.append([label, str(c[key]), _delta(c[key], p[key], False), _delta(c[key], y[key], False)])
-    for label, key in ((_("Closure rate"), "closure_rate"), (_("On-time closure rate"), "on_time_rate"),
-                       (_("Rework rate"), "rework_rate"), (_("Dispatch accuracy"), "dispatch_accuracy"),
+    before = {step.key: step for step in funnel(p)}
+    year = {step.key: step for step in funnel(y)}
+    for step in funnel(c):
+        rows.append([str(step.label), str(step.value), _delta(step.value, before[step.key].value, False),
+                     _delta(step.value, year[step.key].value, False)])  # fmt: skip
+        if step.rate:
+            now_, then, last = step.ratio.percent, before[step.key].ratio.percent, year[step.key].ratio.percent
+            rows.append([str(RATES[step.rate].label), _pct(now_), _delta(now_, then, True), _delta(now_, last, True)])
+    rows.append([_("Overdue"), str(c["overdue"]), _delta(c["overdue"], p["overdue"], False),
+                 _delta(c["overdue"], y["overdue"], False)])  # fmt: skip
+    for label, key in ((_("Rework rate"), "rework_rate"), (_("Dispatch accuracy"), "dispatch_accuracy"),
                        (_("Response rate"), "response_rate"), (_("Solution rate"), "solution_rate"),
                        (_("Satisfaction rate"), "satisfaction_rate")):  # fmt: skip
         rows.append([label, _pct(c.percent(key)), _delta(c.percent(key), p.percent(key), True),
@@ -187,10 +209,11 @@ def headline_rows(b: Bulletin) -> list[list[str]]:
 
 
 def ranking_rows(units: list[RankedUnit]) -> list[list[str]]:
-    rows = [[_("Rank"), _("Name"), _("Filed"), _("Closure rate"), _("On-time closure rate"), _("Composite score")]]
+    rows = [[_("Rank"), _("Name"), _("Counted for closure"), _("Closure rate"), _("On-time closure rate"),
+             _("Composite score")]]  # fmt: skip
     for r in units:
         f = r.figures
-        rows.append([str(r.rank), r.unit.name, str(f["assessed"]), _pct(f.percent("closure_rate")),
+        rows.append([str(r.rank), r.unit.name, str(f.ratio("closure_rate").denominator), _pct(f.percent("closure_rate")),
                      _pct(f.percent("on_time_rate")), "—" if f.score is None else f"{f.score} {f.grade}"])  # fmt: skip
     return rows
 
@@ -242,7 +265,8 @@ def bulletin_pdf(b: Bulletin, *, progress: Callable[[int], None] | None = None) 
     story.append(Paragraph(_("3. Trend"), h2))
     trend_rows = [[_("Month"), _("Filed"), _("Closed"), _("Closure rate"), _("On-time closure rate")]]
     for f in b.months:
-        trend_rows.append([f.period.label, str(f["assessed"]), str(f["closed"]), _pct(f.percent("closure_rate")),
+        trend_rows.append([f.period.label, str(f["filed"]), str(f.ratio("closure_rate").numerator),
+                           _pct(f.percent("closure_rate")),
                            _pct(f.percent("on_time_rate"))])  # fmt: skip
     story.append(Table(trend_rows, style=style, hAlign="LEFT"))
     story.append(Paragraph(_("4. Notable overdue cases"), h2))
@@ -288,7 +312,37 @@ def summary_sentence(b: Bulletin) -> str:
         "(closure rate %(closure)s, on time %(on_time)s). %(overdue)s cases ran late; %(overdue_now)s open cases "
         "are overdue now."
     ) % {
-        "period": b.period.label, "reports": c["reports"], "filed": c["assessed"], "closed": c["closed"],
+        "period": b.period.label, "reports": c["reports"], "filed": c["filed"],
+        "closed": c.ratio("closure_rate").numerator,
         "closure": _pct(c.percent("closure_rate")), "on_time": _pct(c.percent("on_time_rate")),
         "overdue": c["overdue"], "overdue_now": b.overdue_now,
     }  # fmt: skip
+
+
+# ---- the evaluation of posts (岗位考评), as a section a bulletin can include ----------------------
+
+
+def post_sections(*, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None,
+                  top: int = TOP) -> list[tuple[str, list[list[str]]]]:  # fmt: skip
+    """Per post type, its best `top` (people ranked, or departments): a title and table rows (the
+    header first) — the same rankings as the posts page, the API and the exports."""
+    from assessments.selectors import POSTS, department_post_ranking, person_name, post_ranking
+
+    sections = []
+    for name, post in POSTS.items():
+        ranked = [r for r in post_ranking(period=period, post=name, slice=slice, now=now) if r.ranked][:top]
+        rows = [[_("Rank"), _("Name"), *(str(rate.label) for rate in post.rates)]]
+        for r in ranked:
+            rows.append(
+                [str(r.rank), person_name(r.person), *(_pct(r.figures.percent(rate.name)) for rate in post.rates)]
+            )
+        sections.append((str(post.label), rows))
+    departments = [r for r in department_post_ranking(period=period, slice=slice, now=now) if r.ranked][:top]
+    rows = [[_("Rank"), _("Name"), str(RATES["on_time_handling_rate"].label), str(RATES["rework_rate"].label),
+             _("Send-backs")]]  # fmt: skip
+    for r in departments:
+        f = r.figures
+        rows.append([str(r.rank), r.unit.name, _pct(f.percent("on_time_handling_rate")), _pct(f.percent("rework_rate")),
+                     str(f["send_backs"])])  # fmt: skip
+    sections.append((_("Departments"), rows))
+    return sections

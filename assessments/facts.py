@@ -31,9 +31,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from assessments.models import CaseFact, EventFact, MonthFigures, RollupState
-from cases.clocks import first_handling_hours, is_dispatch, suspensions
-from cases.models import NOT_COUNTED, TERMINAL, Case, CaseEvent, Status
+from assessments.models import CaseFact, EventFact, MonthFigures, PostFact, RollupState
+from cases.clocks import first_handling_hours, is_dispatch, post_steps, suspensions
+from cases.models import NOT_COUNTED, TERMINAL, Case, CaseEvent, Source, Status, Urgency
 from cases.selectors import work_calendar
 from cases.worktime import WorkCalendar
 
@@ -54,8 +54,9 @@ _CASE_FIELDS = (
     "reported_at",
     "handled_at",
     "handling_deadline",
+    "urgency",
 )
-_EVENT_FIELDS = ("id", "case_id", "action", "from_status", "to_status", "at", "payload")
+_EVENT_FIELDS = ("id", "case_id", "action", "from_status", "to_status", "at", "payload", "actor_id")
 
 
 class EventRow(NamedTuple):
@@ -68,6 +69,7 @@ class EventRow(NamedTuple):
     to_status: str
     at: datetime.datetime
     payload: dict
+    actor_id: int | None = None
 
 
 def _local_date(value: datetime.datetime | None) -> datetime.date | None:
@@ -89,7 +91,7 @@ def _local_month(value: datetime.datetime | None) -> int | None:
 
 # The moments whose local month a fact row carries next to them (CaseFact.<name>_month).
 MONTH_OF = ("reported", "filed", "dispatched", "handled", "reworked", "extended", "suspended", "closed", "late",
-            "evaluated", "contacted", "solved", "satisfied", "reopened")  # fmt: skip
+            "evaluated", "contacted", "solved", "satisfied", "reopened", "due")  # fmt: skip
 # The events that evaluate a closed case: the citizen's rating, a staff callback (回访).
 EVALUATIONS = ("citizen_rating", "callback")
 
@@ -97,6 +99,35 @@ EVALUATIONS = ("citizen_rating", "callback")
 def _department_in(payload: dict) -> int | None:
     department = (payload or {}).get("department")
     return department.get("id") if isinstance(department, dict) else None
+
+
+def derive_posts(case: dict, events: list[EventRow], calendar: WorkCalendar, department: int | None) -> list[PostFact]:
+    """The steps people did on one case (PostFact rows): the timed ones as cases.clocks measures
+    them, an inspector's report (good when filed), and every dispatch by the centre (good unless
+    the department sent it back before the next dispatch)."""
+    slices = {name: case[name] for name in ("micro_grid_id", "community_grid_id", "large_grid_id",
+                                            "district_grid_id", "category_id", "source", "responsible_id")}  # fmt: skip
+    rows: list[PostFact] = []
+
+    def row(step: str, event: EventRow, good: bool) -> None:
+        if event.actor_id is None:  # a citizen, a device, the system: not a post
+            return
+        rows.append(PostFact(case_id=case["id"], event_id=event.id, step=step, person_id=event.actor_id, good=good,
+                             on=_local_date(event.at), at=event.at, month=_local_month(event.at),
+                             department_id=department, **slices))  # fmt: skip
+
+    report = next((e for e in events if e.action == "report"), None)
+    if report is not None and case["source"] == Source.INSPECTOR:
+        row(PostFact.Step.REPORT, report, any(e.action == "file" for e in events))
+    for step in post_steps(events, calendar, urgent=case.get("urgency") == Urgency.URGENT):
+        row(step.step, step.event, step.on_time)
+    for index, event in enumerate(events):
+        if event.action != "dispatch":
+            continue
+        later = events[index + 1 :]
+        following = next((n for n, e in enumerate(later) if e.action == "dispatch"), len(later))
+        row(PostFact.Step.ROUTE, event, not any(e.action == "send_back" for e in later[:following]))
+    return rows
 
 
 def derive(case: dict, events: list[EventRow], calendar: WorkCalendar) -> tuple[CaseFact, list[EventFact]]:
@@ -196,6 +227,8 @@ def derive(case: dict, events: list[EventRow], calendar: WorkCalendar) -> tuple[
         "closed": first.get("closed"),
         "late": min(late) if late else None,
         **{name: first.get(name) for name in ("evaluated", "contacted", "solved", "satisfied", "reopened")},
+        # The due basis (应结案): the case's handling deadline, after extensions, once dispatched.
+        "due": deadline if first.get("dispatched") else None,
     }
     fact = CaseFact(
         case_id=case["id"],
@@ -218,6 +251,8 @@ def derive(case: dict, events: list[EventRow], calendar: WorkCalendar) -> tuple[
         solved_at=first.get("solved"),
         satisfied_at=first.get("satisfied"),
         reopened_at=first.get("reopened"),
+        due_on=_local_date(moments["due"]),
+        due_at=moments["due"],
         handling_hours=first_handling_hours(events, calendar),
         is_open=status not in TERMINAL,
         **{f"{name}_month": _local_month(moments[name]) for name in MONTH_OF},
@@ -265,27 +300,31 @@ def facts_rebuild_cases(case_ids: Iterable[int], *, calendar: WorkCalendar | Non
         with transaction.atomic():
             rollup_lock()
             cases, events = read_cases(chunk)
-            facts, counted = [], []
+            facts, counted, posts = [], [], []
             for case_id, case in cases.items():
                 fact, rows = derive(case, events[case_id], calendar)
                 facts.append(fact)
                 counted.extend(rows)
+                posts.extend(derive_posts(case, events[case_id], calendar, fact.department_id))
             # Every month these cases and events belonged to, or belong to now: their stored
             # figures (MonthFigures) are no longer right.
             months = set(EventFact.objects.filter(case_id__in=chunk).values_list("month", flat=True).distinct())
-            for reported, filed in CaseFact.objects.filter(case_id__in=chunk).values_list(
-                "reported_month", "filed_month"
+            for reported, filed, due in CaseFact.objects.filter(case_id__in=chunk).values_list(
+                "reported_month", "filed_month", "due_month"
             ):
-                months |= {reported, filed}
+                months |= {reported, filed, due}
             months |= {f.reported_month for f in facts} | {f.filed_month for f in facts} | {e.month for e in counted}
+            months |= {f.due_month for f in facts}
             months.discard(None)
             if months:
                 MonthFigures.objects.filter(month__in=months).delete()
             EventFact.objects.filter(case_id__in=chunk).delete()
+            PostFact.objects.filter(case_id__in=chunk).delete()
             CaseFact.objects.bulk_create(
                 facts, update_conflicts=True, unique_fields=["case"], update_fields=_UPDATE_FIELDS
             )
             EventFact.objects.bulk_create(counted, ignore_conflicts=True)
+            PostFact.objects.bulk_create(posts)
     return len(ids)
 
 
@@ -320,6 +359,7 @@ def facts_rebuild_all() -> int:
     """Derive every case's rows from scratch (after an import, or to check the rollup)."""
     with transaction.atomic():
         MonthFigures.objects.all().delete()
+        PostFact.objects.all().delete()
         EventFact.objects.all().delete()
         CaseFact.objects.all().delete()
         top = CaseEvent.objects.aggregate(top=Max("id"))["top"] or 0
@@ -343,6 +383,13 @@ def _fact_values(fact: CaseFact) -> dict:
 
 
 _EVENT_FACT_FIELDS = [f.attname for f in EventFact._meta.concrete_fields]
+
+
+_POST_FACT_FIELDS = [f.attname for f in PostFact._meta.concrete_fields if f.attname != "id"]
+
+
+def _post_fact_values(row: PostFact) -> tuple:
+    return tuple(getattr(row, name) for name in _POST_FACT_FIELDS)
 
 
 def _event_fact_values(row: EventFact) -> tuple:
@@ -375,6 +422,9 @@ def facts_check(*, calendar: WorkCalendar | None = None) -> CheckResult:
             stored_events: dict[int, set] = defaultdict(set)
             for row in EventFact.objects.filter(case_id__in=chunk):
                 stored_events[row.case_id].add(_event_fact_values(row))
+            stored_posts: dict[int, set] = defaultdict(set)
+            for row in PostFact.objects.filter(case_id__in=chunk):
+                stored_posts[row.case_id].add(_post_fact_values(row))
         for case_id, case in cases.items():
             result.checked += 1
             fact, counted = derive(case, events[case_id], calendar)
@@ -386,6 +436,9 @@ def facts_check(*, calendar: WorkCalendar | None = None) -> CheckResult:
             differ = [name for name in want if not _same(want[name], got[name])]
             if {_event_fact_values(row) for row in counted} != stored_events[case_id]:
                 differ.append("event facts")
+            derived_posts = derive_posts(case, events[case_id], calendar, fact.department_id)
+            if {_post_fact_values(row) for row in derived_posts} != stored_posts[case_id]:
+                differ.append("post facts")
             if differ:
                 result.wrong[case_id] = differ
     return result

@@ -16,7 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_WEIGHTS = {
-    # DESIGN.md §4: handling rate × 30 + on-time × 20 + (1 − rework) × 20 + (1 − overdue) × 20 + (1 − extension) × 10
+    # DESIGN.md §4: handling rate × 30 + on-time handling rate × 20 + (1 − rework) × 20 + (1 − overdue) × 20 + (1 − extension) × 10
     "handling": 30,
     "on_time": 20,
     "rework": 20,
@@ -74,6 +74,10 @@ class CaseFact(models.Model):
     solved_at = models.DateTimeField(null=True)
     satisfied_at = models.DateTimeField(null=True)
     reopened_at = models.DateTimeField(null=True)  # first reopening (重办) after closure
+    # The handling deadline (after extensions) of a dispatched case: the cohort of the "due"
+    # basis (应结案: cases whose deadline falls in the period). Null before any dispatch.
+    due_on = models.DateField(null=True)
+    due_at = models.DateTimeField(null=True)
     # Working hours from dispatch to the first "handled", suspended time excluded.
     handling_hours = models.DecimalField(max_digits=12, decimal_places=4, null=True)
     # Where the case stands now, for the "overdue now" card.
@@ -95,9 +99,11 @@ class CaseFact(models.Model):
     solved_month = models.PositiveSmallIntegerField(null=True)
     satisfied_month = models.PositiveSmallIntegerField(null=True)
     reopened_month = models.PositiveSmallIntegerField(null=True)
+    due_month = models.PositiveSmallIntegerField(null=True)
 
     class Meta:
         indexes = [
+            models.Index(fields=["due_on"], name="fact_due_on"),
             models.Index(fields=["filed_on"], name="fact_filed_on"),
             models.Index(fields=["reported_on"], name="fact_reported_on"),
             models.Index(fields=["community_grid", "filed_on"], name="fact_community_filed"),
@@ -145,6 +151,46 @@ class EventFact(models.Model):
         return f"{self.kind} {self.case_id} {self.on}"
 
 
+class PostFact(models.Model):
+    """One step a person did on a case, for the evaluation of posts (GB/T 30428.4 岗位): an
+    inspector's report (good: the report was filed), verification or on-site check (good: within
+    its limit); a centre operator's acceptance, filing or first dispatch (good: within the
+    filing-and-dispatch limit) and each dispatch (good: not sent back as the wrong department).
+    Derived from the case events with the cases (assessments.facts), like CaseFact."""
+
+    class Step(models.TextChoices):
+        REPORT = "report", _("Report")
+        VERIFY = "verify", _("Verification")
+        CHECK = "check", _("On-site check")
+        ACCEPT = "accept", _("Acceptance")
+        FILE = "file", _("Filing")
+        DISPATCH = "dispatch", _("First dispatch")
+        ROUTE = "route", _("Dispatch to a department")
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    event_id = models.BigIntegerField()  # the event that did the step
+    step = models.CharField(max_length=10, choices=Step.choices)
+    person = _slice_key(settings.AUTH_USER_MODEL)
+    good = models.BooleanField()  # on time; for a report: filed; for a route: not sent back
+    on = models.DateField()
+    at = models.DateTimeField()
+    month = models.PositiveSmallIntegerField(null=True)
+    micro_grid = _slice_key("grids.Grid")
+    community_grid = _slice_key("grids.Grid")
+    large_grid = _slice_key("grids.Grid")
+    district_grid = _slice_key("grids.Grid")
+    department = _slice_key("cases.Department")
+    category = _slice_key("cases.Category")
+    source = models.CharField(max_length=20)
+    responsible = _slice_key("grids.Person")
+
+    class Meta:
+        indexes = [models.Index(fields=["on", "step"], name="postfact_on_step")]
+
+    def __str__(self) -> str:
+        return f"{self.step} {self.case_id} {self.on}"
+
+
 class MonthFigures(models.Model):
     """Every figure of one calendar month that is over, for the whole city ("all") or for one
     value of one slice dimension (a grid of any level, a department, a category, a source, a
@@ -186,12 +232,21 @@ class RollupState(models.Model):
         return f"rollup up to event {self.last_event_id}"
 
 
+class Basis(models.TextChoices):
+    """Which cases the closure-type figures (结案率, 按期结案率) are counted over."""
+
+    FILED = "filed", _("Cases filed in the period")
+    DUE = "due", _("Cases due in the period (应结案)")
+
+
 class AssessmentSettings(models.Model):
-    """The city's assessment rules (a single row): composite-score weights and the
-    minimum number of cases a unit needs to be ranked."""
+    """The city's assessment rules (a single row): composite-score weights, the
+    minimum number of cases a unit needs to be ranked, and the basis of the closure figures."""
 
     weight_handling = models.PositiveSmallIntegerField(_("weight: handling rate"), default=DEFAULT_WEIGHTS["handling"])
-    weight_on_time = models.PositiveSmallIntegerField(_("weight: on-time rate"), default=DEFAULT_WEIGHTS["on_time"])
+    weight_on_time = models.PositiveSmallIntegerField(
+        _("weight: on-time handling rate"), default=DEFAULT_WEIGHTS["on_time"]
+    )
     weight_rework = models.PositiveSmallIntegerField(_("weight: 1 − rework rate"), default=DEFAULT_WEIGHTS["rework"])
     weight_overdue = models.PositiveSmallIntegerField(_("weight: 1 − overdue rate"), default=DEFAULT_WEIGHTS["overdue"])
     weight_extension = models.PositiveSmallIntegerField(
@@ -207,6 +262,16 @@ class AssessmentSettings(models.Model):
         default=5,
         validators=[MinValueValidator(0), MaxValueValidator(1_000_000)],
         help_text=_("Units with fewer filed cases in the period are listed but not ranked."),
+    )
+    basis = models.CharField(
+        _("basis of the closure figures"),
+        max_length=5,
+        choices=Basis.choices,
+        default=Basis.FILED,
+        help_text=_(
+            "Closure rate and on-time closure rate over the cases filed in the period, or over the cases "
+            "whose handling deadline falls in it (应结案). A request can ask for the other basis."
+        ),
     )
 
     # The bulletin (工作简报) as an official document: who issues it, how its date is written, who

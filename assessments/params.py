@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role, user_roles
+from assessments.models import Basis
 from assessments.selectors import PERIOD_KINDS, PERIOD_LABELS, Period, Slice
 from campaigns.models import Campaign
 from cases.models import Category, Department, Source
@@ -98,6 +99,12 @@ class FilterForm(forms.Form):
                                       label=gettext_lazy("Campaign"),
                                       empty_label=gettext_lazy("All cases"))  # fmt: skip
 
+    basis = forms.ChoiceField(
+        label=gettext_lazy("Closure counted over"),
+        choices=[("", gettext_lazy("As the city's settings say")), *Basis.choices],
+        required=False,
+    )
+
     def __init__(self, data, *, scope: Scope, default_kind: str = "month", now: datetime.datetime | None = None):
         if not (data or {}).get("period"):
             # Unchosen: the period shown is the default one, and the select must say so (not its first choice).
@@ -145,6 +152,7 @@ class FilterForm(forms.Form):
             category=data.get("category"),
             source=data.get("source") or None,
             campaign=data.get("campaign"),
+            basis=data.get("basis") or None,
         )
         return data
 

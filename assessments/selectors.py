@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Case as CaseWhen
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value, When
@@ -38,8 +39,9 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import CENTRE, Role
 from assessments.facts import month_index
-from assessments.models import AssessmentSettings, CaseFact, EventFact, MonthFigures
+from assessments.models import AssessmentSettings, CaseFact, EventFact, MonthFigures, PostFact
 from campaigns.models import Campaign, CampaignTarget
 from campaigns.selectors import campaign_case_ids
 from cases.models import Case, Category, Department, Source, Status
@@ -190,6 +192,9 @@ class Slice:
     major_id: int | None = None
     source: str | None = None
     campaign: Campaign | None = None
+    # Not which cases but how the closure-type figures count them: "filed" or "due"; None: as the
+    # city's assessment settings say (resolved by `basis_of`).
+    basis: str | None = None
 
     def q(self) -> Q:
         """The filter on CaseFact or EventFact (they share these columns)."""
@@ -241,6 +246,8 @@ class Slice:
             params["source"] = self.source
         if self.campaign is not None:
             params["campaign"] = str(self.campaign.pk)
+        if self.basis:
+            params["basis"] = self.basis
         return params
 
 
@@ -268,14 +275,14 @@ class Count_:
 
     name: str
     label: str
-    cohort: str  # "reported", "filed", or an EventFact.Kind
+    cohort: str  # "reported", "filed", "due" (the handling deadline's date), or an EventFact.Kind
     by: tuple[str, ...] = ()
     not_by: tuple[str, ...] = ()
     cancelled: bool | None = False
 
     @property
     def table(self) -> str:
-        return "case" if self.cohort in ("reported", "filed") else "event"
+        return "case" if self.cohort in ("reported", "filed", "due") else "event"
 
     @property
     def month_field(self) -> str:
@@ -286,7 +293,7 @@ class Count_:
         if self.table == "event":
             return Q(kind=self.cohort, on__gte=p.start, on__lte=p.end, at__lt=cut)
         q = Q(**{f"{self.cohort}_on__gte": p.start, f"{self.cohort}_on__lte": p.end, f"{self.cohort}_at__lt": cut})
-        if self.table == "case" and self.cohort == "filed" and self.cancelled is not None:
+        if self.table == "case" and self.cohort in ("filed", "due") and self.cancelled is not None:
             # A cancelled (作废) or merged case was never a case to assess: it leaves every
             # period, even when it was cancelled after the period ended.
             q &= Q(cancelled_at__isnull=not self.cancelled)
@@ -322,9 +329,9 @@ COUNTS: dict[str, Count_] = {
         Count_("reports_filed", _("Reports filed"), "reported", by=("filed",)),
         Count_("filed", _("Filed"), "filed", cancelled=None),
         Count_("cancelled", _("Cancelled or merged"), "filed", cancelled=True),
-        Count_("assessed", _("Filed, not cancelled"), "filed"),
+        Count_("assessed", _("Filed, less cancelled or merged"), "filed"),
         Count_("closed", _("Closed"), "filed", by=("closed",)),
-        Count_("on_time_base", _("Filed, not cancelled or suspended"), "filed", not_by=("suspended",)),
+        Count_("on_time_base", _("Filed, less cancelled, merged or suspended"), "filed", not_by=("suspended",)),
         Count_("closed_on_time", _("Closed on time"), "filed", by=("closed",), not_by=("suspended", "late")),
         Count_("overdue", _("Overdue"), "filed", by=("late",)),
         Count_("dispatched", _("Dispatched"), "filed", by=("dispatched",)),
@@ -332,6 +339,26 @@ COUNTS: dict[str, Count_] = {
         Count_("reworked", _("Reworked"), "filed", by=("reworked",)),
         Count_("extended", _("Extended"), "filed", by=("extended",)),
         Count_("suspended", _("Suspended"), "filed", by=("suspended",)),
+        # The due basis (应结案): cases whose handling deadline (after extensions) falls in the period.
+        Count_("due", _("Due in the period (not cancelled)"), "due"),
+        Count_("due_closed", _("Due in the period and closed"), "due", by=("closed",)),
+        Count_("due_on_time_base", _("Due in the period, not suspended"), "due", not_by=("suspended",)),
+        Count_(
+            "due_closed_on_time",
+            _("Due in the period, closed on time"),
+            "due",
+            by=("closed",),
+            not_by=("suspended", "late"),
+        ),  # fmt: skip
+        # 按时处置率 (the departments' post figure, and the composite score's on-time term)
+        Count_("handled_base", _("Handled, not suspended"), "filed", by=("handled",), not_by=("suspended",)),
+        Count_(
+            "handled_on_time",
+            _("Handled on time"),
+            "filed",
+            by=("handled",),
+            not_by=("suspended", "late"),
+        ),  # fmt: skip
         Count_("dispatches", _("Dispatches"), EventFact.Kind.DISPATCH),
         Count_("send_backs", _("Send-backs"), EventFact.Kind.SEND_BACK),
         Count_("extensions", _("Extensions approved"), EventFact.Kind.EXTENSION),
@@ -354,15 +381,28 @@ class Rate:
     numerator: str
     denominator: str
     subtract: str | None = None  # numerator is `numerator − subtract` (dispatch accuracy)
+    # On the due basis (应结案), the closure-type rates count these instead (numerator, denominator).
+    due: tuple[str, str] | None = None
+
+    def parts(self, basis: str = "filed") -> tuple[str, str]:
+        """The counts the rate divides on `basis`."""
+        return self.due if basis == "due" and self.due else (self.numerator, self.denominator)
 
 
 RATES: dict[str, Rate] = {
     r.name: r
     for r in [
         Rate("filing_rate", _("Filing rate"), "reports_filed", "reports"),
-        Rate("closure_rate", _("Closure rate"), "closed", "assessed"),
-        Rate("on_time_rate", _("On-time closure rate"), "closed_on_time", "on_time_base"),
+        Rate("closure_rate", _("Closure rate"), "closed", "assessed", due=("due_closed", "due")),
+        Rate(
+            "on_time_rate",
+            _("On-time closure rate"),
+            "closed_on_time",
+            "on_time_base",
+            due=("due_closed_on_time", "due_on_time_base"),
+        ),  # fmt: skip
         Rate("overdue_rate", _("Overdue rate"), "overdue", "assessed"),
+        Rate("on_time_handling_rate", _("On-time handling rate"), "handled_on_time", "handled_base"),
         Rate("handling_rate", _("Handling rate"), "handled", "dispatched"),
         Rate("rework_rate", _("Rework rate"), "reworked", "handled"),
         Rate("extension_rate", _("Extension rate"), "extended", "dispatched"),
@@ -413,14 +453,22 @@ class Figures:
     counts: dict[str, int]
     handling_hours_sum: Decimal = Decimal(0)
     weights: dict[str, Decimal] = field(default_factory=dict)
+    basis: str = "filed"  # the closure-type rates over cases filed in the period, or due in it
 
     def __getitem__(self, name: str) -> int:
         return self.counts[name]
 
-    def ratio(self, name: str) -> Ratio:
+    def ratio(self, name: str, *, basis: str | None = None) -> Ratio:
+        """A rate on this figures' basis (or on `basis`)."""
         rate = RATES[name]
-        numerator = self.counts[rate.numerator] - (self.counts[rate.subtract] if rate.subtract else 0)
-        return Ratio(numerator, self.counts[rate.denominator])
+        numerator, denominator = rate.parts(basis or self.basis)
+        numerator = self.counts[numerator] - (self.counts[rate.subtract] if rate.subtract else 0)
+        return Ratio(numerator, self.counts[denominator])
+
+    @property
+    def base(self) -> int:
+        """The cases the closure figures are counted over: filed (not cancelled), or due (应结案)."""
+        return self.counts["due" if self.basis == "due" else "assessed"]
 
     def percent(self, name: str) -> Decimal | None:
         return self.ratio(name).percent
@@ -433,19 +481,20 @@ class Figures:
 
     @property
     def score(self) -> Decimal | None:
-        """综合指标值, 0–100: the weighted mean of the handling rate, the on-time rate, and one
+        """综合指标值, 0–100: the weighted mean of the handling rate, the on-time handling rate, one
         minus the rework, overdue and extension rates, and the satisfaction rate (weight 0 unless the
-        city chooses). A rate with nothing to divide by counts as 0 (so a unit with nothing handled scores nothing for handling and loses nothing for
+        city chooses). A rate with nothing to divide by counts as 0 (so a unit with nothing handled
+        scores nothing for handling and loses nothing for
         rework). None for a unit without assessed cases."""
         if not self.counts["assessed"] or not self.weights:
             return None
 
-        def rate(name: str) -> Decimal:
-            return self.ratio(name).value or Decimal(0)
+        def rate(name: str) -> Decimal:  # the score does not change with the basis of the closure figures
+            return self.ratio(name, basis="filed").value or Decimal(0)
 
         parts = {
             "handling": rate("handling_rate"),
-            "on_time": rate("on_time_rate"),
+            "on_time": rate("on_time_handling_rate"),  # DESIGN §4: the on-time *handling* rate
             "rework": 1 - rate("rework_rate"),
             "overdue": 1 - rate("overdue_rate"),
             "extension": 1 - rate("extension_rate"),
@@ -460,6 +509,11 @@ class Figures:
     @property
     def grade(self) -> str:
         return grade(self.score)
+
+
+def basis_of(slice: Slice) -> str:
+    """The basis the closure-type figures of `slice` are counted on: the request's, else the city's."""
+    return slice.basis or assessment_settings().basis
 
 
 def _settings_load() -> AssessmentSettings:
@@ -491,8 +545,10 @@ TABLES = (("case", CaseFact), ("event", EventFact))
 def _touching(table: str, period: Period) -> Q:
     """The rows any figure of the period could count (keeps the scan on the date indexes)."""
     if table == "case":
-        return Q(filed_on__gte=period.start, filed_on__lte=period.end) | Q(
-            reported_on__gte=period.start, reported_on__lte=period.end
+        return (
+            Q(filed_on__gte=period.start, filed_on__lte=period.end)
+            | Q(reported_on__gte=period.start, reported_on__lte=period.end)
+            | Q(due_on__gte=period.start, due_on__lte=period.end)
         )
     return Q(on__gte=period.start, on__lte=period.end)
 
@@ -510,19 +566,17 @@ REPORTED, FILED, CANCELLED = 1, 2, 4
 MOMENTS = ("filed", "closed", "suspended", "late", "dispatched", "handled", "reworked", "extended",
            "evaluated", "contacted", "solved", "satisfied", "reopened")  # fmt: skip
 MOMENT_BIT = {moment: 8 << n for n, moment in enumerate(MOMENTS)}
+DUE = 8 << len(MOMENTS)  # one of the period's due cases (应结案: handling deadline in the period)
+COHORT_BIT = {"reported": REPORTED, "filed": FILED, "due": DUE}
 EVENT_COUNTS = {c.cohort: name for name, c in COUNTS.items() if c.table == "event"}
 
 
 def _accepts(count: Count_, mask: int) -> bool:
     """Whether a case row with `mask` counts in `count`: Count_.where, read from the bits."""
-    if count.cohort == "reported":
-        if not mask & REPORTED:
-            return False
-    else:
-        if not mask & FILED:
-            return False
-        if count.cancelled is not None and bool(mask & CANCELLED) != count.cancelled:
-            return False
+    if not mask & COHORT_BIT[count.cohort]:
+        return False
+    if count.cohort != "reported" and count.cancelled is not None and bool(mask & CANCELLED) != count.cancelled:
+        return False
     return all(mask & MOMENT_BIT[m] for m in count.by) and not any(mask & MOMENT_BIT[m] for m in count.not_by)
 
 
@@ -537,6 +591,7 @@ def _mask(period: Period, cut: datetime.datetime):
         (REPORTED, Q(reported_on__gte=period.start, reported_on__lte=period.end, reported_at__lt=cut)),
         (FILED, Q(filed_on__gte=period.start, filed_on__lte=period.end, filed_at__lt=cut)),
         (CANCELLED, Q(cancelled_at__isnull=False)),
+        (DUE, Q(due_on__gte=period.start, due_on__lte=period.end, due_at__lt=cut)),
         *((bit, Q(**{f"{moment}_at__lt": cut})) for moment, bit in MOMENT_BIT.items()),
     ]
     terms = [CaseWhen(When(q, then=Value(bit)), default=Value(0), output_field=IntegerField()) for bit, q in bits]
@@ -555,7 +610,12 @@ def _decimal(value) -> Decimal:
 
 
 def _grouped_each(
-    period: Period, where: Q, groups: Sequence[str], now: datetime.datetime | None, weights: dict[str, Decimal]
+    period: Period,
+    where: Q,
+    groups: Sequence[str],
+    now: datetime.datetime | None,
+    weights: dict[str, Decimal],
+    basis: str = "filed",
 ) -> dict[str | None, dict[object, Figures]]:
     """Figures of the period for the rows of `where` per value of each column of `groups` (no
     groups: in total, under the keys None, None): one statement per table, whatever the number
@@ -566,7 +626,7 @@ def _grouped_each(
     def at(group, key) -> Figures:
         figures = results[group].get(key)
         if figures is None:
-            figures = results[group][key] = Figures(period, cut, dict.fromkeys(COUNTS, 0), weights=weights)
+            figures = results[group][key] = Figures(period, cut, dict.fromkeys(COUNTS, 0), weights=weights, basis=basis)
         return figures
 
     cases = CaseFact.objects.filter(where & _touching("case", period)).annotate(mask=_mask(period, cut))
@@ -623,15 +683,15 @@ def _counted(rows: QuerySet, groups: Sequence[str], by: str, *, hours: bool = Fa
         yield group, row[group] if connection.vendor == "postgresql" else row["key"], row
 
 
-def _grouped(period: Period, where: Q, group: str | None, now: datetime.datetime | None) -> dict[object, Figures]:
+def _grouped(period: Period, slice: Slice, group: str | None, now: datetime.datetime | None) -> dict[object, Figures]:
     weights = assessment_settings().weights
-    results = _grouped_each(period, where, [group] if group else [], now, weights)
+    results = _grouped_each(period, slice.q(), [group] if group else [], now, weights, basis_of(slice))
     return results[group] if group else results[None]
 
 
 def figures(*, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None) -> Figures:
     """Every figure for one slice and period."""
-    results = _grouped(period, slice.q(), None, now)
+    results = _grouped(period, slice, None, now)
     return results[None]
 
 
@@ -643,7 +703,7 @@ def figures_by(
     now: datetime.datetime | None = None,
 ) -> dict[object, Figures]:
     """Figures per value of `group` (a fact column: community_grid_id, department_id, category_id, source …)."""
-    return _grouped(period, slice.q(), group, now)
+    return _grouped(period, slice, group, now)
 
 
 def figures_by_each(
@@ -651,12 +711,98 @@ def figures_by_each(
 ) -> dict[str, dict[object, Figures]]:
     """figures_by for several groups at once (a dashboard's rankings and breakdowns): one statement
     per table, the rows read once on PostgreSQL (GROUPING SETS)."""
-    results = _grouped_each(period, slice.q(), groups, now, assessment_settings().weights)
+    results = _grouped_each(period, slice.q(), groups, now, assessment_settings().weights, basis_of(slice))
     return {group: results[group] for group in groups}
 
 
-def empty_figures(period: Period, now: datetime.datetime | None = None) -> Figures:
-    return Figures(period, period.cut(now), dict.fromkeys(COUNTS, 0), weights=assessment_settings().weights)
+def empty_figures(period: Period, now: datetime.datetime | None = None, basis: str = "filed") -> Figures:
+    return Figures(
+        period, period.cut(now), dict.fromkeys(COUNTS, 0), weights=assessment_settings().weights, basis=basis
+    )
+
+
+# ---- the funnel: 上报 → 立案 → (应结案 →) 结案 → 按期结案 ----------------------------------
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """One step of the funnel: what is counted (`count`, a COUNTS name), how many, and the rate that
+    leads to it from the step before (None for the first step and for 应结案)."""
+
+    key: str
+    label: str
+    definition: str
+    count: str
+    value: int
+    rate: str | None = None
+    ratio: Ratio | None = None
+
+
+FUNNEL_LABELS = {
+    "reports": (_("Reports"), _("Reports received in the period.")),
+    "filed": (
+        _("Cases filed"),
+        _("Cases filed in the period, those cancelled or merged later included."),
+    ),
+    "due": (
+        _("Cases due"),
+        _("Cases whose handling deadline (after extensions) falls in the period, cancelled ones left out."),
+    ),
+    ("closed", "filed"): (
+        _("Cases closed"),
+        _("Of the cases filed in the period (cancelled or merged left out), those closed by the end of the "
+          "period (or now)."),
+    ),
+    ("closed", "due"): (
+        _("Cases closed"),
+        _("Of the cases due in the period, those closed by the end of the period (or now)."),
+    ),
+    ("closed_on_time", "filed"): (
+        _("Closed on time"),
+        _("Of the cases filed in the period (cancelled, merged or suspended left out), those closed and "
+          "handled within their deadline."),
+    ),
+    ("closed_on_time", "due"): (
+        _("Closed on time"),
+        _("Of the cases due in the period (suspended left out), those closed and handled within their deadline."),
+    ),
+}  # fmt: skip
+
+
+def funnel(f: Figures) -> list[FunnelStep]:
+    """The funnel of `f` on its basis: reports → filed (filing rate) → [due →] closed (closure rate) →
+    closed on time (on-time closure rate). The counts of the closure steps are the numerators of
+    their rates, so a step and its rate never disagree."""
+    steps = [
+        FunnelStep("reports", *FUNNEL_LABELS["reports"], "reports", f["reports"]),
+        FunnelStep("filed", *FUNNEL_LABELS["filed"], "filed", f["filed"], "filing_rate", f.ratio("filing_rate")),
+    ]
+    if f.basis == "due":
+        steps.append(FunnelStep("due", *FUNNEL_LABELS["due"], "due", f["due"]))
+    for key, rate in (("closed", "closure_rate"), ("closed_on_time", "on_time_rate")):
+        ratio = f.ratio(rate)
+        count = RATES[rate].parts(f.basis)[0]
+        steps.append(FunnelStep(key, *FUNNEL_LABELS[(key, f.basis)], count, ratio.numerator, rate, ratio))
+    return steps
+
+
+@dataclass(frozen=True)
+class Change:
+    """A figure against an earlier period's (环比, 同比): the difference (in percentage points for a
+    rate) and the relative change in per cent of the earlier value (None when that is 0 or missing)."""
+
+    difference: Decimal | int | None
+    relative: Decimal | None
+
+
+def change(current: Decimal | int | None, earlier: Decimal | int | None) -> Change:
+    if current is None or earlier is None:
+        return Change(None, None)
+    difference = current - earlier
+    relative = None
+    if earlier:
+        relative = (Decimal(difference) / Decimal(earlier) * HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+    return Change(difference, relative)
 
 
 # ---- comparisons, cards, trend ------------------------------------------------
@@ -678,7 +824,8 @@ def comparison(
     show only figures of the cases)."""
     periods = [period, period.previous(), period.year_earlier()]
     weights = assessment_settings().weights
-    found = [Figures(p, p.cut(now), dict.fromkeys(COUNTS, 0), weights=weights) for p in periods]
+    basis = basis_of(slice)
+    found = [Figures(p, p.cut(now), dict.fromkeys(COUNTS, 0), weights=weights, basis=basis) for p in periods]
     where = slice.q()
     cases = [
         CaseFact.objects.filter(where & _touching("case", p))
@@ -735,10 +882,14 @@ def trend(*, period: Period, slice: Slice = ALL, now: datetime.datetime | None =
     if missing:
         span = Period.custom(missing[0].start, missing[-1].end)
         computed = monthly_figures(period=span, where=slice.q(), now=now, weights=weights)
-    return [
+    out = [
         stored.get(i) or computed.get((i, None)) or Figures(m, m.cut(now), dict.fromkeys(COUNTS, 0), weights=weights)
         for m, i in ((m, month_index(m.start)) for m in months)
     ]
+    basis = basis_of(slice)
+    for f in out:
+        f.basis = basis
+    return out
 
 
 def monthly_figures(
@@ -766,7 +917,7 @@ def monthly_figures(
         return figures
 
     for table, model, months in (
-        ("case", CaseFact, ("reported_month", "filed_month")),
+        ("case", CaseFact, ("reported_month", "filed_month", "due_month")),
         ("event", EventFact, ("month",)),
     ):
         counts = {name: c for name, c in COUNTS.items() if c.table == table}
@@ -834,23 +985,35 @@ class RankedUnit:
 
 
 RANK_KEYS = ("score", "closure_rate")
+# The figures a ranking orders by, in turn: the ranking's own figure, then the next, then the count
+# of cases counted (more is better), then the unit's code; units equal on every figure (not the
+# code) share a rank (1, 1, 3).
+TIE_BREAKS = {"score": ("score", "closure_rate", "on_time_rate"), "closure_rate": ("closure_rate", "on_time_rate")}
+
+
+def _rank_figures(figures: Figures, order: str) -> tuple:
+    values = []
+    for name in TIE_BREAKS[order]:
+        value = figures.score if name == "score" else figures.percent(name)
+        values.append(Decimal(-1) if value is None else value)
+    return (*values, figures.base)
 
 
 def _rank(units: list[tuple[object, Figures]], *, order: str, min_cases: int) -> list[RankedUnit]:
     def key_value(figures: Figures) -> Decimal | None:
         return figures.score if order == "score" else figures.percent("closure_rate")
 
-    eligible = [(u, f) for u, f in units if f["assessed"] >= min_cases and key_value(f) is not None]
+    eligible = [(u, f) for u, f in units if f.base >= min_cases and key_value(f) is not None]
     others = [(u, f) for u, f in units if (u, f) not in eligible]
-    eligible.sort(key=lambda uf: (-key_value(uf[1]), uf[0].code))
+    eligible.sort(key=lambda uf: (tuple(-v for v in _rank_figures(uf[1], order)), uf[0].code))
     ranked: list[RankedUnit] = []
     previous_value, previous_rank = None, 0
     for position, (unit, figures) in enumerate(eligible, start=1):
-        value = key_value(figures)
+        value = _rank_figures(figures, order)
         rank = previous_rank if value == previous_value else position  # ties share a rank: 1, 1, 3
         ranked.append(RankedUnit(unit, figures, rank))
         previous_value, previous_rank = value, rank
-    others.sort(key=lambda uf: (-uf[1]["assessed"], uf[0].code))
+    others.sort(key=lambda uf: (-uf[1].base, uf[0].code))
     return ranked + [RankedUnit(unit, figures, None) for unit, figures in others]
 
 
@@ -871,7 +1034,7 @@ def grid_ranking(
     scope = slice if within is None or slice.grid is not None else dataclasses.replace(slice, grid=within)
     by_grid = figures_by(period=period, group=GRID_FIELD[level], slice=scope, now=now) if figures is None else figures
     min_cases = assessment_settings().min_cases if min_cases is None else min_cases
-    units = [(grid, by_grid.get(grid.pk) or empty_figures(period, now)) for grid in grids]
+    units = [(grid, by_grid.get(grid.pk) or empty_figures(period, now, basis_of(slice))) for grid in grids]
     return _rank(units, order=order, min_cases=min_cases)
 
 
@@ -910,7 +1073,7 @@ def department_ranking(
         figures = figures_by(period=period, group="department_id", slice=slice, now=now)
     by_department = figures
     min_cases = assessment_settings().min_cases if min_cases is None else min_cases
-    units = [(d, by_department.get(d.pk) or empty_figures(period, now)) for d in departments]
+    units = [(d, by_department.get(d.pk) or empty_figures(period, now, basis_of(slice))) for d in departments]
     return _rank(units, order=order, min_cases=min_cases)
 
 
@@ -950,7 +1113,7 @@ def breakdown(
                     merged[name].counts[count] += f.counts[count]
                 merged[name].handling_hours_sum += f.handling_hours_sum
             else:
-                merged[name] = Figures(f.period, f.cut, dict(f.counts), f.handling_hours_sum, f.weights)
+                merged[name] = Figures(f.period, f.cut, dict(f.counts), f.handling_hours_sum, f.weights, f.basis)
         rows = list(merged.items())
     rows.sort(key=lambda item: (-item[1]["reports"], -item[1]["filed"], item[0]))
     return rows
@@ -1114,3 +1277,165 @@ def alert_figures(*, period: Period, now: datetime.datetime | None = None) -> li
     ]
     out.sort(key=lambda f: (f.device.code, f.event_type.code))
     return out
+
+
+# ---- posts (GB/T 30428.4 岗位考评): each person's steps, and each department's handling --------------
+
+User = get_user_model()
+
+
+@dataclass(frozen=True)
+class PostRate:
+    """A post's rate: of the steps `step` a person did in the period, the share that were good
+    (on time; for reports: filed; for routes: not sent back)."""
+
+    name: str
+    label: str
+    step: str
+
+
+@dataclass(frozen=True)
+class Post:
+    name: str
+    label: str
+    roles: frozenset
+    rates: tuple[PostRate, ...]
+
+
+POSTS: dict[str, Post] = {
+    p.name: p
+    for p in [
+        Post("inspector", _("Inspectors"), frozenset({Role.INSPECTOR}), (
+            PostRate("valid_report_rate", _("Valid report rate"), PostFact.Step.REPORT),
+            PostRate("on_time_verification_rate", _("On-time verification rate"), PostFact.Step.VERIFY),
+            PostRate("on_time_check_rate", _("On-time check rate"), PostFact.Step.CHECK),
+        )),
+        Post("centre", _("Intake clerks and dispatchers"), CENTRE, (
+            PostRate("on_time_acceptance_rate", _("On-time acceptance rate"), PostFact.Step.ACCEPT),
+            PostRate("on_time_filing_rate", _("On-time filing rate"), PostFact.Step.FILE),
+            PostRate("on_time_dispatch_rate", _("On-time dispatch rate"), PostFact.Step.DISPATCH),
+            PostRate("dispatch_accuracy", _("Dispatch accuracy"), PostFact.Step.ROUTE),
+        )),
+    ]
+}  # fmt: skip
+# The departments' post figures are department figures (COUNTS/RATES, department_ranking).
+DEPARTMENT_POST_RATES = ("on_time_handling_rate", "rework_rate")
+POST_KINDS = (*POSTS, "department")
+
+
+@dataclass
+class PersonFigures:
+    """One person's steps in a period: per step, how many and how many good."""
+
+    post: Post
+    done: dict[str, int]
+    good: dict[str, int]
+
+    def ratio(self, name: str) -> Ratio:
+        rate = next(r for r in self.post.rates if r.name == name)
+        return Ratio(self.good.get(rate.step, 0), self.done.get(rate.step, 0))
+
+    def percent(self, name: str) -> Decimal | None:
+        return self.ratio(name).percent
+
+    @property
+    def steps(self) -> int:
+        """The steps counted by the post's first rate (the ranking's minimum count)."""
+        return self.done.get(self.post.rates[0].step, 0)
+
+
+@dataclass
+class RankedPerson:
+    person: object  # a User
+    figures: PersonFigures
+    rank: int | None
+
+    @property
+    def ranked(self) -> bool:
+        return self.rank is not None
+
+
+def person_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def post_ranking(
+    *,
+    period: Period,
+    post: str,
+    slice: Slice = ALL,
+    everyone: bool = True,
+    now: datetime.datetime | None = None,
+    min_steps: int | None = None,
+) -> list[RankedPerson]:
+    """The people of a post (the users holding its roles; with `everyone` False only those with
+    steps in the slice), ranked by the post's first rate, then the next rates, then the number of
+    steps, then the name; below `min_steps` (the city's minimum case count) listed without a rank.
+    Two statements: the steps counted per person and step, the people."""
+    definition = POSTS[post]
+    cut = period.cut(now)
+    rows = (
+        PostFact.objects.filter(slice.q(), on__gte=period.start, on__lte=period.end, at__lt=cut)
+        .values("person_id", "step")
+        .order_by()
+        .annotate(n=Count("pk"), good=Count("pk", filter=Q(good=True)))
+    )
+    done: dict[int, dict[str, int]] = {}
+    good: dict[int, dict[str, int]] = {}
+    for row in rows:
+        done.setdefault(row["person_id"], {})[row["step"]] = row["n"]
+        good.setdefault(row["person_id"], {})[row["step"]] = row["good"]
+    people = User.objects.filter(groups__name__in=[str(r) for r in definition.roles]).distinct()
+    if not everyone:
+        people = people.filter(pk__in=list(done))
+    people = list(people.only("id", "username", "first_name", "last_name").order_by("username"))
+    min_steps = assessment_settings().min_cases if min_steps is None else min_steps
+    units = [(p, PersonFigures(definition, done.get(p.pk, {}), good.get(p.pk, {}))) for p in people]
+
+    def key(figures: PersonFigures) -> tuple:
+        values = [figures.percent(r.name) for r in definition.rates]
+        return (*(Decimal(-1) if v is None else v for v in values), figures.steps)
+
+    eligible = [(p, f) for p, f in units if f.steps >= min_steps and f.steps > 0]
+    others = [(p, f) for p, f in units if not (f.steps >= min_steps and f.steps > 0)]
+    eligible.sort(key=lambda pf: (tuple(-v for v in key(pf[1])), person_name(pf[0])))
+    ranked, previous, previous_rank = [], None, 0
+    for position, (person, figures) in enumerate(eligible, start=1):
+        value = key(figures)
+        rank = previous_rank if value == previous else position
+        ranked.append(RankedPerson(person, figures, rank))
+        previous, previous_rank = value, rank
+    others.sort(key=lambda pf: (-pf[1].steps, person_name(pf[0])))
+    return ranked + [RankedPerson(p, f, None) for p, f in others]
+
+
+def department_post_ranking(
+    *,
+    period: Period,
+    slice: Slice = ALL,
+    now: datetime.datetime | None = None,
+    min_cases: int | None = None,
+    departments: Iterable[Department] | None = None,
+) -> list[RankedUnit]:
+    """The departments as a post: by on-time handling rate, then (lower is better) rework rate,
+    then send-backs (fewer is better), then cases handled; below the minimum, no rank."""
+    departments = list(departments if departments is not None else Department.objects.order_by("code"))
+    by_department = figures_by(period=period, group="department_id", slice=slice, now=now)
+    min_cases = assessment_settings().min_cases if min_cases is None else min_cases
+    units = [(d, by_department.get(d.pk) or empty_figures(period, now, basis_of(slice))) for d in departments]
+
+    def key(f: Figures) -> tuple:
+        on_time, rework = f.percent("on_time_handling_rate"), f.percent("rework_rate")
+        return (on_time if on_time is not None else Decimal(-1), -(rework or 0), -f["send_backs"], f["handled_base"])
+
+    eligible = [(d, f) for d, f in units if f["handled_base"] >= max(min_cases, 1)]
+    others = [(d, f) for d, f in units if (d, f) not in eligible]
+    eligible.sort(key=lambda df: (tuple(-v for v in key(df[1])), df[0].code))
+    ranked, previous, previous_rank = [], None, 0
+    for position, (unit, f) in enumerate(eligible, start=1):
+        value = key(f)
+        rank = previous_rank if value == previous else position
+        ranked.append(RankedUnit(unit, f, rank))
+        previous, previous_rank = value, rank
+    others.sort(key=lambda df: (-df[1]["handled_base"], df[0].code))
+    return ranked + [RankedUnit(d, f, None) for d, f in others]

@@ -18,25 +18,31 @@ from assessments.selectors import (
     ALERT_COUNTS,
     CHILD_LEVEL,
     GRID_FIELD,
+    POSTS,
     AlertFigures,
     CampaignFigures,
     Figures,
     Period,
+    PersonFigures,
     RankedUnit,
     Slice,
     alert_figures,
     breakdown,
     campaign_figures,
+    department_post_ranking,
     department_ranking,
     figures_by_each,
     grid_ranking,
     grid_units,
+    person_name,
+    post_ranking,
     trend,
 )
 from grids.models import Level
 
 TABLE_KINDS = ("ranking-large", "ranking-community", "ranking-micro", "ranking-department", "category", "source",
-               "trend", "campaign-targets", "campaign-category", "campaign-grid", "devices")  # fmt: skip
+               "trend", "campaign-targets", "campaign-category", "campaign-grid", "devices",
+               "posts-inspector", "posts-centre", "posts-department")  # fmt: skip
 # The campaign tables are of the campaign the slice names (Slice.campaign), over its own period.
 CAMPAIGN_KINDS = ("campaign-targets", "campaign-category", "campaign-grid")
 
@@ -49,6 +55,12 @@ class Table:
     rows: list[list[object]] = field(default_factory=list)
     links: list[str | None] = field(default_factory=list)  # per row: the unit's own view, if any
     unranked_from: int | None = None  # index of the first row listed without a rank
+    hidden: frozenset[int] = frozenset()  # columns (indices) in the exports only, not on the page
+    total: list[object] | None = None  # the exports' last row: every unit listed, added up
+
+    @property
+    def screen_columns(self) -> list[str]:
+        return [column for n, column in enumerate(self.columns) if n not in self.hidden]
 
     @functools.cached_property
     def lines(self) -> list[Line]:
@@ -61,7 +73,7 @@ class Table:
         for n, (row, link) in enumerate(zip(self.rows, links, strict=True)):
             # As text here: the template would localise every number on its own, a few times slower;
             # neither language of the product groups digits or uses a decimal comma.
-            cells = ["—" if cell is None else str(cell) for cell in row]
+            cells = ["—" if cell is None else str(cell) for n, cell in enumerate(row) if n not in self.hidden]
             lines.append(Line(cells[:2], cells[2] if len(cells) > 2 else "", cells[3:], link, n >= first))
         return lines
 
@@ -93,11 +105,17 @@ class Line:
 
 
 def _figure_columns() -> list[str]:
+    """The figures of a row: the funnel with each rate's numerator and denominator beside it, then
+    the handling figures. Those marked in SCREEN_HIDDEN are in the exports, not on the page."""
     return [
         _("Reports"),
-        _("Filed"),
+        _("Cases filed"),
+        _("Filing rate (%)"),
+        _("Counted for closure"),
         _("Closed"),
         _("Closure rate (%)"),
+        _("Counted for on-time closure"),
+        _("Closed on time"),
         _("On-time closure rate (%)"),
         _("Overdue"),
         _("Rework rate (%)"),
@@ -109,13 +127,27 @@ def _figure_columns() -> list[str]:
     ]
 
 
+# Figure columns (indices into _figure_columns) left to the exports: the page keeps the ranking's
+# deciding figures in 1,600 px, the spreadsheet has every numerator and denominator.
+SCREEN_HIDDEN = frozenset({2, 3, 6, 7})
+
+
+def _hidden(offset: int) -> frozenset[int]:
+    return frozenset(offset + n for n in SCREEN_HIDDEN)
+
+
 def _figure_cells(f: Figures) -> list[object]:
+    closure, on_time = f.ratio("closure_rate"), f.ratio("on_time_rate")
     return [
         f["reports"],
-        f["assessed"],
-        f["closed"],
-        f.percent("closure_rate"),
-        f.percent("on_time_rate"),
+        f["filed"],
+        f.percent("filing_rate"),
+        closure.denominator,
+        closure.numerator,
+        closure.percent,
+        on_time.denominator,
+        on_time.numerator,
+        on_time.percent,
         f["overdue"],
         f.percent("rework_rate"),
         f.percent("dispatch_accuracy"),
@@ -127,14 +159,31 @@ def _figure_cells(f: Figures) -> list[object]:
 
 
 def ranking_table(key: str, title: str, ranked: list[RankedUnit], link=None) -> Table:
-    table = Table(key, title, [_("Rank"), _("Code"), _("Name"), *_figure_columns(), _("Composite score"), _("Grade")])
+    table = Table(key, title, [_("Rank"), _("Code"), _("Name"), *_figure_columns(), _("Composite score"), _("Grade")],
+                  hidden=_hidden(3))  # fmt: skip
     for n, r in enumerate(ranked):
         if r.rank is None and table.unranked_from is None:
             table.unranked_from = n
+        # An unranked unit (below the minimum count) gets no grade either.
         table.rows.append([r.rank if r.rank is not None else "—", r.unit.code, r.unit.name,
-                           *_figure_cells(r.figures), r.figures.score, r.figures.grade])  # fmt: skip
+                           *_figure_cells(r.figures), r.figures.score,
+                           r.figures.grade if r.ranked else ""])  # fmt: skip
         table.links.append(link(r.unit) if link else None)
+    if ranked:
+        whole = _sum([r.figures for r in ranked])
+        table.total = ["", "", _("Total"), *_figure_cells(whole), whole.score, ""]
     return table
+
+
+def _sum(units: list[Figures]) -> Figures:
+    """The units' figures added up: counts and hours summed, every rate computed from the sums."""
+    first = units[0]
+    whole = Figures(first.period, first.cut, dict.fromkeys(first.counts, 0), Decimal(0), first.weights, first.basis)
+    for f in units:
+        for name, value in f.counts.items():
+            whole.counts[name] += value
+        whole.handling_hours_sum += f.handling_hours_sum
+    return whole
 
 
 def ranking_levels(slice: Slice) -> list[str]:
@@ -167,7 +216,7 @@ def build_tables(kinds: list[str], *, period: Period, slice: Slice, now: datetim
 
 
 def build_table(kind: str, *, period: Period, slice: Slice, now: datetime.datetime | None = None,
-                link=None, figures=None) -> Table:  # fmt: skip
+                link=None, figures=None, everyone: bool = True) -> Table:  # fmt: skip
     """One table; `figures`: the figures per unit if already read (build_tables)."""
     if kind.startswith("ranking-") and kind != "ranking-department":
         level = kind.removeprefix("ranking-")
@@ -177,15 +226,22 @@ def build_table(kind: str, *, period: Period, slice: Slice, now: datetime.dateti
     if kind == "ranking-department":
         departments = [slice.department] if slice.department is not None else None
         ranked = department_ranking(period=period, slice=slice, departments=departments, now=now, figures=figures)
-        return ranking_table(kind, _("Ranking: departments"), ranked)
+        table = ranking_table(kind, _("Ranking: departments"), ranked)
+        table.hidden |= {1}  # a department's code (sanitation …) is for machines: the page shows its name
+        return table
     if kind in ("category", "source"):
         title = _("By category") if kind == "category" else _("By source")
-        table = Table(kind, title, [_("Category") if kind == "category" else _("Source"), *_figure_columns()])
-        for name, f in breakdown(period=period, by=kind, slice=slice, now=now, figures=figures):
+        table = Table(kind, title, [_("Category") if kind == "category" else _("Source"), *_figure_columns()],
+                      hidden=_hidden(1))  # fmt: skip
+        rows = breakdown(period=period, by=kind, slice=slice, now=now, figures=figures)
+        for name, f in rows:
             table.rows.append([name, *_figure_cells(f)])
+        if rows and kind == "source":  # a case has one source (its category may be unset: no total there)
+            table.total = [_("Total"), *_figure_cells(_sum([f for _name, f in rows]))]
         return table
     if kind == "trend":
-        table = Table(kind, _("Monthly trend"), [_("Month"), *_figure_columns(), _("Composite score")])
+        table = Table(kind, _("Monthly trend"), [_("Month"), *_figure_columns(), _("Composite score")],
+                      hidden=_hidden(1))  # fmt: skip
         for f in trend(period=trend_period(period), slice=slice, now=now):
             table.rows.append([f.period.label, *_figure_cells(f), f.score])
         return table
@@ -195,7 +251,61 @@ def build_table(kind: str, *, period: Period, slice: Slice, now: datetime.dateti
         return campaign_table(kind, campaign_figures(campaign=slice.campaign, slice=slice, now=now))
     if kind == "devices":
         return devices_table(alert_figures(period=period, now=now))
+    if kind.startswith("posts-"):
+        return post_table(kind.removeprefix("posts-"), period=period, slice=slice, now=now, everyone=everyone)
     raise ValueError(kind)
+
+
+def post_table(post: str, *, period: Period, slice: Slice, now=None, everyone: bool = True) -> Table:
+    """A post's ranking (岗位考评): per person, each rate with its numerator and denominator; for
+    the departments, on-time handling, rework and send-backs."""
+    if post == "department":
+        departments = [slice.department] if slice.department is not None else None
+        ranked = department_post_ranking(period=period, slice=slice, now=now, departments=departments)
+        table = Table("posts-department", _("Posts: departments"), [
+            _("Rank"), _("Code"), _("Department"), _("Handled, not suspended"), _("Handled on time"),
+            _("On-time handling rate (%)"), _("Handled"), _("Reworked"), _("Rework rate (%)"), _("Send-backs"),
+        ], hidden=frozenset({1}))  # fmt: skip
+        for n, r in enumerate(ranked):
+            f = r.figures
+            if r.rank is None and table.unranked_from is None:
+                table.unranked_from = n
+            table.rows.append([r.rank if r.ranked else "—", r.unit.code, r.unit.name, f["handled_base"],
+                               f["handled_on_time"], f.percent("on_time_handling_rate"), f["handled"], f["reworked"],
+                               f.percent("rework_rate"), f["send_backs"]])  # fmt: skip
+        if ranked:
+            whole = _sum([r.figures for r in ranked])
+            table.total = ["", "", _("Total"), whole["handled_base"], whole["handled_on_time"],
+                           whole.percent("on_time_handling_rate"), whole["handled"], whole["reworked"],
+                           whole.percent("rework_rate"), whole["send_backs"]]  # fmt: skip
+        return table
+    definition = POSTS[post]
+    ranked = post_ranking(period=period, post=post, slice=slice, everyone=everyone, now=now)
+    columns = [_("Rank"), _("Account"), _("Name")]
+    for rate in definition.rates:
+        columns += [_("%(rate)s: steps") % {"rate": rate.label}, _("%(rate)s: good") % {"rate": rate.label},
+                    _("%(rate)s (%%)") % {"rate": rate.label}]  # fmt: skip
+    table = Table(f"posts-{post}", _("Posts: %(post)s") % {"post": definition.label}, columns,
+                  hidden=frozenset(3 + 3 * n + k for n in range(len(definition.rates)) for k in (0, 1)))  # fmt: skip
+    totals_done: dict[str, int] = {}
+    totals_good: dict[str, int] = {}
+    for n, r in enumerate(ranked):
+        if r.rank is None and table.unranked_from is None:
+            table.unranked_from = n
+        row = [r.rank if r.ranked else "—", r.person.get_username(), person_name(r.person)]
+        for rate in definition.rates:
+            ratio = r.figures.ratio(rate.name)
+            row += [ratio.denominator, ratio.numerator, ratio.percent]
+            totals_done[rate.step] = totals_done.get(rate.step, 0) + ratio.denominator
+            totals_good[rate.step] = totals_good.get(rate.step, 0) + ratio.numerator
+        table.rows.append(row)
+    if ranked:
+        whole = PersonFigures(definition, totals_done, totals_good)
+        table.total = ["", "", _("Total")]
+        for rate in definition.rates:
+            ratio = whole.ratio(rate.name)
+            table.total += [ratio.denominator, ratio.numerator, ratio.percent]
+    return table
 
 
 def campaign_table(kind: str, c: CampaignFigures) -> Table:
@@ -299,14 +409,32 @@ def table_csv(table: Table, heading: list[str]) -> bytes:
     for line in heading:
         writer.writerow([line])
     writer.writerow(table.columns)
-    for row in table.rows:
+    for row in [*table.rows, *([table.total] if table.total else [])]:
         writer.writerow(["" if v is None else v for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def _width(value: object) -> int:
+    """Columns as wide as their text: a Chinese character takes two places."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(value if value is not None else ""))
+
+
+def _number_format(value: object) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return "0.00"  # rates in per cent, hours, scores: always two decimals (88.89, 100.00)
+    if isinstance(value, int):
+        return "#,##0"
+    return None
+
+
 def table_xlsx(table: Table, heading: list[str], progress=None) -> bytes:
+    """The table as a worksheet: the heading lines, a bold header row frozen with the unit's name
+    (scrolling keeps both in view), numbers as numbers with their format (counts "#,##0", rates,
+    hours and scores "0.00"), a bold total row, and columns as wide as their text."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     book = Workbook()
     sheet = book.active
@@ -314,15 +442,31 @@ def table_xlsx(table: Table, heading: list[str], progress=None) -> bytes:
     for line in heading:
         sheet.append([line])
     sheet.append(table.columns)
-    for cell in sheet[sheet.max_row]:
+    header = sheet.max_row
+    for cell in sheet[header]:
         cell.font = Font(bold=True)
-    for n, row in enumerate(table.rows, start=1):
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    widths = [min(_width(column), 24) for column in table.columns]
+    rows = [*table.rows, *([table.total] if table.total else [])]
+    for n, row in enumerate(rows, start=1):
         sheet.append([_plain(v) for v in row])
+        for cell, value in zip(sheet[sheet.max_row], row, strict=False):
+            number_format = _number_format(value)
+            if number_format:
+                cell.number_format = number_format
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], _width(value if not isinstance(value, Decimal) else f"{value:.2f}"))
         if progress is not None and n % 2000 == 0:
-            progress(n / len(table.rows))
-    for column in sheet.columns:
-        width = max(len(str(c.value or "")) for c in column[len(heading) :]) if sheet.max_row > len(heading) else 8
-        sheet.column_dimensions[column[0].column_letter].width = min(max(width * 1.6, 8), 40)
+            progress(n / len(rows))
+    if table.total:
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+    from openpyxl.utils import get_column_letter
+
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 40)
+    name_column = 3 if table.columns[:1] == [_("Rank")] else 1  # rankings: rank, code, name
+    sheet.freeze_panes = sheet.cell(row=header + 1, column=name_column + 1)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -6,6 +6,7 @@ app_name = "assessments"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("cases/", views.cases_behind, name="cases"),
+    path("posts/<str:kind>/", views.posts, name="posts"),
     path("campaigns/<int:campaign_id>/", views.campaign, name="campaign"),
     path("export/<str:kind>.<str:fmt>", views.export, name="export"),
     path("export/<int:job_id>/", views.export_job, name="export_job"),

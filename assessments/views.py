@@ -11,12 +11,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role, user_roles
 from assessments import tables
 from assessments.allocation import allocation, allocation_rows, allocation_xlsx
-from assessments.bulletin import bulletin_data, campaign_rows, headline_rows, ranking_rows, summary_sentence
+from assessments.bulletin import (
+    bulletin_data,
+    campaign_rows,
+    change_text,
+    headline_rows,
+    post_sections,
+    ranking_rows,
+    summary_sentence,
+)
 from assessments.facts import with_fresh_facts
 from assessments.forms import IssueForm, NarrativeForm
 from assessments.issues import document_pdf, issue_document
@@ -24,9 +33,12 @@ from assessments.models import BulletinIssue, BulletinJob, CaseFact, ExportJob
 from assessments.params import AssessmentNotPermitted, FilterError, parse, scope_for
 from assessments.selectors import (
     COUNTS,
+    POST_KINDS,
     RATES,
     campaign_figures,
+    change,
     comparison,
+    funnel,
     metric_cases,
     overdue_now,
     overdue_now_cases,
@@ -83,23 +95,95 @@ def _query(period, slice, **extra) -> str:
     return urlencode({**period.as_params(), **slice.as_params(), **extra})
 
 
-CARDS = [
-    ("card-reports", "reports", None),
-    ("card-filed", "assessed", None),
-    ("card-closed", "closed", None),
-    ("card-closure-rate", None, "closure_rate"),
-    ("card-on-time-rate", None, "on_time_rate"),
-    # 三率 of the citizens' ratings and callbacks (回访)
-    ("card-response-rate", None, "response_rate"),
-    ("card-solution-rate", None, "solution_rate"),
-    ("card-satisfaction-rate", None, "satisfaction_rate"),
-]
+# The funnel's steps as cards: the element ids the pages and journeys find them by.
+CARD_IDS = {
+    "reports": "card-reports",
+    "filed": "card-filed",
+    "due": "card-due",
+    "closed": "card-closure-rate",
+    "closed_on_time": "card-on-time-rate",
+}
+# Steps whose card leads with their rate (what leaders quote); the others with their count.
+RATE_CARDS = ("closed", "closed_on_time")
+# 三率 of the citizens' ratings and callbacks (回访), after the funnel: element id, rate.
+EVALUATION_CARDS = (
+    ("card-response-rate", "response_rate"),
+    ("card-solution-rate", "solution_rate"),
+    ("card-satisfaction-rate", "satisfaction_rate"),
+)
 
 
-def _delta(current, previous):
-    if current is None or previous is None:
-        return None
-    return current - previous
+def _funnel_cards(compared, period, slice) -> list[dict]:
+    """The funnel (上报 → 立案 → [应结案 →] 结案 → 按期结案) as cards, each with its 环比 and 同比 as a
+    difference (percentage points for a rate) and as a relative change."""
+    steps = {"current": funnel(compared.current), "previous": funnel(compared.previous),
+             "year": funnel(compared.year_earlier)}  # fmt: skip
+    earlier = {name: {step.key: step for step in found} for name, found in steps.items() if name != "current"}
+    cards = []
+    for step in steps["current"]:
+        before, year = earlier["previous"][step.key], earlier["year"][step.key]
+        card = {
+            "id": CARD_IDS[step.key], "label": step.label, "definition": step.definition, "count": step.value,
+            "url": reverse("assessments:cases") + "?" + _query(period, slice, metric=step.count),
+            "lead_rate": step.key in RATE_CARDS,
+        }  # fmt: skip
+        if step.rate:
+            rate, parts = RATES[step.rate], RATES[step.rate].parts(compared.current.basis)
+            card.update({
+                "rate_label": rate.label, "rate": step.ratio.percent,
+                "numerator": step.ratio.numerator, "denominator": step.ratio.denominator,
+                "numerator_label": COUNTS[parts[0]].label, "denominator_label": COUNTS[parts[1]].label,
+                "numerator_url": reverse("assessments:cases") + "?" + _query(period, slice, metric=parts[0]),
+                "denominator_url": reverse("assessments:cases") + "?" + _query(period, slice, metric=parts[1]),
+                # what the two numbers are, in the page's own brackets (full-width in Chinese)
+                "parts_label": _("(%(numerator)s / %(denominator)s)") % {
+                    "numerator": COUNTS[parts[0]].label, "denominator": COUNTS[parts[1]].label},
+            })  # fmt: skip
+        if card["lead_rate"]:
+            card["mom"] = change(step.ratio.percent, before.ratio.percent)
+            card["yoy"] = change(step.ratio.percent, year.ratio.percent)
+        else:
+            card["mom"], card["yoy"] = change(step.value, before.value), change(step.value, year.value)
+        card["compare"] = [
+            (_("vs previous"), card["mom"], change_text(card["mom"], percent=card["lead_rate"])),
+            (_("vs a year earlier"), card["yoy"], change_text(card["yoy"], percent=card["lead_rate"])),
+        ]
+        cards.append(card)
+    for element_id, name in EVALUATION_CARDS:
+        cards.append(_rate_card(compared, period, slice, element_id, name))
+    return cards
+
+
+def _rate_card(compared, period, slice, element_id: str, name: str) -> dict:
+    """A card led by one rate of RATES (the 三率), in the funnel cards' shape, with 环比 and 同比."""
+    rate, ratio = RATES[name], compared.current.ratio(name)
+    numerator, denominator = rate.parts(compared.current.basis)
+    now_ = ratio.percent
+    card = {
+        "id": element_id, "label": rate.label, "rate_label": rate.label, "rate": now_, "lead_rate": True,
+        "definition": "", "count": ratio.numerator,
+        "numerator": ratio.numerator, "denominator": ratio.denominator,
+        "numerator_label": COUNTS[numerator].label, "denominator_label": COUNTS[denominator].label,
+        "numerator_url": reverse("assessments:cases") + "?" + _query(period, slice, metric=numerator),
+        "denominator_url": reverse("assessments:cases") + "?" + _query(period, slice, metric=denominator),
+        "parts_label": _("(%(numerator)s / %(denominator)s)") % {
+            "numerator": COUNTS[numerator].label, "denominator": COUNTS[denominator].label},
+        "mom": change(now_, compared.previous.percent(name)),
+        "yoy": change(now_, compared.year_earlier.percent(name)),
+    }  # fmt: skip
+    card["compare"] = [
+        (_("vs previous"), card["mom"], change_text(card["mom"], percent=True)),
+        (_("vs a year earlier"), card["yoy"], change_text(card["yoy"], percent=True)),
+    ]
+    return card
+
+
+# Where the trend table (tables.build_table("trend")) has the chart's figures.
+TREND = {"filed": 2, "closed": 5, "closure": 6, "on_time": 9}
+
+
+def _float(value):
+    return None if value is None else float(value)
 
 
 def _supervision_card(period, slice) -> dict:
@@ -110,8 +194,8 @@ def _supervision_card(period, slice) -> dict:
     figures = supervision_figures(start=period.start, end=period.end, cases=cases)
     rate = figures.in_time_rate
     return {
-        "id": "card-supervision", "label": _("Supervision orders (督办)"), "value": figures.issued, "percent": False,
-        "detail": _("%(in_time)s answered in time (%(rate)s), %(answered)s answered, %(reminders)s reminders") % {
+        "id": "card-supervision", "label": _("Supervision orders (督办)"), "count": figures.issued,
+        "definition": _("%(in_time)s answered in time (%(rate)s), %(answered)s answered, %(reminders)s reminders") % {
             "in_time": figures.answered_in_time, "answered": figures.answered, "reminders": figures.reminders,
             "rate": "—" if rate is None else f"{rate * 100:.1f}%",
         },
@@ -127,31 +211,10 @@ def dashboard(request):
     period, slice, scope, form = parsed
     now = timezone.now()
     compared = comparison(period=period, slice=slice, now=now, events=False)  # the cards count cases only
-    cards = []
-    for element_id, count, rate in CARDS:
-        if rate:
-            value = compared.current.percent(rate)
-            ratio = compared.current.ratio(rate)
-            parts = (RATES[rate].numerator, RATES[rate].denominator)
-            cards.append({
-                "id": element_id, "label": RATES[rate].label, "value": value, "percent": True,
-                "numerator": ratio.numerator, "denominator": ratio.denominator,
-                "numerator_label": COUNTS[parts[0]].label, "denominator_label": COUNTS[parts[1]].label,
-                "numerator_url": reverse("assessments:cases") + "?" + _query(period, slice, metric=parts[0]),
-                "denominator_url": reverse("assessments:cases") + "?" + _query(period, slice, metric=parts[1]),
-                "mom": _delta(value, compared.previous.percent(rate)),
-                "yoy": _delta(value, compared.year_earlier.percent(rate)),
-            })  # fmt: skip
-        else:
-            value = compared.current[count]
-            cards.append({
-                "id": element_id, "label": COUNTS[count].label, "value": value, "percent": False,
-                "url": reverse("assessments:cases") + "?" + _query(period, slice, metric=count),
-                "mom": _delta(value, compared.previous[count]), "yoy": _delta(value, compared.year_earlier[count]),
-            })  # fmt: skip
+    cards = _funnel_cards(compared, period, slice)
     cards.append({
-        "id": "card-overdue-now", "label": _("Overdue now"), "value": overdue_now(slice=slice, now=now),
-        "percent": False, "url": reverse("assessments:cases") + "?" + _query(period, slice, metric="overdue_now"),
+        "id": "card-overdue-now", "label": _("Overdue now"), "count": overdue_now(slice=slice, now=now),
+        "definition": _("Open cases past their handling deadline now, whenever filed."), "url": reverse("assessments:cases") + "?" + _query(period, slice, metric="overdue_now"),
     })  # fmt: skip
     cards.append(_supervision_card(period, slice))
 
@@ -173,14 +236,14 @@ def dashboard(request):
     trend_table = build_table("trend", period=period, slice=slice, now=now)
     chart = {
         "months": [row[0] for row in trend_table.rows],
-        "filed": [row[2] for row in trend_table.rows],
-        "closed": [row[3] for row in trend_table.rows],
-        "closure": [float(row[4]) if row[4] is not None else None for row in trend_table.rows],
-        "onTime": [float(row[5]) if row[5] is not None else None for row in trend_table.rows],
+        "filed": [row[TREND["filed"]] for row in trend_table.rows],
+        "closed": [row[TREND["closed"]] for row in trend_table.rows],
+        "closure": [_float(row[TREND["closure"]]) for row in trend_table.rows],
+        "onTime": [_float(row[TREND["on_time"]]) for row in trend_table.rows],
         "categories": [[row[0], row[1]] for row in breakdowns[0].rows],
         "sources": [[row[0], row[1]] for row in breakdowns[1].rows],
         "labels": {
-            "filed": str(COUNTS["assessed"].label), "closed": str(COUNTS["closed"].label),
+            "filed": _("Cases filed"), "closed": _("Cases closed"),
             "closure": str(RATES["closure_rate"].label), "onTime": str(RATES["on_time_rate"].label),
             "reports": str(COUNTS["reports"].label),
         },
@@ -193,6 +256,7 @@ def dashboard(request):
         scopeGrid=slice.grid.pk if slice.grid is not None else None,
         strings={
             "closureRate": str(RATES["closure_rate"].label), "noData": _("No filed cases"),
+            "rateLine": _("Closure rate: {rate}% ({closed}/{counted})"), "colon": _(": "),
             "drill": _("Double-click a grid to show its lower level."), "up": _("Up one level"),
             "failed": _("Could not load the map. Check the connection and try again."),
         },
@@ -204,7 +268,74 @@ def dashboard(request):
         "breakdowns": breakdowns, "trend_table": trend_table, "chart": chart, "map_config": closure_map,
         "query": _query(period, slice), "exports": exports, "compared": compared,
         "cut": compared.current.cut, "is_current": period.is_current(now), "chief_choices": chief_choices,
+        "slice_basis": compared.current.basis,
     })  # fmt: skip
+
+
+POST_LABELS = {"inspector": gettext_lazy("Inspectors"), "centre": gettext_lazy("Intake clerks and dispatchers"),
+               "department": gettext_lazy("Departments")}  # fmt: skip
+
+
+@login_required
+@with_fresh_facts
+def posts(request, kind: str):
+    """The evaluation of posts (岗位考评): one post type's people (or the departments) ranked by
+    the post's rates, each with its numerator and denominator in the export."""
+    if kind not in POST_KINDS:
+        raise Http404
+    parsed, problem = _parsed_or_problem(request)  # the reader's scope first
+    if problem is not None:
+        return problem
+    period, slice, scope, form = parsed
+    table = build_table(f"posts-{kind}", period=period, slice=slice, everyone=scope.everything)
+    tabs = [{"kind": k, "label": POST_LABELS[k], "url": reverse("assessments:posts", args=[k]) + "?" + _query(period, slice)}
+            for k in POST_KINDS]  # fmt: skip
+    return render(request, "assessments/posts.html", {
+        "table": table, "tabs": tabs, "kind": kind, "period": period, "slice": slice, "scope": scope, "form": form,
+        "query": _query(period, slice), "slice_text": slice_text(slice),
+        "definitions": POST_DEFINITIONS[kind],
+    })  # fmt: skip
+
+
+POST_DEFINITIONS = {
+    "inspector": [
+        gettext_lazy("Valid report rate (有效上报率): of the reports an inspector made in the period, those filed."),
+        gettext_lazy(
+            "On-time verification rate (按时核实率): of the verifications answered, those answered within the "
+            "verification limit (30 working minutes)."
+        ),
+        gettext_lazy(
+            "On-time check rate (按时核查率): of the on-site checks done, those done within the check limit "
+            "(2 working hours)."
+        ),
+    ],
+    "centre": [
+        gettext_lazy(
+            "On-time acceptance rate (按时受理率): of the reports answered first (filed, sent to verify, refused, "
+            "merged), those answered within the filing-and-dispatch limit (30 working minutes, urgent 10)."
+        ),
+        gettext_lazy(
+            "On-time filing rate (按时立案率): of the filings, those within that limit of the report, time "
+            "verifying left out."
+        ),
+        gettext_lazy(
+            "On-time dispatch rate (按时派遣率): of the first dispatches, those within that limit of the report, "
+            "time verifying left out."
+        ),
+        gettext_lazy(
+            "Dispatch accuracy (派遣准确率): of the dispatches, those not sent back by the department before the "
+            "next dispatch."
+        ),
+    ],
+    "department": [
+        gettext_lazy(
+            "On-time handling rate (按时处置率): of the cases filed in the period and handled, suspended ones left "
+            "out, those handled within the deadline (after extensions) in every round."
+        ),
+        gettext_lazy("Rework rate (返工率): of the cases handled, those sent back to rework at least once."),
+        gettext_lazy("Send-backs (推诿/退单): the times the department sent a case back as not its own, by date."),
+    ],
+}
 
 
 def _chief_choices(slice) -> list[Person]:
@@ -360,12 +491,14 @@ def bulletin(request):
     ]
     for f in data.months:
         f.closure, f.on_time = f.percent("closure_rate"), f.percent("on_time_rate")
+        f.closed_count = f.ratio("closure_rate").numerator  # on the basis asked for
     return render(request, "assessments/bulletin.html", {
         "b": data, "form": form, "period": period, "query": _query(period, slice),
         "slice_text": slice_text(slice), "headline": headline_rows(data), "rankings": rankings,
         "summary": summary_sentence(data), "pdf_params": {**period.as_params(), **slice.as_params()},
         "campaigns": campaign_rows(data) if data.campaigns else [],
         "b_grid": slice.grid.pk if slice.grid is not None else None,
+        "posts": post_sections(period=period, slice=slice),
     })  # fmt: skip
 
 

@@ -304,3 +304,60 @@ def case_step_clocks(
 def _leaves(events: Sequence[Any], start: Any, status: str) -> datetime.datetime | None:
     """When the case, in `status` from event `start` on, next moved to another status (None: still there)."""
     return next((e.at for e in events[events.index(start) + 1 :] if e.to_status != status), None)
+
+
+# ---- the posts' steps, on time or not (GB/T 30428.4 岗位考评; the assessment rollup) ---------
+
+
+@dataclass(frozen=True)
+class PostStep:
+    """A step one person did on a case, and whether it was done within its limit:
+
+    - accept (受理): the first answer to a report (filed, sent to verify, refused, merged), within
+      the filing-and-dispatch limit from the report;
+    - file (立案): filing, within that limit from the report, time spent verifying left out;
+    - dispatch (派遣): the first dispatch, within that limit, verifying left out (the step clock);
+    - verify (核实): an inspector's answer to a verification, within the verification limit;
+    - check (核查): an inspector's result of an on-site check, within the check limit.
+    `event` is the event that did the step (its actor is the person)."""
+
+    step: str
+    event: Any
+    on_time: bool
+
+
+def post_steps(events: Sequence[Any], calendar: WorkCalendar, *, urgent: bool = False) -> list[PostStep]:
+    """Every timed step of the posts in a case's events (in order), each measured as the command
+    center's step clocks measure it (STEP_LIMITS, in working time)."""
+    steps: list[PostStep] = []
+    report = next((e for e in events if e.action == "report"), None)
+    verifying = [(e.at, _leaves(events, e, Status.VERIFYING) or e.at) for e in events if e.action == "verify"]
+    amount, urgent_amount, unit = STEP_LIMITS["dispatch"]
+    limit = float(urgent_amount if urgent else amount)
+
+    def within(start: datetime.datetime, end: datetime.datetime, step: str, excluded=()) -> bool:
+        step_amount, step_urgent, step_unit = STEP_LIMITS[step]
+        allowed = float(step_urgent if urgent else step_amount)
+        return calendar.elapsed(start, end, step_unit, excluded) <= allowed + 1e-9
+
+    if report is not None:
+        answer = next((e for e in events if e.from_status == Status.REPORTED and e.to_status != Status.REPORTED), None)
+        if answer is not None:
+            steps.append(PostStep("accept", answer, calendar.elapsed(report.at, answer.at, unit) <= limit + 1e-9))
+        filing = next((e for e in events if e.action == "file"), None)
+        if filing is not None:
+            steps.append(PostStep("file", filing, within(report.at, filing.at, "dispatch", verifying)))
+        dispatch = next((e for e in events if e.action == "dispatch"), None)
+        if dispatch is not None:
+            steps.append(PostStep("dispatch", dispatch, within(report.at, dispatch.at, "dispatch", verifying)))
+    for step, start_action, waiting in (
+        ("verify", "verify", Status.VERIFYING),
+        ("check", "send_to_check", Status.CHECKING),
+    ):
+        for index, start in enumerate(events):
+            if start.action != start_action or start.to_status != waiting:
+                continue
+            answer = next((e for e in events[index + 1 :] if e.to_status != waiting), None)
+            if answer is not None:
+                steps.append(PostStep(step, answer, within(start.at, answer.at, step)))
+    return steps

@@ -9,6 +9,7 @@ urlpatterns = [
     path("rankings/<str:kind>/", views.RankingApi.as_view(), name="ranking"),
     path("breakdown/<str:by>/", views.BreakdownApi.as_view(), name="breakdown"),
     path("map/", views.MapApi.as_view(), name="map"),
+    path("posts/<str:kind>/", views.PostRankingApi.as_view(), name="posts"),
     path("campaigns/<int:campaign_id>/", views.CampaignFiguresApi.as_view(), name="campaign"),
     path("alerts/", views.AlertFiguresApi.as_view(), name="alerts"),
 ]

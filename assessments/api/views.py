@@ -21,18 +21,26 @@ from assessments.selectors import (
     ALERT_RATES,
     CHILD_LEVEL,
     COUNTS,
+    DEPARTMENT_POST_RATES,
     GRID_FIELD,
+    POST_KINDS,
+    POSTS,
     RATES,
     Figures,
     RankedUnit,
     alert_figures,
     breakdown,
     campaign_figures,
+    change,
     comparison,
+    department_post_ranking,
     department_ranking,
     figures_by,
+    funnel,
     grid_ranking,
     overdue_now,
+    person_name,
+    post_ranking,
     trend,
 )
 from assessments.tables import trend_period
@@ -52,6 +60,9 @@ FILTERS = [
     OpenApiParameter("category", int),
     OpenApiParameter("source", str),
     OpenApiParameter("campaign", int, description="The cases a campaign (专项整治) counts."),
+    OpenApiParameter("basis", str, enum=["filed", "due"],
+                     description="Closure rate and on-time closure rate over the cases filed in the period or "
+                                 "due in it (应结案); default: the city's assessment settings."),
 ]  # fmt: skip
 
 
@@ -64,6 +75,7 @@ class RatioSerializer(serializers.Serializer):
 class FiguresSerializer(serializers.Serializer):
     period = serializers.DictField(child=serializers.CharField())
     cut_off = serializers.DateTimeField()
+    basis = serializers.ChoiceField(choices=["filed", "due"])
     counts = serializers.DictField(child=serializers.IntegerField())
     rates = serializers.DictField(child=RatioSerializer())
     mean_handling_hours = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
@@ -85,6 +97,7 @@ def figures_json(f: Figures) -> dict:
             "label": f.period.label,
         },  # fmt: skip
         "cut_off": f.cut,
+        "basis": f.basis,
         "counts": dict(f.counts),
         "rates": {
             name: {"numerator": r.numerator, "denominator": r.denominator, "percent": _dec(r.percent)}
@@ -112,6 +125,8 @@ class ComparisonSerializer(serializers.Serializer):
     previous = FiguresSerializer()
     year_earlier = FiguresSerializer()
     overdue_now = serializers.IntegerField()
+    funnel = serializers.ListField(child=serializers.DictField())
+    changes = serializers.DictField(child=serializers.DictField())
     definitions = serializers.DictField(child=serializers.CharField())
 
 
@@ -122,13 +137,43 @@ class FiguresApi(APIView):
         period, slice, _scope = _parsed(request)
         c = comparison(period=period, slice=slice)
         definitions = {name: str(c.label) for name, c in COUNTS.items()}
-        definitions.update({name: f"{r.label}: {r.numerator}{' − ' + r.subtract if r.subtract else ''} / "
-                                  f"{r.denominator}" for name, r in RATES.items()})  # fmt: skip
+        parts = {name: r.parts(c.current.basis) for name, r in RATES.items()}  # on the basis asked for
+        definitions.update({name: f"{r.label}: {parts[name][0]}{' − ' + r.subtract if r.subtract else ''} / "
+                                  f"{parts[name][1]}" for name, r in RATES.items()})  # fmt: skip
         return Response({
             "current": figures_json(c.current), "previous": figures_json(c.previous),
             "year_earlier": figures_json(c.year_earlier), "overdue_now": overdue_now(slice=slice),
+            "funnel": funnel_json(c.current),
+            "changes": {"previous": changes_json(c.current, c.previous),
+                        "year_earlier": changes_json(c.current, c.year_earlier)},
             "definitions": definitions,
         })  # fmt: skip
+
+
+def funnel_json(f: Figures) -> list[dict]:
+    """上报 → 立案 (立案率) → [应结案 →] 结案 (结案率) → 按期结案 (按期结案率), on the figures' basis."""
+    return [
+        {"step": step.key, "label": str(step.label), "definition": str(step.definition), "count": step.count,
+         "value": step.value, "rate": step.rate,
+         "ratio": None if step.ratio is None else {"numerator": step.ratio.numerator,
+                                                   "denominator": step.ratio.denominator,
+                                                   "percent": _dec(step.ratio.percent)}}
+        for step in funnel(f)
+    ]  # fmt: skip
+
+
+def changes_json(current: Figures, earlier: Figures) -> dict:
+    """环比 or 同比: each count's difference and relative change (%), each rate's difference in
+    percentage points and relative change (%)."""
+
+    def pair(c) -> dict:
+        return {"difference": c.difference if isinstance(c.difference, int) or c.difference is None
+                else _dec(c.difference), "relative_percent": _dec(c.relative)}  # fmt: skip
+
+    return {
+        "counts": {name: pair(change(current[name], earlier[name])) for name in COUNTS},
+        "rates_pp": {name: pair(change(current.percent(name), earlier.percent(name))) for name in RATES},
+    }
 
 
 class TrendApi(APIView):
@@ -150,8 +195,11 @@ class UnitSerializer(serializers.Serializer):
 
 
 def unit_json(r: RankedUnit) -> dict:
+    figures = figures_json(r.figures)
+    if not r.ranked:
+        figures["grade"] = ""  # no grade without a rank
     return {"id": r.unit.pk, "code": r.unit.code, "name": r.unit.name, "rank": r.rank, "ranked": r.ranked,
-            "figures": figures_json(r.figures)}  # fmt: skip
+            "figures": figures}  # fmt: skip
 
 
 class RankingApi(APIView):
@@ -234,9 +282,10 @@ class MapApi(APIView):
         rows = []
         for grid_id in children.values_list("pk", flat=True):
             f = by_grid.get(grid_id)
+            ratio = f.ratio("closure_rate") if f else None  # on the basis asked for
             rows.append({
-                "grid": grid_id, "assessed": f["assessed"] if f else 0, "closed": f["closed"] if f else 0,
-                "closure_rate": _dec(f.percent("closure_rate")) if f else None,
+                "grid": grid_id, "assessed": ratio.denominator if f else 0, "closed": ratio.numerator if f else 0,
+                "closure_rate": _dec(ratio.percent) if f else None,
             })  # fmt: skip
         return Response(rows)
 
@@ -323,3 +372,38 @@ class AlertFiguresApi(APIView):
                        for name in ALERT_RATES for r in [f.ratio(name)]}}
             for f in rows
         ])  # fmt: skip
+
+
+class PostRankingApi(APIView):
+    @extend_schema(
+        parameters=FILTERS,
+        responses=OpenApiTypes.OBJECT,
+        summary="Evaluation of posts (岗位考评): inspectors, intake clerks and dispatchers, or departments, ranked",
+        description="inspector: valid_report_rate, on_time_verification_rate, on_time_check_rate; centre: "
+        "on_time_acceptance_rate, on_time_filing_rate, on_time_dispatch_rate, dispatch_accuracy (per person); "
+        "department: on_time_handling_rate, rework_rate, send_backs. Each rate with its numerator and "
+        "denominator; ranked by the first rate, then the next, then the count; below the minimum, no rank.",
+    )
+    @with_fresh_facts
+    def get(self, request: Request, kind: str) -> Response:
+        if kind not in POST_KINDS:
+            raise Http404
+        period, slice, scope = _parsed(request)  # the reader's scope first
+        if kind == "department":
+            departments = [slice.department] if slice.department else None
+            ranked = department_post_ranking(period=period, slice=slice, departments=departments)
+            return Response([{
+                "id": r.unit.pk, "code": r.unit.code, "name": r.unit.name, "rank": r.rank, "ranked": r.ranked,
+                "rates": {name: _ratio_json(r.figures.ratio(name)) for name in DEPARTMENT_POST_RATES},
+                "send_backs": r.figures["send_backs"],
+            } for r in ranked])  # fmt: skip
+        ranked = post_ranking(period=period, post=kind, slice=slice, everyone=scope.everything)
+        return Response([{
+            "id": r.person.pk, "account": r.person.get_username(), "name": person_name(r.person), "rank": r.rank,
+            "ranked": r.ranked,
+            "rates": {rate.name: _ratio_json(r.figures.ratio(rate.name)) for rate in POSTS[kind].rates},
+        } for r in ranked])  # fmt: skip
+
+
+def _ratio_json(r) -> dict:
+    return {"numerator": r.numerator, "denominator": r.denominator, "percent": _dec(r.percent)}

@@ -81,8 +81,11 @@
         },
         onEachFeature: function (f, l) {
           var r = byGrid[f.properties.id];
-          var rate = r && r.closure_rate !== null ? r.closure_rate + "% (" + r.closed + "/" + r.assessed + ")" : config.strings.noData;
-          l.bindTooltip(MapBase.lines([f.properties.name, config.strings.closureRate + ": " + rate]));
+          // The line's words and punctuation come translated ("结案率：62.50%（5/8）"); only numbers are put in.
+          var rate = r && r.closure_rate !== null
+            ? config.strings.rateLine.replace("{rate}", r.closure_rate).replace("{closed}", r.closed).replace("{counted}", r.assessed)
+            : config.strings.closureRate + config.strings.colon + config.strings.noData;
+          l.bindTooltip(MapBase.lines([f.properties.name, rate]));
           l.on("dblclick", function (e) {
             L.DomEvent.stop(e);
             if (f.properties.child_count > 0) { stack.push(parent); load(f.properties.id); }

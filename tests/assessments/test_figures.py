@@ -67,8 +67,10 @@ def test_it_counts_octobers_figures(october, now):
     assert f.percent("dispatch_accuracy") == Decimal("77.78")
     # (0.6667 + 6.1667 + 1 + 1 + 5.1667) / 5 working hours, suspended time excluded
     assert f.mean_handling_hours == Decimal("2.80")
-    # 0.625×30 + 4/7×20 + 0.8×20 + 0.875×20 + 0.875×10 = 72.43
-    assert f.score == Decimal("72.43") and f.grade == "C"
+    # on-time handling: of the 5 handled (A B G H I; F suspended), B late → 4/5
+    assert f.ratio("on_time_handling_rate") == Ratio(4, 5)
+    # 0.625×30 + 0.8×20 + 0.8×20 + 0.875×20 + 0.875×10 = 77.00 (DESIGN §4: the on-time *handling* rate)
+    assert f.score == Decimal("77.00") and f.grade == "B"
 
 
 def test_it_puts_cases_in_the_day_of_shanghai_not_utc(october, now):

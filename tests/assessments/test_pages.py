@@ -119,7 +119,8 @@ def test_it_exports_a_ranking_to_excel_with_the_figures_on_screen(supervisor_cli
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     header = rows.index(next(r for r in rows if r[0] == "Rank"))
     table = {row[1]: dict(zip(rows[header], row, strict=True)) for row in rows[header + 1 :]}
-    assert table["M1"]["Closure rate (%)"] == 60.0 and table["M1"]["Filed"] == 5
+    assert table["M1"]["Closure rate (%)"] == 60.0 and table["M1"]["Counted for closure"] == 5
+    assert table["M1"]["Cases filed"] == 6  # E, cancelled later, included
     assert table["M2"]["Closure rate (%)"] == 66.67 and table["M2"]["Closed"] == 2
 
 
@@ -129,7 +130,8 @@ def test_it_exports_csv_with_a_bom_for_excel(supervisor_client):
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     c1 = next(r for r in rows if len(r) > 2 and r[1] == "C1")
-    assert c1[3:7] == ["11", "8", "5", "62.50"]
+    # reports, cases filed, filing rate, counted for closure (less cancelled), closed, closure rate
+    assert c1[3:9] == ["11", "9", "81.82", "8", "5", "62.50"]
 
 
 def test_it_refuses_bad_filters_with_a_clear_message(supervisor_client):
@@ -152,7 +154,7 @@ def test_it_shows_a_chief_only_their_subtree(client, october):
     response = client.get(f"/assessments/?{OCT}")
     assert response.status_code == 200
     card = re.search(r'id="card-filed".*?</article>', response.content.decode(), re.S).group(0)
-    assert '<p class="card-value">5' in card
+    assert '<p class="card-value">6' in card  # A B C E F G: filed in M1, E cancelled later
     assert client.get(f"/assessments/?{OCT}&grid={october['b'].pk}").status_code == 400
     api = client.get(f"/api/assessments/figures/?{OCT}&grid={october['b'].pk}")
     assert api.status_code == 400 and "outside your area" in str(api.json())
@@ -264,7 +266,7 @@ def test_it_offers_category_source_and_the_micro_chiefs_of_a_community(superviso
     chief = october["a"].chief
     response = supervisor_client.get(f"/assessments/?{OCT}&grid={community.pk}&chief={chief.pk}")
     card = re.search(r'id="card-filed".*?</article>', response.content.decode(), re.S).group(0)
-    assert ">5<" in card  # A B C F G: M1's cases
+    assert ">6<" in card  # A B C E F G: M1's filed cases (E cancelled later)
     assert f'value="{chief.pk}" selected' in response.content.decode()
 
 

@@ -33,25 +33,30 @@ class Unit:
 def made(assessed, closed):
     counts = dict.fromkeys(COUNTS, 0)
     counts.update(assessed=assessed, closed=closed, dispatched=assessed, handled=closed, on_time_base=assessed,
-                  closed_on_time=closed)  # fmt: skip
+                  closed_on_time=closed, handled_base=closed, handled_on_time=closed)  # fmt: skip
     return Figures(OCTOBER, datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC), counts, weights=WEIGHTS)
 
 
 def test_it_gives_ties_the_same_rank_and_skips_the_next():
     units = [(Unit("u1"), made(10, 9)), (Unit("u2"), made(20, 18)), (Unit("u3"), made(10, 10)),
              (Unit("u4"), made(10, 5)), (Unit("tiny"), made(2, 2))]  # fmt: skip
+    units.append((Unit("u5"), made(10, 9)))  # equal to u1 on every figure and count
     ranked = _rank(units, order="closure_rate", min_cases=5)
-    assert [(r.unit.code, r.rank) for r in ranked] == [("u3", 1), ("u1", 2), ("u2", 2), ("u4", 4), ("tiny", None)]
+    # u1, u2 and u5 close 90 %, on time 90 % too: then by the count, u2's 20 cases before the 10 of
+    # u1 and u5, who share rank 3 (equal on everything); the next is 5th
+    assert [(r.unit.code, r.rank) for r in ranked] == [("u3", 1), ("u2", 2), ("u1", 3), ("u5", 3), ("u4", 5),
+                                                       ("tiny", None)]  # fmt: skip
     assert [r.figures.percent("closure_rate") for r in ranked][:4] == [Decimal("100.00"), Decimal("90.00"),
-                                                                       Decimal("90.00"), Decimal("50.00")]  # fmt: skip
+                                                                       Decimal("90.00"), Decimal("90.00")]  # fmt: skip
 
 
 def test_it_ranks_by_score_and_grades():
     ranked = _rank([(Unit("a"), made(10, 10)), (Unit("b"), made(10, 5))], order="score", min_cases=1)
-    # a: 30 + 20 + 20 + 20 + 10 = 100; b: 15 + 10 + 20 + 20 + 10 = 75
+    # a: 30 + 20 + 20 + 20 + 10 = 100; b: handled 5 of 10 → 15, the 5 handled all on time → 20,
+    # + 20 + 20 + 10 = 85
     assert [(r.unit.code, r.figures.score, r.figures.grade) for r in ranked] == [
         ("a", Decimal("100.00"), "A"),
-        ("b", Decimal("75.00"), "B"),
+        ("b", Decimal("85.00"), "B"),
     ]
     assert [grade(Decimal(x)) for x in ("90", "89.99", "75", "60", "40", "39.99")] == ["A", "B", "B", "C", "D", "E"]
 

@@ -140,7 +140,7 @@ def test_it_records_a_settings_change_in_the_admin(client, make_user):
     form = {"weight_handling": 30, "weight_on_time": 20, "weight_rework": 20, "weight_overdue": 20,
             "weight_extension": 10, "min_cases": 3, "weight_satisfaction": 0, "bulletin_date_style": "numerals",
             "bulletin_honour_count": 3, "fund_amount": "0", "fund_base_percent": 40,
-            "fund_units": "community"}  # fmt: skip
+            "fund_units": "community", "basis": "filed"}  # fmt: skip
     response = client.post(reverse("admin:assessments_assessmentsettings_add"), form)
     assert response.status_code == 302, response.content.decode()[:2000]
 

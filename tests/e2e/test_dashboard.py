@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.steps import act, expect_status, map_pixel, seed_case
 
-PARTS = re.compile(r"\((\d+)/(\d+)\)")
+PARTS = re.compile(r"[(（](\d+)/(\d+)[)）]")  # full-width brackets on the Chinese page
 
 
 def figures(page: Page, code: str, point: dict) -> dict:
