@@ -14,7 +14,7 @@ NARRATIVE_MAX = 10_000
 class IssueForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=BulletinIssue.Kind.choices)
     day = forms.DateField(label=_("Any day in the period"), initial=timezone.localdate,
-                          widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))  # fmt: skip
 
 
 class NarrativeForm(forms.ModelForm):

@@ -2,6 +2,9 @@
 publishes it (第 N 期, frozen) and downloads its PDF; the supervisor reads it; then the allocation of
 the fund goes to Excel."""
 
+import io
+from pathlib import Path
+
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 from pypdf import PdfReader
@@ -58,7 +61,7 @@ def test_the_shift_leader_publishes_an_issue_and_the_supervisor_reads_it(cast, s
     expect(supervisor.locator("#allocation tfoot")).to_contain_text("100000.00")
     with supervisor.expect_download() as download:
         supervisor.locator("#allocation-xlsx").click()
-    sheet = load_workbook(download.value.path()).active
+    sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
     totals = [row for row in sheet.iter_rows(values_only=True) if row and row[0] == "合计"]
     assert totals and totals[0][7] == 100000.0
     cast.screenshot(supervisor, "-allocation")
