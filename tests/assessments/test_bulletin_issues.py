@@ -77,7 +77,8 @@ def test_a_published_issue_is_frozen(october, city_settings, now):
         issue = bulletin_issue_publish(issue_id=issue.pk, actor=leader, issued_on=datetime.date(2026, 11, 4), now=now)
     before = issue_document(issue)
     headline = {row[0]: row[1] for row in before["headline"]}
-    assert headline["Closed"] == "5" and headline["Filed"] == "8"  # the October story (test_figures)
+    # the October story (test_figures): 5 closed of the 8 filed and not cancelled
+    assert headline["Cases closed"] == "5" and headline["Closure rate"] == "62.50%"
     # a case of October is cancelled afterwards: live figures move, the published issue does not
     case_transition(case_id=october["cases"]["L"].pk, action="cancel", actor=leader, note="重复",
                     now=at(10, 9, month=11))  # fmt: skip
@@ -86,7 +87,7 @@ def test_a_published_issue_is_frozen(october, city_settings, now):
     assert issue_document(issue) == before
     with translation.override("en"):
         live = {row[0]: row[1] for row in build_document(issue, now=now)["headline"]}
-    assert live["Filed"] == "7"
+    assert live["Closure rate"] == "71.43%"  # 5 of 7: the cancelled case leaves the denominator
     with pytest.raises(BulletinIssueFrozen):
         bulletin_issue_update(issue_id=issue.pk, work_news="改", problems="", next_steps="")
 
