@@ -38,6 +38,7 @@ ADMIN_ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "grids.place": ALL,
         "grids.person": ALL,
         "grids.importjob": ("view",),
+        "grids.commandcenter": ALL,
         "cases.department": ALL,
         "cases.majorcategory": ALL,
         "cases.category": ALL,

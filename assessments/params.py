@@ -20,7 +20,7 @@ from accounts.roles import Role, user_roles
 from assessments.selectors import PERIOD_KINDS, PERIOD_LABELS, Period, Slice
 from campaigns.models import Campaign
 from cases.models import Category, Department, Source
-from cases.scope import SEES_ALL
+from cases.scope import SEES_ALL, town_centers_of
 from grids.models import Grid, Person
 from grids.selectors import subtree_q
 
@@ -54,12 +54,17 @@ class Scope:
 
 def scope_for(user) -> Scope:
     """Those who see every case (cases.scope.SEES_ALL: leaders, the centre, inspectors) see all
-    figures; a grid chief their grids' subtrees; a department its own figures."""
+    figures, or, working for a town center only, those of the grids it covers; a grid chief their grids' subtrees; a department its own figures."""
     if getattr(user, "is_staff", False):
         return Scope(None, None)
     roles = set(user_roles(user))
     if roles & SEES_ALL:
-        return Scope(None, None)
+        towns = town_centers_of(user)
+        if towns is None:
+            return Scope(None, None)
+        # The staff of a town center (镇街): the grids their centers cover, in their code order.
+        grids = Grid.objects.filter(command_centers__in=towns).defer("boundary").distinct().order_by("code")
+        return Scope(list(grids), None)
     if Role.GRID_CHIEF in roles:
         grids = list(Grid.objects.filter(chief__user=user).defer("boundary").order_by("level", "code"))
         if grids:

@@ -27,6 +27,7 @@ from assessments.selectors import (
     alert_figures,
     breakdown,
     campaign_figures,
+    center_ranking,
     department_ranking,
     figures_by_each,
     grid_ranking,
@@ -35,7 +36,7 @@ from assessments.selectors import (
 )
 from grids.models import Level
 
-TABLE_KINDS = ("ranking-large", "ranking-community", "ranking-micro", "ranking-department", "category", "source",
+TABLE_KINDS = ("ranking-center", "ranking-large", "ranking-community", "ranking-micro", "ranking-department", "category", "source",
                "trend", "campaign-targets", "campaign-category", "campaign-grid", "devices")  # fmt: skip
 # The campaign tables are of the campaign the slice names (Slice.campaign), over its own period.
 CAMPAIGN_KINDS = ("campaign-targets", "campaign-category", "campaign-grid")
@@ -163,7 +164,9 @@ def build_tables(kinds: list[str], *, period: Period, slice: Slice, now: datetim
 def build_table(kind: str, *, period: Period, slice: Slice, now: datetime.datetime | None = None,
                 link=None, figures=None) -> Table:  # fmt: skip
     """One table; `figures`: the figures per unit if already read (build_tables)."""
-    if kind.startswith("ranking-") and kind != "ranking-department":
+    if kind == "ranking-center":
+        return ranking_table(kind, _("Ranking: town centers (镇街)"), center_ranking(period=period, slice=slice, now=now))
+    if kind.startswith("ranking-") and kind not in ("ranking-department", "ranking-center"):
         level = kind.removeprefix("ranking-")
         ranked = grid_ranking(period=period, level=level, within=slice.grid, slice=slice, now=now, figures=figures)
         titles = {Level.LARGE: _("Large grids"), Level.COMMUNITY: _("Community grids"), Level.MICRO: _("Micro grids")}
@@ -245,7 +248,7 @@ EXPORT_INLINE_ROWS = 5_000
 def table_size(kind: str, *, slice: Slice) -> int:
     """How many rows a table will have, at most, without computing it (one count for a grid
     ranking: its grids; the other tables are short)."""
-    if not kind.startswith("ranking-") or kind == "ranking-department":
+    if not kind.startswith("ranking-") or kind in ("ranking-department", "ranking-center"):
         return 0
     return grid_units(level=kind.removeprefix("ranking-"), within=slice.grid).count()
 

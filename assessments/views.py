@@ -45,6 +45,7 @@ from campaigns.models import Campaign
 from campaigns.services import campaign_tag_by_rule, campaigns_tag_by_rule
 from config.broker import publish
 from grids.maps import map_config
+from grids.selectors import town_centers_exist
 from grids.models import Grid, Level, Person
 
 
@@ -133,6 +134,9 @@ def dashboard(request):
         [*kinds, "category", "source"], period=period, slice=slice, now=now, link=grid_link
     )
     breakdowns = [by_category, by_source]
+    if scope.everything and slice.grid is None and town_centers_exist():
+        # The 镇街 ranking (towns ranked on their territory's figures), for those who see the whole city.
+        tables.insert(0, build_table("ranking-center", period=period, slice=slice, now=now))
     if scope.everything:  # the devices' alerts, for those who see the whole city
         devices = build_table("devices", period=period, slice=slice, now=now)
         if devices.rows:

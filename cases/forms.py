@@ -17,6 +17,7 @@ from cases.models import Case, Category, Department, LimitUnit, Source, Status, 
 from cases.photos import PHOTOS_MAX, PhotoError, photo_check
 from cases.transitions import Input, Transition
 from grids.models import Grid, Level
+from grids.selectors import centers_known
 
 NOTE_MAX = 2000
 
@@ -177,6 +178,7 @@ class CaseFilterForm(forms.Form):
     overdue = forms.ChoiceField(label=_("Deadline"), choices=OVERDUE_CHOICES, required=False)
     source = forms.ChoiceField(label=_("Source"), choices=[("", _("Any")), *Source.choices], required=False)
     grid = forms.TypedChoiceField(label=_("Grid"), coerce=int, required=False, empty_value=None)
+    center = forms.TypedChoiceField(label=_("Held by"), coerce=int, required=False, empty_value=None)
     reported_from = forms.DateField(
         label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -188,6 +190,11 @@ class CaseFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices(active_categories(), blank=_("All categories"))
         self.fields["grid"].choices = _grid_choices()
+        centers = centers_known()
+        if len(centers.names) > 1:  # 镇街三级: which center holds the case (上报 to the district, 交办 down)
+            self.fields["center"].choices = [("", _("Any center")), *sorted(centers.names.items())]
+        else:
+            del self.fields["center"]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -207,6 +214,7 @@ class CaseFilterForm(forms.Form):
         return {
             "category_id": data.get("category"),
             "grid_id": data.get("grid"),
+            "center_id": data.get("center"),
             "urgency": data.get("urgency") or None,
             "overdue": overdue,
             "source": data.get("source") or None,

@@ -35,6 +35,7 @@ from cases.models import (
     Urgency,
 )
 from cases.scope import cases_actionable_by, cases_visible_to
+from grids.selectors import centers_known
 from cases.worktime import WorkCalendar, default_calendar
 from config.memo import Memo
 from grids.models import Grid, Level
@@ -168,6 +169,7 @@ def case_list(
     reported_from: datetime.date | None = None,
     reported_to: datetime.date | None = None,
     department_id: int | None = None,
+    center_id: int | None = None,
 ) -> QuerySet[Case]:
     """The cases `user` may see, filtered, ready for a list (one query per page: case_page).
 
@@ -195,6 +197,11 @@ def case_list(
         cases = cases.filter(reported_at__lt=_local_midnight(reported_to + datetime.timedelta(days=1)))
     if department_id is not None:
         cases = cases.filter(department_id=department_id)
+    if center_id is not None:
+        # Held by a center (镇街三级); the district's also holds the cases of no center.
+        centers = centers_known()
+        held = Q(center_id=center_id)
+        cases = cases.filter(held | Q(center__isnull=True) if center_id == centers.root_id else held)
     return cases.select_related("category__major", "department", "micro_grid").defer("micro_grid__boundary")
 
 

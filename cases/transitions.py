@@ -25,12 +25,15 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import CENTRE, Role
 from cases import effects
-from cases.models import PhotoKind, Status
+from cases.models import TERMINAL, PhotoKind, Status
 from cases.photos import PHOTOS_MAX
 
 if TYPE_CHECKING:
     from cases.effects import Context
 
+
+# The statuses a case is open in: where a center may pass it up or down (上报 / 交办) or take it over.
+OPEN = [status for status in Status.values if status not in TERMINAL]
 
 GIVE_A_NOTE = _("Give a reason or note for: %(action)s.")
 
@@ -132,6 +135,9 @@ class Transition:
     request: tuple[str, str] | None = None  # (request kind, OPENS / DECIDES / MAY_DECIDE)
     negative: bool = False  # says no, undoes or sends away: drawn as such, so it is not hit by habit
     available: Callable | None = None  # (case) → None, or why the action is not possible for this case
+    # (case, user) → None, or why this user may not take it on this case although in their scope
+    # (上报 is for the staff of the center holding the case, 接管 for those of a center above it).
+    actor_rule: Callable | None = None
 
     @property
     def needs_note(self) -> bool:
@@ -220,6 +226,16 @@ TRANSITIONS: dict[str, Transition] = {
            inputs=(Input("into", "case", _("Duplicate of case (tracking number)"), required=True,
                          message=_("Say which case this one duplicates."),
                          help=_("The case this report duplicates: its id or tracking number")),)),
+        # 镇街三级: the center holding a case passes it up (上报) to the center above, a center above
+        # assigns it down (交办) to the center of its location below it, or takes it over (接管).
+        # The status does not change; who holds the case (Case.center), and so who acts on it, does.
+        _t("escalate", _("Escalate to the center above"), OPEN, OPEN, CENTRE, effects.escalate,
+           note=required_note(_("Why the center above should take it")), available=effects.escalate_available,
+           actor_rule=effects.escalate_actor),
+        _t("assign_down", _("Assign down to the town's center"), OPEN, OPEN, CENTRE, effects.assign_down,
+           note=required_note(_("What the center below should do")), available=effects.assign_down_available),
+        _t("take_over", _("Take over from the town's center"), OPEN, OPEN, CENTRE, effects.take_over,
+           note=required_note(), available=effects.take_over_available, actor_rule=effects.take_over_actor),
     ]
 }  # fmt: skip
 

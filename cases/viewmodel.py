@@ -28,6 +28,7 @@ from cases.scope import may_act
 from cases.selectors import open_request, work_calendar
 from cases.transitions import DECIDES, OPENS, REQUESTS, Transition, event_label, transitions_from
 from grids.models import RESPONSIBLE_ROLES
+from grids.selectors import centers_known
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class TimelineEntry:
     asked: str = ""  # what an extension request asks for
     deadline: datetime.datetime | None = None  # the deadline the event set
     other_case: dict | None = None  # {"id", "tracking_number"}: merged into / merged in
+    center: str | None = None  # the command center the case went to (escalate, assign down, take over)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,12 @@ class Responsible:
     phone: str
     role: str
     role_label: str
+
+
+@dataclass(frozen=True)
+class CenterRef:
+    id: int
+    name: str
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,7 @@ class CaseView:
     photos: list[CasePhoto] = field(default_factory=list)
     merged_in: list[dict] = field(default_factory=list)  # {"id", "tracking_number"} of duplicates merged in
     asset: AssetRef | None = None
+    center: CenterRef | None = None  # the command center holding the case (镇街三级)
 
 
 def case_view(
@@ -134,6 +143,7 @@ def case_view(
         photos=photos,
         merged_in=merged_in,
         asset=_asset(case),
+        center=_center(case),
     )
 
 
@@ -152,6 +162,8 @@ def actions_now(*, case: Case, user, open_requests: dict[str, CaseEvent]) -> lis
             kind, how = transition.request
             if (how == OPENS and kind in open_requests) or (how == DECIDES and kind not in open_requests):
                 continue
+        if transition.actor_rule and transition.actor_rule(case, user):
+            continue
         if allowed not in in_scope:  # last: the one rule that may cost a query
             in_scope[allowed] = may_act(user=user, case=case, roles=allowed)
         if in_scope[allowed]:
@@ -196,7 +208,18 @@ def _entry(event: CaseEvent) -> TimelineEntry:
         asked=asked_text(payload) if asking else "",
         deadline=None if asking else _parse_time(payload.get("deadline")),
         other_case=payload.get("case") if event.action == "merged_in" else payload.get("into"),
+        center=(payload.get("to") or {}).get("name") if event.action in CENTER_ACTIONS else None,
     )
+
+
+CENTER_ACTIONS = ("escalate", "assign_down", "take_over")
+
+
+def _center(case: Case) -> CenterRef | None:
+    """The center holding the case (its name from the centers kept in the process)."""
+    centers = centers_known()
+    holder = case.center_id if case.center_id in centers.names else centers.root_id
+    return CenterRef(holder, centers.names[holder]) if holder is not None else None
 
 
 def _open_request(kind: str, event: CaseEvent) -> OpenRequest:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
 from grids.forms import GeoJSONUploadForm
-from grids.models import Grid, ImportJob, Person, Place
+from grids.models import CommandCenter, Grid, ImportJob, Person, Place
 from grids.services import grid_export, grid_save, import_job_create, import_job_progress, place_save
 
 
@@ -133,3 +133,13 @@ class ImportJobAdmin(admin.ModelAdmin):
         if job.status == ImportJob.Status.SUCCEEDED:
             messages.success(request, _("Import finished."))
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+
+@admin.register(CommandCenter)
+class CommandCenterAdmin(admin.ModelAdmin):
+    """The 镇街三级 command centers: the district's (no parent) and the towns' with their grids and staff."""
+
+    list_display = ["code", "name", "parent"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent", "grids", "members"]
+    list_select_related = ["parent"]

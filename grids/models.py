@@ -235,3 +235,51 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class CommandCenter(models.Model):
+    """A command center (指挥中心) of the 镇街三级 tiers: the district's, with no parent, covers the
+    whole territory; a town's (镇街) covers the subtrees of its grids (its large grids, usually).
+
+    A case belongs to the center of its location: the deepest center covering it
+    (grids.selectors.center_for_grids); it may be escalated (上报) to the parent center and
+    assigned (交办) back down through the case service. Staff (members) work its queues; their
+    scope is in cases.scope.
+    """
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent center"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text=_("Empty for the district's center, which covers the whole territory."),
+    )
+    grids = models.ManyToManyField(
+        Grid,
+        verbose_name=_("grids covered"),
+        blank=True,
+        related_name="command_centers",
+        help_text=_("The tops of the subtrees the center covers (a town's large grids)."),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff"),
+        blank=True,
+        related_name="command_centers",
+    )
+
+    class Meta:
+        verbose_name = _("command center")
+        verbose_name_plural = _("command centers")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent_id is None

@@ -11,7 +11,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from grids.models import PLACE_PRIORITY, Grid, Level, Person, Place, ResponsibleRole
+from config.memo import Memo
+from grids.models import PLACE_PRIORITY, CommandCenter, Grid, Level, Person, Place, ResponsibleRole
 
 ANCESTORS = "parent__parent__parent"
 # Boundaries are not needed to answer "where is this point"; loading a
@@ -337,3 +338,86 @@ def _parts(geom):
     if geom.geom_type in ("Polygon",):
         return [geom]
     return [part for part in geom if part.geom_type == "Polygon"]
+
+
+# ---- command centers (镇街三级) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Centers:
+    """The command centers as a small table kept in each process (config.memo): read at intake
+    (a case belongs to the center of its location) without a query."""
+
+    root_id: int | None  # the district's center (the first without a parent)
+    parent: dict[int, int | None]
+    names: dict[int, str]
+    tops: dict[int, tuple[int, ...]]  # center → the grids whose subtrees it covers
+    by_grid: dict[int, int]  # grid → the center covering its subtree from it
+
+    def covering(self, chain: list[int | None]) -> list[int]:
+        """The centers covering a location, deepest first, ending with the district's: `chain`
+        is the location's grids nearest first (micro, community, large, district)."""
+        found = [self.by_grid[g] for g in chain if g is not None and g in self.by_grid]
+        found = list(dict.fromkeys(found))
+        if self.root_id is not None and self.root_id not in found:
+            found.append(self.root_id)
+        return found
+
+    def ancestors(self, center_id: int | None) -> list[int]:
+        """The centers above `center_id`, nearest first."""
+        out, current = [], self.parent.get(center_id) if center_id is not None else None
+        while current is not None and current not in out:
+            out.append(current)
+            current = self.parent.get(current)
+        return out
+
+
+def _centers_load() -> Centers:
+    centers = list(CommandCenter.objects.order_by("id").values("id", "name", "parent_id"))
+    tops: dict[int, list[int]] = {c["id"]: [] for c in centers}
+    by_grid: dict[int, int] = {}
+    for center_id, grid_id in CommandCenter.grids.through.objects.order_by("commandcenter_id", "grid_id").values_list(
+        "commandcenter_id", "grid_id"
+    ):
+        tops[center_id].append(grid_id)
+        by_grid.setdefault(grid_id, center_id)
+    root = next((c["id"] for c in centers if c["parent_id"] is None), None)
+    return Centers(
+        root_id=root,
+        parent={c["id"]: c["parent_id"] for c in centers},
+        names={c["id"]: c["name"] for c in centers},
+        tops={k: tuple(v) for k, v in tops.items()},
+        by_grid=by_grid,
+    )
+
+
+_CENTERS = Memo("grids.centers", _centers_load)
+
+
+def centers_known() -> Centers:
+    """Every command center, from the table kept in the process: read-only."""
+    return _CENTERS.get()
+
+
+def town_centers_exist() -> bool:
+    """Whether the installation has centers below the district's (镇街三级 in use)."""
+    return any(parent is not None for parent in centers_known().parent.values())
+
+
+def center_for_chain(chain: list[int | None]) -> int | None:
+    """The center a location belongs to: the deepest covering it (the district's if no town's
+    does); None when the installation has no center at all."""
+    covering = centers_known().covering(chain)
+    return covering[0] if covering else None
+
+
+def centers_memo_connect() -> None:
+    """Tell the memo when centers or their grids change (called once, from the app's ready())."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    def changed(**kwargs) -> None:
+        _CENTERS.changed()
+
+    for signal in (post_save, post_delete):
+        signal.connect(changed, sender=CommandCenter, weak=False, dispatch_uid="grids.centers")
+    m2m_changed.connect(changed, sender=CommandCenter.grids.through, weak=False, dispatch_uid="grids.centers.grids")

@@ -29,6 +29,7 @@ from assessments.selectors import (
     breakdown,
     campaign_figures,
     comparison,
+    center_ranking,
     department_ranking,
     figures_by,
     grid_ranking,
@@ -158,17 +159,21 @@ class RankingApi(APIView):
     @extend_schema(
         parameters=[*FILTERS, OpenApiParameter("order", str, enum=["score", "closure_rate"])],
         responses=UnitSerializer(many=True),
-        summary="Ranking of grids of one level (large, community, micro) or of departments",
+        summary="Ranking of grids of one level (large, community, micro), of departments or of town centers (center)",
     )
     @with_fresh_facts
     def get(self, request: Request, kind: str) -> Response:
-        if kind not in ("large", "community", "micro", "department"):
+        if kind not in ("large", "community", "micro", "department", "center"):
             raise Http404
         period, slice, _scope = _parsed(request)
         order = request.query_params.get("order", "score")
         if order not in ("score", "closure_rate"):
             raise ValidationError({"order": ["Use score or closure_rate."]})
-        if kind == "department":
+        if kind == "center":
+            if not _scope.everything:  # the 镇街 ranking is the district's view of its towns
+                raise Http404
+            ranked = center_ranking(period=period, slice=slice, order=order)
+        elif kind == "department":
             departments = [slice.department] if slice.department else None
             ranked = department_ranking(period=period, slice=slice, departments=departments, order=order)
         else:

@@ -188,6 +188,24 @@ class CaseMergeApi(CaseActionApi):
     action = "merge"
 
 
+class CaseEscalateApi(CaseActionApi):
+    """escalate: 上报 to the center above (镇街 → 区)."""
+
+    action = "escalate"
+
+
+class CaseAssignDownApi(CaseActionApi):
+    """assign_down: 交办 to the town center of the case's location."""
+
+    action = "assign_down"
+
+
+class CaseTakeOverApi(CaseActionApi):
+    """take_over: 接管, the district's center takes a case from a town's."""
+
+    action = "take_over"
+
+
 ACTION_VIEWS: dict[str, type[CaseActionApi]] = {view.action: view for view in CaseActionApi.__subclasses__()}
 
 

@@ -24,6 +24,11 @@ class RefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class CenterSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class CategoryRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField(source="full_code", help_text="C… component, E… event, then 大类/小类 digits")
@@ -115,6 +120,9 @@ class CaseDetailSerializer(serializers.Serializer):
             allow_null=True, help_text="The name of who did it; null for citizens and the system"
         )
         note = serializers.CharField(source="event.note")
+        center = serializers.CharField(
+            allow_null=True, help_text="The command center the case went to (escalate, assign down, take over)"
+        )
 
     class OpenRequestSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=["extension", "suspension"])
@@ -181,6 +189,7 @@ class CaseDetailSerializer(serializers.Serializer):
     asset = AssetSerializer(allow_null=True, help_text="The component (部件) the case is about, if any")
     responsible = ResponsibleSerializer(allow_null=True)
     approver = serializers.CharField(source="case.approver.name", allow_null=True, default=None)
+    center = CenterSerializer(allow_null=True, help_text="The command center holding the case (镇街三级)")
     reporter = ReporterSerializer()
     clock = ClockSerializer(allow_null=True)
     step_clocks = StepClockSerializer(

@@ -95,6 +95,7 @@ class Source(models.TextChoices):
     HOTLINE = "hotline", _("12345 hotline")
     CAMERA = "camera", _("Video/AI camera")
     CHIEF_PATROL = "chief_patrol", _("Chief patrol")
+    PLACE_PATROL = "place_patrol", _("Place chief patrol")  # 三长巡查: a street, shop, lane or road chief
     HIGHER_LEVEL = "higher_level", _("Higher-level assignment")  # 上级交办
 
 
@@ -137,6 +138,16 @@ class Case(models.Model):
         Grid, verbose_name=_("district"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         db_index=False,  # Meta.indexes: (district_grid, status, reported_at, id)
     )  # fmt: skip
+    # The command center holding the case: the center of its location at intake, moved by
+    # 上报 (escalate) and 交办 (assign down) through cases.services; None: the district's (no centers).
+    center = models.ForeignKey(
+        "grids.CommandCenter",
+        verbose_name=_("command center"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
     responsible = models.ForeignKey(
         "grids.Person",
         verbose_name=_("responsible chief"),
