@@ -165,7 +165,7 @@ def build_table(kind: str, *, period: Period, slice: Slice, now: datetime.dateti
                 link=None, figures=None) -> Table:  # fmt: skip
     """One table; `figures`: the figures per unit if already read (build_tables)."""
     if kind == "ranking-center":
-        return ranking_table(kind, _("Ranking: town centers (镇街)"), center_ranking(period=period, slice=slice, now=now))
+        return ranking_table(kind, _("Ranking: town centers"), center_ranking(period=period, slice=slice, now=now))
     if kind.startswith("ranking-") and kind not in ("ranking-department", "ranking-center"):
         level = kind.removeprefix("ranking-")
         ranked = grid_ranking(period=period, level=level, within=slice.grid, slice=slice, now=now, figures=figures)

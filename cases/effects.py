@@ -58,7 +58,7 @@ def _target(ctx: Context) -> str:
 
 
 # The actions that change nothing but the status (their row has one target).
-verify = reject = cancel = send_to_check = check_pass = request_suspension = refuse_request = _target
+verify = reject = cancel = send_to_check = check_pass = confirm_fix = request_suspension = refuse_request = _target
 
 
 def file(ctx: Context) -> str:

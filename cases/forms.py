@@ -136,7 +136,16 @@ class IntakeForm(forms.Form):
     def __init__(self, *args, roles: Iterable[str] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].grouped()
-        self.fields["source"].initial = Source.INSPECTOR if Role.INSPECTOR in set(roles) else Source.HOTLINE
+        held = set(roles)
+        self.fields["source"].initial = (
+            Source.INSPECTOR
+            if Role.INSPECTOR in held
+            else Source.PLACE_PATROL
+            if Role.PLACE_CHIEF in held
+            else Source.HOTLINE
+        )
+        if held and held <= {Role.PLACE_CHIEF}:  # a 三长 reports from their own patrol, nothing else
+            self.fields["source"].choices = [(Source.PLACE_PATROL, Source.PLACE_PATROL.label)]
 
 
 def _grid_choices() -> list:

@@ -10,6 +10,7 @@ is one written down here and not a drift:
 | supervisor 领导 (read-only) | every case | nothing (no action has the role) | – |
 | grid chief | cases in the subtrees of the grids they chief, those waiting for their approval, and those naming them responsible (三长: street, shop, lane chiefs) | cases in their subtrees and those waiting for their approval — not the ones they are only named responsible for: a 三长 follows a case, the grid chief decides | the dispatches waiting in their subtrees or naming them approver |
 | department handler | cases of their departments | the same | – |
+| place chief 三长 (street, shop, lane, road chief) | cases naming them responsible, and those they reported on patrol | cases naming them responsible (confirm a fix in front of their place) | – |
 | anyone else | nothing | nothing | – |
 
 Command centers in tiers (镇街三级, grids.models.CommandCenter) narrow the city-wide rows: a
@@ -33,7 +34,7 @@ from collections.abc import Iterable
 from django.db.models import F, Q, QuerySet
 
 from accounts.roles import CENTRE, Role, user_roles
-from cases.models import Case, Status
+from cases.models import Case, CaseEvent, Status
 from grids.models import Grid
 from grids.selectors import centers_known
 
@@ -42,7 +43,7 @@ ACTS_CITY_WIDE = CENTRE | {Role.INSPECTOR}
 # Roles that see every case.
 SEES_ALL = ACTS_CITY_WIDE | {Role.SUPERVISOR}
 # Roles that take in reports (上报): the command center, inspectors, grid chiefs on patrol.
-REPORTERS = CENTRE | {Role.INSPECTOR, Role.GRID_CHIEF}
+REPORTERS = CENTRE | {Role.INSPECTOR, Role.GRID_CHIEF, Role.PLACE_CHIEF}
 
 
 def town_centers_of(user) -> list[int] | None:
@@ -53,8 +54,10 @@ def town_centers_of(user) -> list[int] | None:
     cached = getattr(user, "_town_centers_cache", False)
     if cached is not False:
         return cached
-    mine = list(user.command_centers.values_list("pk", flat=True)) if user.pk else []
     centers = centers_known()
+    if not any(parent is not None for parent in centers.parent.values()):
+        return None  # one center (or none) for the whole installation: nothing to ask
+    mine = list(user.command_centers.values_list("pk", flat=True)) if user.pk else []
     result = None if not mine or any(centers.parent.get(pk) is None for pk in mine) else sorted(mine)
     user._town_centers_cache = result
     return result
@@ -94,6 +97,15 @@ def _chief_q(user, *, followed: bool) -> Q:
     return q | Q(responsible__user=user) if followed else q
 
 
+def _place_chief_q(user, *, acting: bool) -> Q:
+    """A 三长's cases: those naming them responsible; to see, also those they reported on patrol."""
+    q = Q(responsible__user=user)
+    if acting:
+        return q
+    reported = CaseEvent.objects.filter(action="report", actor=user).values("case_id")
+    return q | Q(pk__in=reported)
+
+
 def _department_q(user) -> Q:
     return Q(department__in=user.departments.values("pk"))
 
@@ -110,6 +122,8 @@ def _scope(user, roles: Iterable[str], *, all_roles: frozenset, followed: bool, 
         q |= _chief_q(user, followed=followed)
     if Role.DEPARTMENT_HANDLER in roles:
         q |= _department_q(user)
+    if Role.PLACE_CHIEF in roles:
+        q |= _place_chief_q(user, acting=acting)
     return Case.objects.filter(q) if q else Case.objects.none()
 
 

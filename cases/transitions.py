@@ -217,6 +217,10 @@ TRANSITIONS: dict[str, Transition] = {
            effects.check_pass, note=Note()),
         _t("check_fail", _("Check failed: rework"), [Status.CHECKING], [Status.DISPATCHED], {Role.INSPECTOR},
            effects.check_fail, note=required_note(_("What is still wrong")), negative=True),
+        # 三长: the chief named responsible confirms on site, in front of their place, that the
+        # fix holds; like a passed check, the shift leader then closes the case.
+        _t("confirm_fix", _("Confirm the fix on site"), [Status.HANDLED, Status.CHECKING], [Status.CHECKED],
+           {Role.PLACE_CHIEF}, effects.confirm_fix, note=Note(_("What you saw on site"))),
         # From handled only for categories that do not need an on-site check.
         _t("close", _("Close the case"), [Status.CHECKED, Status.HANDLED], [Status.CLOSED], {Role.SHIFT_LEADER},
            effects.close, note=Note(), available=effects.close_available),

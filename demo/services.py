@@ -17,10 +17,11 @@ from assets.services import ImportSummary as AssetSummary
 from assets.services import asset_import
 from cases.catalogue import LoadSummary, catalogue_load, departments_load
 from demo.cameras import demo_cameras_load
+from demo.centers import demo_centers_save, demo_escalations_load
 from demo.campaign import demo_asset_reports_load, demo_campaign_load, demo_census_load
 from demo.history import _quiet, _tasks_in_process
 from demo.inventory import build_demo_inventory
-from demo.logins import logins_save
+from demo.logins import logins_save, place_logins_for
 from demo.territory import DEMO_SEED, build_demo_county
 from grids.services import ImportSummary, Progress, grid_import
 
@@ -43,7 +44,13 @@ def demo_county_load(*, password: str, seed: int = DEMO_SEED, progress: Progress
         departments = departments_load()
         categories = catalogue_load()
         assets = asset_import(data=build_demo_inventory(county.geojson))
-        logins_save(chiefs=county.chiefs, staff_names=county.staff_names, password=password)
+        logins_save(
+            chiefs=county.chiefs,
+            staff_names=county.staff_names,
+            password=password,
+            places=place_logins_for(county.geojson, county.chiefs["micro"]),
+        )
+        demo_centers_save(geojson=county.geojson, operator_large=county.chiefs["large"])
     return CountySummary(grids=grids, departments=departments, categories=categories, assets=assets)
 
 
@@ -63,5 +70,6 @@ def demo_extras_load() -> ExtrasSummary:
         keys = demo_cameras_load()
         reports = demo_asset_reports_load()
         census = demo_census_load()
+        demo_escalations_load()  # 上报 / 交办 between the town's center and the county's
         campaign = demo_campaign_load()  # last: it counts the cases the others made too
     return ExtrasSummary(keys, campaign.name, census.name if census else None, reports)

@@ -277,6 +277,45 @@ def grid_children(*, grid: Grid | None) -> QuerySet[Grid]:
     return grid.children.all()
 
 
+PLACES_MAP_LIMIT = 2000
+
+
+def places_in_view(
+    *, bbox: tuple[float, float, float, float], kinds: list[str] | None = None, limit: int = PLACES_MAP_LIMIT
+) -> tuple[list[Place], bool]:
+    """The places (streets, shops, lanes) whose area of responsibility meets `bbox` (min lon, min
+    lat, max lon, max lat; its spatial index), their chief and micro grid loaded, and whether
+    there were more than `limit`."""
+    places = (
+        Place.objects.filter(reach__intersects=_bbox(bbox))
+        .select_related("chief", "micro_grid")
+        .defer("reach", "micro_grid__boundary")
+        .order_by("kind", "code")
+    )
+    if kinds:
+        places = places.filter(kind__in=kinds)
+    rows = list(places[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def _bbox(bbox: tuple[float, float, float, float]):
+    from django.contrib.gis.geos import Polygon
+
+    polygon = Polygon.from_bbox(bbox)
+    polygon.srid = 4326
+    return polygon
+
+
+def places_of_chief(*, user) -> list[Place]:
+    """The places (street, shop, lane) whose chief is `user`'s person, with their micro grid."""
+    return list(
+        Place.objects.filter(chief__user=user)
+        .select_related("micro_grid")
+        .defer("reach", "micro_grid__boundary")
+        .order_by("kind", "code")
+    )
+
+
 def grids_for_person(*, person: Person) -> QuerySet[Grid]:
     return Grid.objects.filter(chief=person)
 

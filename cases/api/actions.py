@@ -188,6 +188,12 @@ class CaseMergeApi(CaseActionApi):
     action = "merge"
 
 
+class CaseConfirmFixApi(CaseActionApi):
+    """confirm_fix: the 三长 named responsible confirms the fix in front of their place."""
+
+    action = "confirm_fix"
+
+
 class CaseEscalateApi(CaseActionApi):
     """escalate: 上报 to the center above (镇街 → 区)."""
 
