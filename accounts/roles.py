@@ -40,6 +40,8 @@ ADMIN_ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "grids.person": ALL,
         "grids.importjob": ("view",),
         "grids.commandcenter": ALL,
+        "grids.road": ALL,
+        "grids.roadsegment": ALL,
         "cases.department": ALL,
         "cases.majorcategory": ALL,
         "cases.category": ALL,

@@ -15,7 +15,7 @@ DEMO_PASSWORD = "demo-2026"  # noqa: S105
 DEMO_USERNAMES = (
     "intake", "shiftlead", "dispatcher", "chief_large", "chief_community", "chief_micro", "handler",
     "inspector", "supervisor", "admin", "sysadmin", "secadmin", "auditadmin", "street_chief", "shop_chief",
-    "lane_chief", "town_operator",
+    "lane_chief", "road_chief", "town_operator",
 )  # fmt: skip
 
 

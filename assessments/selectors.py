@@ -46,7 +46,7 @@ from cases.models import Case, Category, Department, Source, Status
 from cases.selectors import catalogue_all
 from config.memo import Memo
 from devices.models import Alert, Device, EventType, Outcome
-from grids.models import CommandCenter, Grid, Level, Person
+from grids.models import CommandCenter, Grid, Level, Person, Road, RoadSegment
 
 # ---- periods -----------------------------------------------------------------
 
@@ -542,6 +542,11 @@ def _decimal(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(Decimal("0.0001"))
 
 
+# Groups that are not columns of the rollup but reached through the case (roads, 路长制: a case's
+# road segment is the case's, not copied into the facts).
+JOINED_GROUPS = {"road_key": "case__road_segment__road_id", "segment_key": "case__road_segment_id"}
+
+
 def _grouped_each(
     period: Period, where: Q, groups: Sequence[str], now: datetime.datetime | None, weights: dict[str, Decimal]
 ) -> dict[str | None, dict[object, Figures]]:
@@ -557,10 +562,11 @@ def _grouped_each(
             figures = results[group][key] = Figures(period, cut, dict.fromkeys(COUNTS, 0), weights=weights)
         return figures
 
-    cases = CaseFact.objects.filter(where & _touching("case", period)).annotate(mask=_mask(period, cut))
+    through = {group: F(JOINED_GROUPS[group]) for group in groups if group in JOINED_GROUPS}
+    cases = CaseFact.objects.annotate(**through).filter(where & _touching("case", period)).annotate(mask=_mask(period, cut))
     for group, key, row in _counted(cases, groups, "mask", hours=True):
         _add_case_row(at(group, key), row["mask"], row["n"], row["hours"])
-    events = EventFact.objects.filter(where & _touching("event", period), at__lt=cut)
+    events = EventFact.objects.annotate(**through).filter(where & _touching("event", period), at__lt=cut)
     for group, key, row in _counted(events, groups, "kind"):
         at(group, key).counts[EVENT_COUNTS[row["kind"]]] += row["n"]
     if not groups and not results[None]:
@@ -950,6 +956,40 @@ def center_ranking(
     by_center = center_figures_each(period=period, centers=centers, slice=slice, now=now)
     min_cases = assessment_settings().min_cases if min_cases is None else min_cases
     return _rank([(c, by_center[c.pk]) for c in centers], order=order, min_cases=min_cases)
+
+
+def road_ranking(
+    *,
+    period: Period,
+    slice: Slice = ALL,
+    order: str = "score",
+    now: datetime.datetime | None = None,
+    min_cases: int | None = None,
+) -> list[RankedUnit]:
+    """The roads (路长制) ranked on the figures of the cases on their segments, as leaders rank
+    roads: every road listed; below the minimum case count, unranked."""
+    roads = list(Road.objects.select_related("chief").defer("geometry").order_by("code"))
+    by_road = figures_by(period=period, group="road_key", slice=slice, now=now)
+    min_cases = assessment_settings().min_cases if min_cases is None else min_cases
+    units = [(road, by_road.get(road.pk) or empty_figures(period, now)) for road in roads]
+    return _rank(units, order=order, min_cases=min_cases)
+
+
+def segment_figures(
+    *, road: Road, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None
+) -> list[tuple[RoadSegment, Figures]]:
+    """Each segment of `road`, in order along it, with the figures of the cases on it."""
+    by_segment = figures_by(period=period, group="segment_key", slice=slice, now=now)
+    segments = road.segments.select_related("manager", "inspector").defer("geometry", "reach").order_by("seq")
+    return [(segment, by_segment.get(segment.pk) or empty_figures(period, now)) for segment in segments]
+
+
+def segment_ranking(
+    *, road: Road, period: Period, slice: Slice = ALL, order: str = "score", now: datetime.datetime | None = None
+) -> list[RankedUnit]:
+    """The segments of one road ranked on the cases on them (each segment's city manager answers)."""
+    min_cases = assessment_settings().min_cases
+    return _rank(segment_figures(road=road, period=period, slice=slice, now=now), order=order, min_cases=min_cases)
 
 
 BREAKDOWN_GROUP = {"source": "source", "category": "category_id"}

@@ -28,6 +28,7 @@ from assessments.selectors import (
     breakdown,
     campaign_figures,
     center_ranking,
+    road_ranking,
     department_ranking,
     figures_by_each,
     grid_ranking,
@@ -36,7 +37,7 @@ from assessments.selectors import (
 )
 from grids.models import Level
 
-TABLE_KINDS = ("ranking-center", "ranking-large", "ranking-community", "ranking-micro", "ranking-department", "category", "source",
+TABLE_KINDS = ("ranking-center", "ranking-road", "ranking-large", "ranking-community", "ranking-micro", "ranking-department", "category", "source",
                "trend", "campaign-targets", "campaign-category", "campaign-grid", "devices")  # fmt: skip
 # The campaign tables are of the campaign the slice names (Slice.campaign), over its own period.
 CAMPAIGN_KINDS = ("campaign-targets", "campaign-category", "campaign-grid")
@@ -166,7 +167,9 @@ def build_table(kind: str, *, period: Period, slice: Slice, now: datetime.dateti
     """One table; `figures`: the figures per unit if already read (build_tables)."""
     if kind == "ranking-center":
         return ranking_table(kind, _("Ranking: town centers"), center_ranking(period=period, slice=slice, now=now))
-    if kind.startswith("ranking-") and kind not in ("ranking-department", "ranking-center"):
+    if kind == "ranking-road":
+        return ranking_table(kind, _("Ranking: roads"), road_ranking(period=period, slice=slice, now=now))
+    if kind.startswith("ranking-") and kind not in ("ranking-department", "ranking-center", "ranking-road"):
         level = kind.removeprefix("ranking-")
         ranked = grid_ranking(period=period, level=level, within=slice.grid, slice=slice, now=now, figures=figures)
         titles = {Level.LARGE: _("Large grids"), Level.COMMUNITY: _("Community grids"), Level.MICRO: _("Micro grids")}
@@ -248,7 +251,7 @@ EXPORT_INLINE_ROWS = 5_000
 def table_size(kind: str, *, slice: Slice) -> int:
     """How many rows a table will have, at most, without computing it (one count for a grid
     ranking: its grids; the other tables are short)."""
-    if not kind.startswith("ranking-") or kind in ("ranking-department", "ranking-center"):
+    if not kind.startswith("ranking-") or kind in ("ranking-department", "ranking-center", "ranking-road"):
         return 0
     return grid_units(level=kind.removeprefix("ranking-"), within=slice.grid).count()
 

@@ -45,7 +45,7 @@ from campaigns.models import Campaign
 from campaigns.services import campaign_tag_by_rule, campaigns_tag_by_rule
 from config.broker import publish
 from grids.maps import map_config
-from grids.selectors import town_centers_exist
+from grids.selectors import roads_exist, town_centers_exist
 from grids.models import Grid, Level, Person
 
 
@@ -137,6 +137,8 @@ def dashboard(request):
     if scope.everything and slice.grid is None and town_centers_exist():
         # The 镇街 ranking (towns ranked on their territory's figures), for those who see the whole city.
         tables.insert(0, build_table("ranking-center", period=period, slice=slice, now=now))
+    if scope.everything and slice.grid is None and roads_exist():  # 路长制: leaders rank roads
+        tables.insert(1, build_table("ranking-road", period=period, slice=slice, now=now))
     if scope.everything:  # the devices' alerts, for those who see the whole city
         devices = build_table("devices", period=period, slice=slice, now=now)
         if devices.rows:

@@ -10,7 +10,7 @@ is one written down here and not a drift:
 | supervisor 领导 (read-only) | every case | nothing (no action has the role) | – |
 | grid chief | cases in the subtrees of the grids they chief, those waiting for their approval, and those naming them responsible (三长: street, shop, lane chiefs) | cases in their subtrees and those waiting for their approval — not the ones they are only named responsible for: a 三长 follows a case, the grid chief decides | the dispatches waiting in their subtrees or naming them approver |
 | department handler | cases of their departments | the same | – |
-| place chief 三长 (street, shop, lane, road chief) | cases naming them responsible, and those they reported on patrol | cases naming them responsible (confirm a fix in front of their place) | – |
+| place chief 三长 (street, shop, lane, road chief) | cases naming them responsible, those they reported on patrol, and a road chief's those on their roads' segments | cases naming them responsible (confirm a fix in front of their place) | – |
 | anyone else | nothing | nothing | – |
 
 Command centers in tiers (镇街三级, grids.models.CommandCenter) narrow the city-wide rows: a
@@ -98,10 +98,12 @@ def _chief_q(user, *, followed: bool) -> Q:
 
 
 def _place_chief_q(user, *, acting: bool) -> Q:
-    """A 三长's cases: those naming them responsible; to see, also those they reported on patrol."""
+    """A 三长's cases: those naming them responsible; to see, also those they reported on patrol,
+    and a road chief's (路长) those on the segments of their roads."""
     q = Q(responsible__user=user)
     if acting:
         return q
+    q |= Q(road_segment__road__chief__user=user)
     reported = CaseEvent.objects.filter(action="report", actor=user).values("case_id")
     return q | Q(pk__in=reported)
 

@@ -164,6 +164,7 @@ def case_report(
                 center_id=center_for_chain([grid.pk for grid in location.chain]),
                 responsible=responsible.person if responsible else None,
                 responsible_role=responsible.role if responsible else "",
+                road_segment=responsible.segment if responsible else None,
                 category=category,
                 asset=asset,
                 urgency=urgency,

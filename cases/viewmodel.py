@@ -27,7 +27,7 @@ from cases.privacy import Contact, reporter_contact
 from cases.scope import may_act
 from cases.selectors import open_request, work_calendar
 from cases.transitions import DECIDES, OPENS, REQUESTS, Transition, event_label, transitions_from
-from grids.models import RESPONSIBLE_ROLES
+from grids.models import FOUR_DUTIES, RESPONSIBLE_ROLES, RoadSegment
 from grids.selectors import centers_known
 
 
@@ -54,11 +54,30 @@ class OpenRequest:
 
 
 @dataclass(frozen=True)
+class SegmentPeople:
+    """The road segment a case is on (路长制) and who answers there besides the responsible chief."""
+
+    road: str
+    segment: str
+    code: str
+    road_chief: str | None
+    road_chief_phone: str
+    road_level: str
+    road_level_label: str
+    manager: str | None
+    manager_phone: str
+    inspector: str | None
+    inspector_phone: str
+    duties: dict
+
+
+@dataclass(frozen=True)
 class Responsible:
     name: str
     phone: str
     role: str
     role_label: str
+    segment: SegmentPeople | None = None
 
 
 @dataclass(frozen=True)
@@ -247,7 +266,29 @@ def _responsible(case: Case) -> Responsible | None:
     if person is None:
         return None
     label = str(RESPONSIBLE_ROLES.get(case.responsible_role, case.responsible_role))
-    return Responsible(person.name, person.phone, case.responsible_role, label)
+    return Responsible(person.name, person.phone, case.responsible_role, label, _segment(case))
+
+
+def _segment(case: Case) -> SegmentPeople | None:
+    """The segment's people and its road's chief, in one query (none when the case is on no road)."""
+    if not case.road_segment_id:
+        return None
+    segment = (
+        RoadSegment.objects.select_related("road__chief", "manager", "inspector")
+        .defer("reach", "geometry", "road__geometry")
+        .get(pk=case.road_segment_id)
+    )
+    road = segment.road
+
+    def named(person):
+        return (person.name, person.phone) if person is not None else (None, "")
+
+    chief, manager, inspector = named(road.chief), named(segment.manager), named(segment.inspector)
+    duties = {str(label): segment.duties.get(key, "") for key, label in FOUR_DUTIES.items()}
+    return SegmentPeople(
+        road.name, segment.name, segment.code, chief[0], chief[1], road.level, str(road.get_level_display()),
+        manager[0], manager[1], inspector[0], inspector[1], duties,
+    )  # fmt: skip
 
 
 def _taken_in_by(events: list[CaseEvent]) -> int | None:

@@ -52,7 +52,7 @@ from cases.services import CaseActionError, CaseNotFound, InvalidInput, case_rep
 from cases.transitions import TRANSITIONS, Transition, transitions_from
 from cases.viewmodel import case_view
 from grids.maps import map_config as _map_config
-from grids.selectors import places_of_chief
+from grids.selectors import places_of_chief, roads_of_chief
 
 PAGE_SIZE = 25
 URGENT_TOLD_DAYS = 7  # how far back a chief's approvals page lists the urgent dispatches they were told of
@@ -437,7 +437,8 @@ def case_mine(request: HttpRequest) -> HttpResponse:
         transitions = _allowed(request.user, case.status, offered={"confirm_fix"}) if mine else []
         case.action_forms = _action_forms(case, transitions, next_url=next_url)
     page.object_list = rows
-    return render(request, "cases/mine.html", {"page": page, "places": places})
+    roads = roads_of_chief(user=request.user)
+    return render(request, "cases/mine.html", {"page": page, "places": places, "roads": roads})
 
 
 # ---- failed notifications ------------------------------------------------------------

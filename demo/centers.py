@@ -80,3 +80,22 @@ def demo_escalations_load() -> int:
             continue
         done += 1
     return done
+
+
+def demo_patrol_reports_load() -> int:
+    """The demo street chief's report from patrol on their street (source place_patrol); once."""
+    from cases.models import Case, Source
+    from cases.services import case_report
+    from grids.models import Place
+
+    User = get_user_model()
+    chief = User.objects.filter(username="street_chief").first()
+    place = Place.objects.filter(chief__user=chief).first() if chief else None
+    if place is None or Case.objects.filter(source=Source.PLACE_PATROL).exists():
+        return 0
+    point = place.geometry.interpolate_normalized(0.5) if place.geometry.geom_type == "LineString" else place.geometry
+    case_report(
+        source=Source.PLACE_PATROL, point=point, address=place.name, actor=chief,
+        description="巡查发现：人行道上共享单车乱停放，堵塞盲道。",
+    )  # fmt: skip
+    return 1

@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group
 
 from accounts.roles import Role
 from cases.models import Department
-from grids.models import CommandCenter, Grid, Person, Place
+from grids.models import CommandCenter, Grid, Person, Place, Road
 
 HANDLER_DEPARTMENT = "sanitation"  # the demo handler's department (the catalogue's 环卫)
 
@@ -52,19 +52,26 @@ DEMO_LOGINS = [
     DemoLogin("street_chief", Role.PLACE_CHIEF, "街长", place_kind="street"),
     DemoLogin("shop_chief", Role.PLACE_CHIEF, "店长", place_kind="shop"),
     DemoLogin("lane_chief", Role.PLACE_CHIEF, "巷长", place_kind="lane"),
+    DemoLogin("road_chief", Role.PLACE_CHIEF, "路长", place_kind="road"),
     DemoLogin("town_operator", Role.DISPATCHER, "镇街指挥中心操作员", more_roles=(Role.INTAKE_CLERK, Role.SHIFT_LEADER)),
 ]
 
 
 def logins_save(
-    *, chiefs: dict[str, str], staff_names: Sequence[str], password: str, places: dict[str, str] | None = None
+    *,
+    chiefs: dict[str, str],
+    staff_names: Sequence[str],
+    password: str,
+    places: dict[str, str] | None = None,
+    road: str | None = None,
 ) -> None:
     """Create or update every demo login with `password`, in its role's group; the handler joins
     HANDLER_DEPARTMENT (the departments must be loaded).
 
     chiefs: grid level → code of the grid whose chief the chief login of that level becomes;
     staff_names: the names of the logins that are not chiefs, in their order; places: place kind →
-    code of the place whose chief the 三长 login of that kind becomes (none given: no 三长 logins)."""
+    code of the place whose chief the 三长 login of that kind becomes (none given: no 三长 logins);
+    road: the code of the road whose chief (路长) the road chief login becomes."""
     User = get_user_model()
     staff = [login for login in DEMO_LOGINS if not login.grid_level and not login.place_kind]
     if len(staff_names) < len(staff):
@@ -76,6 +83,8 @@ def logins_save(
     groups = {role: Group.objects.get_or_create(name=role)[0] for role in Role.values}
     chief_grids = {level: Grid.objects.select_related("chief").get(code=code) for level, code in chiefs.items()}
     chief_places = {kind: Place.objects.select_related("chief").get(code=code) for kind, code in (places or {}).items()}
+    if road:
+        chief_places["road"] = Road.objects.select_related("chief").defer("geometry").get(code=road)
     for login in DEMO_LOGINS:
         if login.place_kind and login.place_kind not in chief_places:
             continue
@@ -108,6 +117,8 @@ def logins_list() -> list[tuple[DemoLogin, str, str]]:
     chief_grids = {grid.chief.user_id: grid for grid in grids.order_by("-code")}
     places = Place.objects.filter(chief__user__in=users.values()).select_related("chief").defer("geometry", "reach")
     chief_places = {place.chief.user_id: place for place in places.order_by("-code")}
+    roads = Road.objects.filter(chief__user__in=users.values()).select_related("chief").defer("geometry")
+    chief_places.update({road.chief.user_id: road for road in roads})
     centers = dict(
         CommandCenter.objects.filter(members__in=users.values(), parent__isnull=False).values_list("members", "name")
     )

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
 from grids.forms import GeoJSONUploadForm
-from grids.models import CommandCenter, Grid, ImportJob, Person, Place
+from grids.models import CommandCenter, Grid, ImportJob, Person, Place, Road, RoadSegment
+from grids.geo import buffer_m
 from grids.services import grid_export, grid_save, import_job_create, import_job_progress, place_save
 
 
@@ -143,3 +144,38 @@ class CommandCenterAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent", "grids", "members"]
     list_select_related = ["parent"]
+
+
+class RoadSegmentInline(admin.TabularInline):
+    model = RoadSegment
+    fields = ["seq", "code", "name", "manager", "inspector", "reach_m", "duties"]
+    autocomplete_fields = ["manager", "inspector"]
+    extra = 0
+    max_num = 0  # a segment has a line and an area: added in its own page or by import_roads
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Road)
+class RoadAdmin(LeafletGeoAdmin):
+    """Roads (路长制) with their road chief and ordered segments; GeoJSON: manage.py import_roads/export_roads."""
+
+    list_display = ["code", "name", "level", "chief"]
+    list_filter = ["level"]
+    search_fields = ["code", "name", "chief__name"]
+    autocomplete_fields = ["chief"]
+    list_select_related = ["chief"]
+    inlines = [RoadSegmentInline]
+
+
+@admin.register(RoadSegment)
+class RoadSegmentAdmin(LeafletGeoAdmin):
+    list_display = ["code", "name", "road", "seq", "manager", "inspector"]
+    search_fields = ["code", "name", "road__name", "manager__name", "inspector__name"]
+    autocomplete_fields = ["road", "manager", "inspector"]
+    list_select_related = ["road", "manager", "inspector"]
+    exclude = ["reach"]
+
+    def save_model(self, request, obj, form, change):
+        obj.reach = buffer_m(obj.geometry, obj.reach_m)  # where a case counts as on the segment
+        super().save_model(request, obj, form, change)

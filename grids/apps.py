@@ -7,6 +7,7 @@ class GridsConfig(AppConfig):
     verbose_name = _("Grids")
 
     def ready(self) -> None:
-        from grids.selectors import centers_memo_connect
+        from grids.selectors import centers_memo_connect, roads_memo_connect
 
         centers_memo_connect()
+        roads_memo_connect()

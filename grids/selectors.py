@@ -8,11 +8,22 @@ from dataclasses import dataclass
 
 from django.contrib.gis.geos import Point
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from config.memo import Memo
-from grids.models import PLACE_PRIORITY, CommandCenter, Grid, Level, Person, Place, ResponsibleRole
+from grids.models import (
+    PLACE_PRIORITY,
+    CommandCenter,
+    Grid,
+    Level,
+    Person,
+    Place,
+    PlaceKind,
+    ResponsibleRole,
+    RoadSegment,
+)
 
 ANCESTORS = "parent__parent__parent"
 # Boundaries are not needed to answer "where is this point"; loading a
@@ -220,21 +231,61 @@ _PLACE_CHIEF = Place._meta.get_field("chief")
 
 @dataclass(frozen=True)
 class Responsibility:
-    """Who answers at a point: a person, in which capacity, for which place or grid."""
+    """Who answers at a point: a person, in which capacity, for which place or grid; and the road
+    segment the point is on (路长制: its city manager, inspector and road chief), if any."""
 
     person: Person
     role: ResponsibleRole
     place: Place | None
     grid: Grid | None
+    segment: RoadSegment | None = None
+
+
+def _segments_exist() -> bool:
+    return RoadSegment.objects.exists()
+
+
+_SEGMENTS = Memo("grids.road_segments", _segments_exist)
+
+
+def roads_exist() -> bool:
+    """Whether the installation has roads with segments (路长制 in use)."""
+    return _SEGMENTS.get()
+
+
+def segment_at_point(*, point: Point) -> RoadSegment | None:
+    """The road segment whose reach holds `point` (the smallest code on an overlap), its road,
+    road chief, city manager and inspector loaded; no query at all where there are no roads."""
+    if not _SEGMENTS.get():
+        return None
+    return (
+        RoadSegment.objects.filter(reach__intersects=point)
+        .select_related("road__chief", "manager", "inspector")
+        .defer("reach", "geometry", "road__geometry")
+        .order_by("code")
+        .first()
+    )
+
+
+def roads_memo_connect() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    def changed(**kwargs) -> None:
+        _SEGMENTS.changed()
+
+    for signal in (post_save, post_delete):
+        signal.connect(changed, sender=RoadSegment, weak=False, dispatch_uid="grids.road_segments")
 
 
 def responsible_at_point(*, point: Point, location: GridLocation | None = None) -> Responsibility | None:
-    """Shop chief at its frontage, else lane or street chief, else the micro-grid chief,
-    walking up the grid tree while a level has nobody. None outside the jurisdiction
-    or when nobody at all is assigned."""
+    """Shop chief at its frontage, else the city manager of the road segment the point is on
+    (路长制), else lane or street chief, else the micro-grid chief, walking up the grid tree while
+    a level has nobody. None outside the jurisdiction or when nobody at all is assigned. The
+    segment is named in any case (a case at a shop on a road is also on its segment)."""
     location = location or grid_at_point(point=point, responsible=True)
     if not location.inside:
         return None
+    segment = segment_at_point(point=location.point)
     if location.places_loaded:
         places = [location.place] if location.place is not None else []
     else:
@@ -244,14 +295,17 @@ def responsible_at_point(*, point: Point, location: GridLocation | None = None) 
             .order_by("code")
         )
         places.sort(key=lambda place: PLACE_PRIORITY.index(place.kind))
+    if places and places[0].kind == PlaceKind.SHOP:
+        place = places[0]
+        return Responsibility(place.chief, ResponsibleRole.of_place(place.kind), place, location.micro, segment)
+    if segment is not None and segment.manager_id:
+        return Responsibility(segment.manager, ResponsibleRole.SEGMENT_MANAGER, None, location.micro, segment)
     if places:
         place = places[0]
-        return Responsibility(
-            person=place.chief, role=ResponsibleRole.of_place(place.kind), place=place, grid=location.micro
-        )
+        return Responsibility(place.chief, ResponsibleRole.of_place(place.kind), place, location.micro, segment)
     for grid in location.chain:
         if grid.chief_id:
-            return Responsibility(person=grid.chief, role=ResponsibleRole.of_grid(grid.level), place=None, grid=grid)
+            return Responsibility(grid.chief, ResponsibleRole.of_grid(grid.level), None, grid, segment)
     return None
 
 
@@ -313,6 +367,23 @@ def places_of_chief(*, user) -> list[Place]:
         .select_related("micro_grid")
         .defer("reach", "micro_grid__boundary")
         .order_by("kind", "code")
+    )
+
+
+def roads_of_chief(*, user) -> list:
+    """The roads whose road chief (路长) is `user`'s person, with their segments and people."""
+    from grids.models import Road
+
+    return list(
+        Road.objects.filter(chief__user=user)
+        .defer("geometry")
+        .prefetch_related(
+            models.Prefetch(
+                "segments",
+                queryset=RoadSegment.objects.select_related("manager", "inspector").defer("geometry", "reach"),
+            )
+        )
+        .order_by("code")
     )
 
 

@@ -80,9 +80,21 @@ class CaseDetailSerializer(serializers.Serializer):
         url = serializers.CharField()
 
     class ResponsibleSerializer(serializers.Serializer):
+        class SegmentSerializer(serializers.Serializer):
+            road = serializers.CharField()
+            segment = serializers.CharField()
+            code = serializers.CharField()
+            road_chief = serializers.CharField(allow_null=True, help_text="路长")
+            road_level = serializers.CharField(help_text="first (一级, district leader) or second (二级, town leader)")
+            road_level_label = serializers.CharField()
+            manager = serializers.CharField(allow_null=True, help_text="城市管理员 of the segment")
+            inspector = serializers.CharField(allow_null=True, help_text="监督员 of the segment")
+            duties = serializers.DictField(child=serializers.CharField(), help_text="The 四包 duties")
+
         name = serializers.CharField()
         role = serializers.CharField()
         role_label = serializers.CharField()
+        segment = SegmentSerializer(allow_null=True, help_text="The road segment the case is on (路长制), if any")
 
     class ReporterSerializer(serializers.Serializer):
         name = serializers.CharField()

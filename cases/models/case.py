@@ -157,6 +157,15 @@ class Case(models.Model):
         related_name="responsible_for_cases",
     )
     responsible_role = models.CharField(_("responsible as"), max_length=20, blank=True)
+    # 路长制: the road segment the case is on (its city manager, inspector and road chief answer there).
+    road_segment = models.ForeignKey(
+        "grids.RoadSegment",
+        verbose_name=_("road segment"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
     category = models.ForeignKey(
         Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
