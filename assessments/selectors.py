@@ -563,7 +563,9 @@ def _grouped_each(
         return figures
 
     through = {group: F(JOINED_GROUPS[group]) for group in groups if group in JOINED_GROUPS}
-    cases = CaseFact.objects.annotate(**through).filter(where & _touching("case", period)).annotate(mask=_mask(period, cut))
+    cases = (
+        CaseFact.objects.annotate(**through).filter(where & _touching("case", period)).annotate(mask=_mask(period, cut))
+    )
     for group, key, row in _counted(cases, groups, "mask", hours=True):
         _add_case_row(at(group, key), row["mask"], row["n"], row["hours"])
     events = EventFact.objects.annotate(**through).filter(where & _touching("event", period), at__lt=cut)

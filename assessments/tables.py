@@ -28,11 +28,11 @@ from assessments.selectors import (
     breakdown,
     campaign_figures,
     center_ranking,
-    road_ranking,
     department_ranking,
     figures_by_each,
     grid_ranking,
     grid_units,
+    road_ranking,
     trend,
 )
 from grids.models import Level

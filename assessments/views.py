@@ -45,8 +45,8 @@ from campaigns.models import Campaign
 from campaigns.services import campaign_tag_by_rule, campaigns_tag_by_rule
 from config.broker import publish
 from grids.maps import map_config
-from grids.selectors import roads_exist, town_centers_exist
 from grids.models import Grid, Level, Person
+from grids.selectors import roads_exist, town_centers_exist
 
 
 def _forbidden(request, message: str, status: int = 403):

@@ -68,9 +68,7 @@ def centers_subtree_q(center_ids: Iterable[int]) -> Q:
     grids, so "in the subtree of G" is "G is one of them")."""
     centers = centers_known()
     tops = sorted({grid for pk in center_ids for grid in centers.tops.get(pk, ())})
-    return (
-        Q(micro_grid__in=tops) | Q(community_grid__in=tops) | Q(large_grid__in=tops) | Q(district_grid__in=tops)
-    )
+    return Q(micro_grid__in=tops) | Q(community_grid__in=tops) | Q(large_grid__in=tops) | Q(district_grid__in=tops)
 
 
 def _center_q(user, *, acting: bool) -> Q | None:

@@ -35,10 +35,10 @@ from cases.models import (
     Urgency,
 )
 from cases.scope import cases_actionable_by, cases_visible_to
-from grids.selectors import centers_known
 from cases.worktime import WorkCalendar, default_calendar
 from config.memo import Memo
 from grids.models import Grid, Level
+from grids.selectors import centers_known
 
 
 def department_for(*, category: Category, grid_ids: Sequence[int]) -> Department | None:

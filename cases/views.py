@@ -422,9 +422,7 @@ def case_mine(request: HttpRequest) -> HttpResponse:
         cases_visible_to(user=request.user)
         .select_related("category__major", "department", "micro_grid", "community_grid")
         .defer("community_grid__boundary")
-        .order_by(
-            DbCase(When(status__in=sorted(TERMINAL), then=Value(1)), default=Value(0)), "-reported_at", "-id"
-        )
+        .order_by(DbCase(When(status__in=sorted(TERMINAL), then=Value(1)), default=Value(0)), "-reported_at", "-id")
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = _for_rows(list(page.object_list))

@@ -53,7 +53,9 @@ DEMO_LOGINS = [
     DemoLogin("shop_chief", Role.PLACE_CHIEF, "店长", place_kind="shop"),
     DemoLogin("lane_chief", Role.PLACE_CHIEF, "巷长", place_kind="lane"),
     DemoLogin("road_chief", Role.PLACE_CHIEF, "路长", place_kind="road"),
-    DemoLogin("town_operator", Role.DISPATCHER, "镇街指挥中心操作员", more_roles=(Role.INTAKE_CLERK, Role.SHIFT_LEADER)),
+    DemoLogin(
+        "town_operator", Role.DISPATCHER, "镇街指挥中心操作员", more_roles=(Role.INTAKE_CLERK, Role.SHIFT_LEADER)
+    ),
 ]
 
 

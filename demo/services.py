@@ -17,8 +17,8 @@ from assets.services import ImportSummary as AssetSummary
 from assets.services import asset_import
 from cases.catalogue import LoadSummary, catalogue_load, departments_load
 from demo.cameras import demo_cameras_load
-from demo.centers import demo_centers_save, demo_escalations_load, demo_patrol_reports_load
 from demo.campaign import demo_asset_reports_load, demo_campaign_load, demo_census_load
+from demo.centers import demo_centers_save, demo_escalations_load, demo_patrol_reports_load
 from demo.history import _quiet, _tasks_in_process
 from demo.inventory import build_demo_inventory
 from demo.logins import logins_save, place_logins_for

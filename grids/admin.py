@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
 from grids.forms import GeoJSONUploadForm
-from grids.models import CommandCenter, Grid, ImportJob, Person, Place, Road, RoadSegment
 from grids.geo import buffer_m
+from grids.models import CommandCenter, Grid, ImportJob, Person, Place, Road, RoadSegment
 from grids.services import grid_export, grid_save, import_job_create, import_job_progress, place_save
 
 

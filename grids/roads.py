@@ -75,7 +75,9 @@ def road_import(*, data: dict) -> RoadImportSummary:
             geometry, error = _geometry(feature, ROAD_GEOMETRY_TYPES)
             level = props.get("level") or RoadLevel.SECOND
             if level not in RoadLevel.values:
-                problems.append(Problem(index, code, _("level must be first or second, not %(level)r") % {"level": level}))
+                problems.append(
+                    Problem(index, code, _("level must be first or second, not %(level)r") % {"level": level})
+                )
             if code in roads:
                 problems.append(Problem(index, code, _("duplicate road code")))
             roads[code] = {"index": index, "props": props, "geometry": geometry, "level": level}
@@ -109,7 +111,9 @@ def road_import(*, data: dict) -> RoadImportSummary:
             }  # fmt: skip
         if error:
             problems.append(Problem(index, code, error))
-    known_roads = set(roads) | set(Road.objects.filter(code__in={s["road"] for s in segments.values()}).values_list("code", flat=True))
+    known_roads = set(roads) | set(
+        Road.objects.filter(code__in={s["road"] for s in segments.values()}).values_list("code", flat=True)
+    )
     seen: dict[tuple[str, int], str] = {}
     for code, segment in segments.items():
         if segment["road"] not in known_roads:

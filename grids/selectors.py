@@ -7,8 +7,7 @@ import functools
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import Point
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 

@@ -28,14 +28,14 @@ from assessments.selectors import (
     alert_figures,
     breakdown,
     campaign_figures,
-    comparison,
     center_ranking,
+    comparison,
     department_ranking,
-    road_ranking,
-    segment_ranking,
     figures_by,
     grid_ranking,
     overdue_now,
+    road_ranking,
+    segment_ranking,
     trend,
 )
 from assessments.tables import trend_period

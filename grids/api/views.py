@@ -6,6 +6,7 @@ Everything here only reads, through grids.selectors.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
@@ -22,8 +23,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import error_responses
-import math
-
 from grids.models import RESPONSIBLE_ROLES, Grid, Level, Place, PlaceKind
 from grids.selectors import (
     ANCESTORS,
@@ -214,7 +213,12 @@ class PlaceFeaturesApi(APIView):
                 parts = tuple(float(part) for part in value.split(","))
             except ValueError:
                 raise serializers.ValidationError(message) from None
-            if len(parts) != 4 or not all(math.isfinite(p) for p in parts) or parts[0] > parts[2] or parts[1] > parts[3]:
+            if (
+                len(parts) != 4
+                or not all(math.isfinite(p) for p in parts)
+                or parts[0] > parts[2]
+                or parts[1] > parts[3]
+            ):
                 raise serializers.ValidationError(message)
             if (parts[2] - parts[0]) * (parts[3] - parts[1]) > 1:
                 raise serializers.ValidationError(_("The view is too large: zoom in."))

@@ -9,7 +9,6 @@ from django.contrib.gis.geos import Point
 from django.urls import reverse
 
 from accounts.roles import Role
-from assessments.facts import facts_refresh
 from assessments.params import scope_for
 from assessments.selectors import Period, center_ranking
 from cases.models import Case, CaseEvent, Source, Status
@@ -26,8 +25,12 @@ CENTRE_ROLES = (Role.INTAKE_CLERK, Role.DISPATCHER, Role.SHIFT_LEADER)
 @pytest.fixture
 def towns(city, make_user):
     """Two towns: T1 covers L1 (M1, M2), T2 covers L2 (M3); the district's center covers all."""
-    large2 = GridFactory(level=Level.LARGE, code="L2", parent=city["district"], boundary=rect(118.59, 34.925, 0.04, 0.005))
-    community2 = GridFactory(level=Level.COMMUNITY, code="C2", parent=large2, boundary=rect(118.59, 34.925, 0.04, 0.005))
+    large2 = GridFactory(
+        level=Level.LARGE, code="L2", parent=city["district"], boundary=rect(118.59, 34.925, 0.04, 0.005)
+    )
+    community2 = GridFactory(
+        level=Level.COMMUNITY, code="C2", parent=large2, boundary=rect(118.59, 34.925, 0.04, 0.005)
+    )
     GridFactory(level=Level.MICRO, code="M3", parent=community2, boundary=square(118.60, 34.926, 0.003))
     district = CommandCenter.objects.create(code="DC", name="区指挥中心")
     district.grids.add(city["district"])
@@ -126,7 +129,11 @@ def test_the_case_page_offers_the_town_escalate_and_the_district_assign_down(tow
     assert reverse("cases:act", args=[case.pk, "take_over"]) not in page
     response = client.post(
         reverse("cases:act", args=[case.pk, "escalate"]),
-        {"expected_status": "reported", "note": "超出镇街处置权限", "request_id": "5f0c1f7e-1111-4c1a-9a55-000000000001"},
+        {
+            "expected_status": "reported",
+            "note": "超出镇街处置权限",
+            "request_id": "5f0c1f7e-1111-4c1a-9a55-000000000001",
+        },
     )
     assert response.status_code == 302
     client.force_login(towns["district_op"])

@@ -27,8 +27,8 @@ from cases.scope import cases_actionable_by, cases_awaiting_approval, cases_visi
 from cases.services import InvalidInput, case_report, case_transition
 from cases.transitions import DECIDES, EVENT_LABELS, TRANSITIONS
 from citizens.selectors import STAGE_OF_STATUS
-from tests.cases.conftest import IN_M1, NOW
 from grids.models import CommandCenter
+from tests.cases.conftest import IN_M1, NOW
 from tests.grids.factories import PersonFactory
 from tests.photos import after_photo, with_after_photo
 
