@@ -114,7 +114,13 @@ def road_import(*, data: dict) -> RoadImportSummary:
     known_roads = set(roads) | set(
         Road.objects.filter(code__in={s["road"] for s in segments.values()}).values_list("code", flat=True)
     )
-    seen: dict[tuple[str, int], str] = {}
+    # The orders already taken by segments of these roads that the file leaves as they are.
+    kept = RoadSegment.objects.filter(road__code__in={s["road"] for s in segments.values()}).exclude(
+        code__in=list(segments)
+    )
+    seen: dict[tuple[str, int], str] = {
+        (road, seq): code for road, seq, code in kept.values_list("road__code", "seq", "code")
+    }
     for code, segment in segments.items():
         if segment["road"] not in known_roads:
             problems.append(Problem(segment["index"], code, _("unknown road %(road)r") % {"road": segment["road"]}))
@@ -144,10 +150,12 @@ def road_import(*, data: dict) -> RoadImportSummary:
             summary.roads_updated += not created
         missing = {s["road"] for s in segments.values()} - set(stored)
         stored.update({road.code: road for road in Road.objects.filter(code__in=missing)})
-        # Orders may be swapped within a road by this file: free the old orders first.
-        moved = RoadSegment.objects.filter(code__in=list(segments))
-        for segment in moved:
-            RoadSegment.objects.filter(pk=segment.pk).update(seq=10000 + segment.pk % 50000)
+        # Orders may be swapped within a road by this file: the segments it updates first take orders
+        # from the top of the range (unique per road), then their own.
+        parked: dict[int, int] = {}
+        for pk, road_id in RoadSegment.objects.filter(code__in=list(segments)).values_list("pk", "road_id"):
+            parked[road_id] = parked.get(road_id, 0) + 1
+            RoadSegment.objects.filter(pk=pk).update(seq=32767 - parked[road_id])
         for code, segment in segments.items():
             props = segment["props"]
             obj, created = RoadSegment.objects.update_or_create(

@@ -97,6 +97,12 @@ found.update(EventType.objects.values_list("name", flat=True))
 found.update(Integration.objects.values_list("name", flat=True))
 for row in Campaign.objects.values_list("name", "description"):
     found.update(row)
+from grids.models import CommandCenter, Road, RoadSegment
+
+found.update(CommandCenter.objects.values_list("name", flat=True))
+found.update(Road.objects.values_list("name", flat=True))
+for name, duties in RoadSegment.objects.values_list("name", "duties"):
+    found.update([name, *(duties or {}).values()])
 result = sorted((s.strip() for s in found if s and s.strip()), key=len, reverse=True)
 """
     )

@@ -128,3 +128,16 @@ def test_a_road_chief_sees_the_cases_on_their_road(road, city, make_user):
     on, off = (case_report(source=Source.HOTLINE, point=p, description="x", now=NOW) for p in (ON_ROAD, OFF_ROAD))
     assert list(cases_visible_to(user=chief)) == [on]
     assert off not in cases_visible_to(user=chief)
+
+
+def test_a_segment_may_not_take_the_order_of_one_already_on_the_road(road):
+    extra = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"segment": "R1-003", "road": "R1", "seq": 1, "name": "振兴路第3段"},
+         "geometry": line(118.608, 118.610)},
+    ]}  # fmt: skip
+    with pytest.raises(RoadImportError, match="R1-001"):
+        road_import(data=extra)
+    # Swapping two orders within one file is fine.
+    swapped = roads_file(f1={"seq": 2}, f2={"seq": 1})
+    road_import(data=swapped)
+    assert list(road.segments.order_by("seq").values_list("code", flat=True)) == ["R1-002", "R1-001"]
