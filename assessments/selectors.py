@@ -47,6 +47,7 @@ from cases.selectors import catalogue_all
 from config.memo import Memo
 from devices.models import Alert, Device, EventType, Outcome
 from grids.models import CommandCenter, Grid, Level, Person, Road, RoadSegment
+from grids.selectors import centers_known
 
 # ---- periods -----------------------------------------------------------------
 
@@ -180,8 +181,8 @@ CHILD_LEVEL = {Level.DISTRICT: Level.LARGE, Level.LARGE: Level.COMMUNITY, Level.
 @dataclass(frozen=True)
 class Slice:
     """Which cases: a grid with its whole subtree, a department, a responsible chief, a
-    category (or a major category), a source, the cases a campaign counts (专项整治); any
-    combination, all optional."""
+    category (or a major category), a source, the cases a campaign counts (专项整治), the
+    territory of a command center (镇街三级: its grids' subtrees); any combination, all optional."""
 
     grid: Grid | None = None
     department: Department | None = None
@@ -190,12 +191,21 @@ class Slice:
     major_id: int | None = None
     source: str | None = None
     campaign: Campaign | None = None
+    center: CommandCenter | None = None
+
+    @property
+    def center_tops(self) -> tuple[int, ...]:
+        """The grids whose subtrees the slice's center covers (none: no center in the slice)."""
+        return centers_known().tops.get(self.center.pk, ()) if self.center is not None else ()
 
     def q(self) -> Q:
         """The filter on CaseFact or EventFact (they share these columns)."""
         q = Q()
         if self.grid is not None:
             q &= Q(**{GRID_FIELD[self.grid.level]: self.grid.pk})
+        if self.center is not None:
+            tops = list(self.center_tops)  # a grid id is one grid's, at whatever level: any column may hold it
+            q &= functools.reduce(operator.or_, (Q(**{f"{c}__in": tops}) for c in GRID_FIELD.values()))
         if self.department is not None:
             q &= Q(department_id=self.department.pk)
         if self.chief is not None:
@@ -221,7 +231,7 @@ class Slice:
             MonthFigures.Dim.SOURCE: self.source or None,
         }
         given = [(dim, str(value)) for dim, value in values.items() if value is not None]
-        if self.major_id is not None or self.campaign is not None or len(given) > 1:
+        if self.major_id is not None or self.campaign is not None or self.center is not None or len(given) > 1:
             return None
         return given[0] if given else (MonthFigures.Dim.ALL, "")
 
@@ -241,6 +251,8 @@ class Slice:
             params["source"] = self.source
         if self.campaign is not None:
             params["campaign"] = str(self.campaign.pk)
+        if self.center is not None:
+            params["center"] = str(self.center.pk)
         return params
 
 
@@ -863,7 +875,8 @@ def grid_ranking(
 ) -> list[RankedUnit]:
     """All active grids of `level` (inside `within` if given), ranked; every unit is listed.
     `figures`: the grids' figures if already read (figures_by_each), else read here."""
-    grids = list(grid_units(level=level, within=within).order_by("code"))
+    among = slice.center_tops if within is None else ()
+    grids = list(grid_units(level=level, within=within, among=among).order_by("code"))
     scope = slice if within is None or slice.grid is not None else dataclasses.replace(slice, grid=within)
     by_grid = figures_by(period=period, group=GRID_FIELD[level], slice=scope, now=now) if figures is None else figures
     min_cases = assessment_settings().min_cases if min_cases is None else min_cases
@@ -871,9 +884,15 @@ def grid_ranking(
     return _rank(units, order=order, min_cases=min_cases)
 
 
-def grid_units(*, level: str, within: Grid | None = None) -> QuerySet[Grid]:
-    """The grids of `level` a ranking lists: inside `within` if given (itself, if of that level)."""
+def grid_units(*, level: str, within: Grid | None = None, among: Sequence[int] = ()) -> QuerySet[Grid]:
+    """The grids of `level` a ranking lists: inside `within` if given (itself, if of that level),
+    else in the subtrees of the grids `among` (a command center's)."""
     grids = Grid.objects.filter(level=level).only("id", "code", "name", "level", "parent")
+    if within is None and among:
+        among = list(among)
+        grids = grids.filter(
+            Q(pk__in=among) | Q(parent__in=among) | Q(parent__parent__in=among) | Q(parent__parent__parent__in=among)
+        )
     if within is not None:
         if within.level == level:
             grids = grids.filter(pk=within.pk)

@@ -253,7 +253,8 @@ def table_size(kind: str, *, slice: Slice) -> int:
     ranking: its grids; the other tables are short)."""
     if not kind.startswith("ranking-") or kind in ("ranking-department", "ranking-center", "ranking-road"):
         return 0
-    return grid_units(level=kind.removeprefix("ranking-"), within=slice.grid).count()
+    among = slice.center_tops if slice.grid is None else ()
+    return grid_units(level=kind.removeprefix("ranking-"), within=slice.grid, among=among).count()
 
 
 def export_heading(table: Table, period: Period, slice: Slice) -> list[str]:
@@ -262,6 +263,8 @@ def export_heading(table: Table, period: Period, slice: Slice) -> list[str]:
 
 def slice_text(slice: Slice) -> str:
     parts = []
+    if slice.center is not None:
+        parts.append(slice.center.name)
     if slice.grid is not None:
         parts.append(f"{slice.grid.get_level_display()} {slice.grid.name}")
     if slice.department is not None:

@@ -6,11 +6,13 @@ import datetime
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.http import QueryDict
 from django.urls import reverse
 
 from accounts.roles import Role
-from assessments.params import scope_for
-from assessments.selectors import Period, center_ranking
+from assessments.facts import facts_refresh
+from assessments.params import parse, scope_for
+from assessments.selectors import Period, center_ranking, figures
 from cases.models import Case, CaseEvent, Source, Status
 from cases.scope import cases_visible_to
 from cases.services import CaseNotFound, IllegalTransition, InvalidInput, NotPermitted, case_report, case_transition
@@ -155,18 +157,31 @@ def test_the_api_escalates_for_the_town_and_hides_the_case_from_another(towns, c
     assert body["center"]["name"] == "区指挥中心" and body["events"][-1]["center"] == "区指挥中心"
 
 
-def test_a_town_operators_dashboard_is_the_towns(towns, city):
+def test_a_town_operators_dashboard_is_the_towns(towns, city, client):
     scope = scope_for(towns["t1_op"])
-    assert scope.grids == [city["large"]]
+    assert scope.grids == [city["large"]] and scope.centers == [towns["t1"]]
     assert scope_for(towns["district_op"]).everything
+    _period, slice, _scope, _form = parse(QueryDict(), user=towns["t1_op"])
+    assert slice.center == towns["t1"] and slice.grid is None
+    mine, theirs = report_at(IN_M1), report_at(IN_M3)
+    case_transition(case_id=mine.pk, action="file", actor=towns["t1_op"], category=city["garbage"], now=NOW)
+    case_transition(case_id=theirs.pk, action="file", actor=towns["t2_op"], category=city["garbage"], now=NOW)
+    facts_refresh()
+    later = NOW + datetime.timedelta(hours=1)
+    assert figures(period=Period.containing("month", NOW.date()), slice=slice, now=later)["assessed"] == 1
+    client.force_login(towns["t1_op"])
+    assert client.get(reverse("assessments:dashboard")).status_code == 200
+    refused = client.get(reverse("assessments_api:figures"), {"center": towns["t2"].pk})
+    assert refused.status_code == 400
+    client.force_login(towns["district_op"])
+    page = client.get(reverse("assessments:dashboard")).content.decode()
+    assert 'id="ranking-center"' in page and "一镇指挥中心" in page and "二镇指挥中心" in page
 
 
 def test_the_town_ranking_lists_each_town_on_its_territory(towns, city):
     for _ in range(2):
         case = report_at(IN_M1)
         case_transition(case_id=case.pk, action="file", actor=towns["t1_op"], category=city["garbage"], now=NOW)
-    from assessments.facts import facts_refresh
-
     facts_refresh()
     later = NOW + datetime.timedelta(hours=1)
     ranked = center_ranking(period=Period.containing("month", NOW.date()), now=later, min_cases=1)
