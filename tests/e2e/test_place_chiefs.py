@@ -34,6 +34,7 @@ result = {"name": place.name, "lon": place.geometry.x, "lat": place.geometry.y}
 
     dispatcher = cast.login("dispatcher")
     dispatcher.goto("/grids/map/")
+    expect(dispatcher.locator("#grid-list li").first).to_be_visible()  # the grids drawn and fitted first
     map_settled(dispatcher, "grid-map")
     shops = dispatcher.locator("#grid-map-places-shop")
     expect(shops).to_be_visible()
@@ -43,7 +44,8 @@ result = {"name": place.name, "lon": place.geometry.x, "lat": place.geometry.y}
         "([lat, lon]) => window.__e2eMaps.find(m => m.getContainer().id === 'grid-map').setView([lat, lon], 17)",
         [shop["lat"], shop["lon"]],
     )
-    marker = dispatcher.locator("path.place-marker.place-shop").first
+    map_settled(dispatcher, "grid-map")
+    marker = dispatcher.locator("path.place-marker.place-shop >> visible=true").first  # those in view
     expect(marker).to_be_visible()
     marker.hover()
     expect(dispatcher.locator(".leaflet-tooltip")).to_contain_text("店")
