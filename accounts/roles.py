@@ -22,6 +22,7 @@ class Role(models.TextChoices):
     DEPARTMENT_HANDLER = "department_handler", _("Department handler")
     INSPECTOR = "inspector", _("Inspector")
     SUPERVISOR = "supervisor", _("Supervisor")
+    PLACE_CHIEF = "place_chief", _("Place chief")  # 三长 (street, shop, lane chiefs) and road chiefs 路长
     SYSTEM_ADMIN = "system_admin", _("System administrator")
     SECURITY_ADMIN = "security_admin", _("Security administrator")
     AUDIT_ADMIN = "audit_admin", _("Audit administrator")
@@ -38,6 +39,9 @@ ADMIN_ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "grids.place": ALL,
         "grids.person": ALL,
         "grids.importjob": ("view",),
+        "grids.commandcenter": ALL,
+        "grids.road": ALL,
+        "grids.roadsegment": ALL,
         "cases.department": ALL,
         "cases.majorcategory": ALL,
         "cases.category": ALL,

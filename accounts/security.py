@@ -14,7 +14,8 @@ from accounts.roles import ADMIN_ROLES
 DEMO_PASSWORD = "demo-2026"  # noqa: S105
 DEMO_USERNAMES = (
     "intake", "shiftlead", "dispatcher", "chief_large", "chief_community", "chief_micro", "handler",
-    "inspector", "supervisor", "admin", "sysadmin", "secadmin", "auditadmin",
+    "inspector", "supervisor", "admin", "sysadmin", "secadmin", "auditadmin", "street_chief", "shop_chief",
+    "lane_chief", "road_chief", "town_operator",
 )  # fmt: skip
 
 

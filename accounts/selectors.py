@@ -59,6 +59,14 @@ def _case_inbox() -> Link:
     )
 
 
+def _case_mine() -> Link:
+    return Link(
+        _("My places and my cases"),
+        reverse("cases:mine"),
+        _("The streets, shops, lanes and roads you answer for, their cases, and reports from your patrol."),
+    )
+
+
 def _assessments() -> Link:
     return Link(
         _("Assessment dashboard"),
@@ -155,6 +163,7 @@ ROLE_LINKS = {
     Role.GRID_CHIEF: [_case_approvals, _case_queue, _grid_map, _assessments, _assets],
     Role.DEPARTMENT_HANDLER: [_case_work, _case_queue, _grid_map, _assessments, _assets],
     Role.INSPECTOR: [_case_tasks, _case_new, _case_queue, _grid_map, _assets, _devices],
+    Role.PLACE_CHIEF: [_case_mine, _case_new, _grid_map],
     Role.SUPERVISOR: [_assessments, _case_inbox, _bulletin, _campaigns, _case_queue, _grid_map, _devices, _assets],
     Role.SYSTEM_ADMIN: [_admin, _grid_map, _exchange],
     Role.SECURITY_ADMIN: [_users, _lockouts, _api_tokens, _two_factor],

@@ -21,9 +21,9 @@ from assessments.models import Basis
 from assessments.selectors import PERIOD_KINDS, PERIOD_LABELS, Period, Slice
 from campaigns.models import Campaign
 from cases.models import Category, Department, Source
-from cases.scope import SEES_ALL
+from cases.scope import SEES_ALL, town_centers_of
 from config.limits import validate_filter_date
-from grids.models import Grid, Person
+from grids.models import CommandCenter, Grid, Person
 from grids.selectors import subtree_q
 
 MAX_DAYS = 3 * 366 + 1
@@ -40,6 +40,7 @@ class Scope:
 
     grids: list[Grid] | None
     departments: list[Department] | None
+    centers: list[CommandCenter] | None = None  # a town center's staff: its territory, the default view
 
     @property
     def everything(self) -> bool:
@@ -56,12 +57,17 @@ class Scope:
 
 def scope_for(user) -> Scope:
     """Those who see every case (cases.scope.SEES_ALL: leaders, the centre, inspectors) see all
-    figures; a grid chief their grids' subtrees; a department its own figures."""
+    figures, or, working for a town center only, those of the grids it covers; a grid chief their grids' subtrees; a department its own figures."""
     if getattr(user, "is_staff", False):
         return Scope(None, None)
     roles = set(user_roles(user))
     if roles & SEES_ALL:
-        return Scope(None, None)
+        towns = town_centers_of(user)
+        if towns is None:
+            return Scope(None, None)
+        # The staff of a town center (镇街): the grids their centers cover, in their code order.
+        grids = Grid.objects.filter(command_centers__in=towns).defer("boundary").distinct().order_by("code")
+        return Scope(list(grids), None, list(CommandCenter.objects.filter(pk__in=towns).order_by("code")))
     if Role.GRID_CHIEF in roles:
         grids = list(Grid.objects.filter(chief__user=user).defer("boundary").order_by("level", "code"))
         if grids:
@@ -95,6 +101,9 @@ class FilterForm(forms.Form):
                                       empty_label=gettext_lazy("All categories"))  # fmt: skip
     source = forms.ChoiceField(choices=[("", gettext_lazy("All sources")), *Source.choices], required=False,
                                label=gettext_lazy("Source"))  # fmt: skip
+    center = forms.ModelChoiceField(queryset=CommandCenter.objects.all(), required=False,
+                                    label=gettext_lazy("Command center"),
+                                    empty_label=gettext_lazy("All centers"))  # fmt: skip
     campaign = forms.ModelChoiceField(queryset=Campaign.objects.all(), required=False,
                                       label=gettext_lazy("Campaign"),
                                       empty_label=gettext_lazy("All cases"))  # fmt: skip
@@ -114,6 +123,13 @@ class FilterForm(forms.Form):
         self.scope = scope
         self.default_kind = default_kind
         self.now = now or timezone.now()
+        # The centers one may choose: every one for those who see the whole city; a town's own.
+        centers = CommandCenter.objects.order_by("code")
+        if scope.centers is not None:
+            centers = centers.filter(pk__in=[c.pk for c in scope.centers])
+        elif not scope.everything:
+            centers = centers.none()
+        self.fields["center"].queryset = centers
         self.fields["department"].queryset = (
             Department.objects.filter(pk__in=[d.pk for d in scope.departments])
             if scope.departments is not None
@@ -139,7 +155,14 @@ class FilterForm(forms.Form):
         grid = data.get("grid")
         if grid is not None and not self.scope.allows_grid(grid):
             self.add_error("grid", _("This grid is outside your area."))
-        if grid is None and self.scope.grids:
+        center = data.get("center")
+        if center is not None and self.scope.centers is not None and center not in self.scope.centers:
+            self.add_error("center", _("This center is outside your area."))
+        if center is not None and self.scope.centers is None and not self.scope.everything:
+            self.add_error("center", _("This center is outside your area."))
+        if grid is None and center is None and self.scope.centers:
+            center = self.scope.centers[0]  # a town's staff: their town, all its grids
+        elif grid is None and center is None and self.scope.grids:
             grid = self.scope.grids[0]
         department = data.get("department")
         if department is None and self.scope.departments:
@@ -153,6 +176,7 @@ class FilterForm(forms.Form):
             source=data.get("source") or None,
             campaign=data.get("campaign"),
             basis=data.get("basis") or None,
+            center=center,
         )
         return data
 

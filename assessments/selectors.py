@@ -34,7 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Case as CaseWhen
-from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +48,8 @@ from cases.models import Case, Category, Department, Source, Status
 from cases.selectors import catalogue_all
 from config.memo import Memo
 from devices.models import Alert, Device, EventType, Outcome
-from grids.models import Grid, Level, Person
+from grids.models import CommandCenter, Grid, Level, Person, Road, RoadSegment
+from grids.selectors import centers_known
 
 # ---- periods -----------------------------------------------------------------
 
@@ -182,8 +183,8 @@ CHILD_LEVEL = {Level.DISTRICT: Level.LARGE, Level.LARGE: Level.COMMUNITY, Level.
 @dataclass(frozen=True)
 class Slice:
     """Which cases: a grid with its whole subtree, a department, a responsible chief, a
-    category (or a major category), a source, the cases a campaign counts (专项整治); any
-    combination, all optional."""
+    category (or a major category), a source, the cases a campaign counts (专项整治), the
+    territory of a command center (镇街三级: its grids' subtrees); any combination, all optional."""
 
     grid: Grid | None = None
     department: Department | None = None
@@ -195,12 +196,21 @@ class Slice:
     # Not which cases but how the closure-type figures count them: "filed" or "due"; None: as the
     # city's assessment settings say (resolved by `basis_of`).
     basis: str | None = None
+    center: CommandCenter | None = None
+
+    @property
+    def center_tops(self) -> tuple[int, ...]:
+        """The grids whose subtrees the slice's center covers (none: no center in the slice)."""
+        return centers_known().tops.get(self.center.pk, ()) if self.center is not None else ()
 
     def q(self) -> Q:
         """The filter on CaseFact or EventFact (they share these columns)."""
         q = Q()
         if self.grid is not None:
             q &= Q(**{GRID_FIELD[self.grid.level]: self.grid.pk})
+        if self.center is not None:
+            tops = list(self.center_tops)  # a grid id is one grid's, at whatever level: any column may hold it
+            q &= functools.reduce(operator.or_, (Q(**{f"{c}__in": tops}) for c in GRID_FIELD.values()))
         if self.department is not None:
             q &= Q(department_id=self.department.pk)
         if self.chief is not None:
@@ -226,7 +236,7 @@ class Slice:
             MonthFigures.Dim.SOURCE: self.source or None,
         }
         given = [(dim, str(value)) for dim, value in values.items() if value is not None]
-        if self.major_id is not None or self.campaign is not None or len(given) > 1:
+        if self.major_id is not None or self.campaign is not None or self.center is not None or len(given) > 1:
             return None
         return given[0] if given else (MonthFigures.Dim.ALL, "")
 
@@ -248,6 +258,8 @@ class Slice:
             params["campaign"] = str(self.campaign.pk)
         if self.basis:
             params["basis"] = self.basis
+        if self.center is not None:
+            params["center"] = str(self.center.pk)
         return params
 
 
@@ -609,6 +621,11 @@ def _decimal(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(Decimal("0.0001"))
 
 
+# Groups that are not columns of the rollup but reached through the case (roads, 路长制: a case's
+# road segment is the case's, not copied into the facts).
+JOINED_GROUPS = {"road_key": "case__road_segment__road_id", "segment_key": "case__road_segment_id"}
+
+
 def _grouped_each(
     period: Period,
     where: Q,
@@ -629,10 +646,13 @@ def _grouped_each(
             figures = results[group][key] = Figures(period, cut, dict.fromkeys(COUNTS, 0), weights=weights, basis=basis)
         return figures
 
-    cases = CaseFact.objects.filter(where & _touching("case", period)).annotate(mask=_mask(period, cut))
+    through = {group: F(JOINED_GROUPS[group]) for group in groups if group in JOINED_GROUPS}
+    cases = (
+        CaseFact.objects.annotate(**through).filter(where & _touching("case", period)).annotate(mask=_mask(period, cut))
+    )
     for group, key, row in _counted(cases, groups, "mask", hours=True):
         _add_case_row(at(group, key), row["mask"], row["n"], row["hours"])
-    events = EventFact.objects.filter(where & _touching("event", period), at__lt=cut)
+    events = EventFact.objects.annotate(**through).filter(where & _touching("event", period), at__lt=cut)
     for group, key, row in _counted(events, groups, "kind"):
         at(group, key).counts[EVENT_COUNTS[row["kind"]]] += row["n"]
     if not groups and not results[None]:
@@ -1030,7 +1050,8 @@ def grid_ranking(
 ) -> list[RankedUnit]:
     """All active grids of `level` (inside `within` if given), ranked; every unit is listed.
     `figures`: the grids' figures if already read (figures_by_each), else read here."""
-    grids = list(grid_units(level=level, within=within).order_by("code"))
+    among = slice.center_tops if within is None else ()
+    grids = list(grid_units(level=level, within=within, among=among).order_by("code"))
     scope = slice if within is None or slice.grid is not None else dataclasses.replace(slice, grid=within)
     by_grid = figures_by(period=period, group=GRID_FIELD[level], slice=scope, now=now) if figures is None else figures
     min_cases = assessment_settings().min_cases if min_cases is None else min_cases
@@ -1038,9 +1059,15 @@ def grid_ranking(
     return _rank(units, order=order, min_cases=min_cases)
 
 
-def grid_units(*, level: str, within: Grid | None = None) -> QuerySet[Grid]:
-    """The grids of `level` a ranking lists: inside `within` if given (itself, if of that level)."""
+def grid_units(*, level: str, within: Grid | None = None, among: Sequence[int] = ()) -> QuerySet[Grid]:
+    """The grids of `level` a ranking lists: inside `within` if given (itself, if of that level),
+    else in the subtrees of the grids `among` (a command center's)."""
     grids = Grid.objects.filter(level=level).only("id", "code", "name", "level", "parent")
+    if within is None and among:
+        among = list(among)
+        grids = grids.filter(
+            Q(pk__in=among) | Q(parent__in=among) | Q(parent__parent__in=among) | Q(parent__parent__parent__in=among)
+        )
     if within is not None:
         if within.level == level:
             grids = grids.filter(pk=within.pk)
@@ -1075,6 +1102,90 @@ def department_ranking(
     min_cases = assessment_settings().min_cases if min_cases is None else min_cases
     units = [(d, by_department.get(d.pk) or empty_figures(period, now, basis_of(slice))) for d in departments]
     return _rank(units, order=order, min_cases=min_cases)
+
+
+def summed_figures(parts: Sequence[Figures], period: Period, now: datetime.datetime | None = None) -> Figures:
+    """The figures of a union of disjoint slices (a town center's several grids): counts add up."""
+    total = empty_figures(period, now)
+    for part in parts:
+        for name, value in part.counts.items():
+            total.counts[name] += value
+        total.handling_hours_sum += part.handling_hours_sum
+    return total
+
+
+def town_centers() -> list[CommandCenter]:
+    """The town centers (镇街: those with a center above them), their grids loaded."""
+    grids = Grid.objects.only("id", "level", "code", "name")
+    return list(
+        CommandCenter.objects.filter(parent__isnull=False)
+        .prefetch_related(Prefetch("grids", queryset=grids))
+        .order_by("code")
+    )
+
+
+def center_figures_each(
+    *, period: Period, centers: Sequence[CommandCenter], slice: Slice = ALL, now: datetime.datetime | None = None
+) -> dict[int, Figures]:
+    """Each center's figures: those of the territory it covers (the cases located in its grids'
+    subtrees, wherever they are held now), one grouped statement per grid level it uses."""
+    levels = sorted({grid.level for center in centers for grid in center.grids.all()})
+    by = figures_by_each(period=period, groups=[GRID_FIELD[level] for level in levels], slice=slice, now=now)
+    out = {}
+    for center in centers:
+        parts = [by[GRID_FIELD[grid.level]].get(grid.pk) for grid in center.grids.all()]
+        out[center.pk] = summed_figures([part for part in parts if part is not None], period, now)
+    return out
+
+
+def center_ranking(
+    *,
+    period: Period,
+    slice: Slice = ALL,
+    order: str = "score",
+    now: datetime.datetime | None = None,
+    min_cases: int | None = None,
+) -> list[RankedUnit]:
+    """The 镇街 ranking: the town centers ranked on their territory's figures, as the Zaozhuang
+    bulletin ranks its towns (every center listed; below the minimum case count, unranked)."""
+    centers = town_centers()
+    by_center = center_figures_each(period=period, centers=centers, slice=slice, now=now)
+    min_cases = assessment_settings().min_cases if min_cases is None else min_cases
+    return _rank([(c, by_center[c.pk]) for c in centers], order=order, min_cases=min_cases)
+
+
+def road_ranking(
+    *,
+    period: Period,
+    slice: Slice = ALL,
+    order: str = "score",
+    now: datetime.datetime | None = None,
+    min_cases: int | None = None,
+) -> list[RankedUnit]:
+    """The roads (路长制) ranked on the figures of the cases on their segments, as leaders rank
+    roads: every road listed; below the minimum case count, unranked."""
+    roads = list(Road.objects.select_related("chief").defer("geometry").order_by("code"))
+    by_road = figures_by(period=period, group="road_key", slice=slice, now=now)
+    min_cases = assessment_settings().min_cases if min_cases is None else min_cases
+    units = [(road, by_road.get(road.pk) or empty_figures(period, now)) for road in roads]
+    return _rank(units, order=order, min_cases=min_cases)
+
+
+def segment_figures(
+    *, road: Road, period: Period, slice: Slice = ALL, now: datetime.datetime | None = None
+) -> list[tuple[RoadSegment, Figures]]:
+    """Each segment of `road`, in order along it, with the figures of the cases on it."""
+    by_segment = figures_by(period=period, group="segment_key", slice=slice, now=now)
+    segments = road.segments.select_related("manager", "inspector").defer("geometry", "reach").order_by("seq")
+    return [(segment, by_segment.get(segment.pk) or empty_figures(period, now)) for segment in segments]
+
+
+def segment_ranking(
+    *, road: Road, period: Period, slice: Slice = ALL, order: str = "score", now: datetime.datetime | None = None
+) -> list[RankedUnit]:
+    """The segments of one road ranked on the cases on them (each segment's city manager answers)."""
+    min_cases = assessment_settings().min_cases
+    return _rank(segment_figures(road=road, period=period, slice=slice, now=now), order=order, min_cases=min_cases)
 
 
 BREAKDOWN_GROUP = {"source": "source", "category": "category_id"}

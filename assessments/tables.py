@@ -29,6 +29,7 @@ from assessments.selectors import (
     alert_figures,
     breakdown,
     campaign_figures,
+    center_ranking,
     department_post_ranking,
     department_ranking,
     figures_by_each,
@@ -36,13 +37,14 @@ from assessments.selectors import (
     grid_units,
     person_name,
     post_ranking,
+    road_ranking,
     trend,
 )
 from grids.models import Level
 
-TABLE_KINDS = ("ranking-large", "ranking-community", "ranking-micro", "ranking-department", "category", "source",
-               "trend", "campaign-targets", "campaign-category", "campaign-grid", "devices",
-               "posts-inspector", "posts-centre", "posts-department")  # fmt: skip
+TABLE_KINDS = ("ranking-center", "ranking-road", "ranking-large", "ranking-community", "ranking-micro",
+               "ranking-department", "category", "source", "trend", "campaign-targets", "campaign-category",
+               "campaign-grid", "devices", "posts-inspector", "posts-centre", "posts-department")  # fmt: skip
 # The campaign tables are of the campaign the slice names (Slice.campaign), over its own period.
 CAMPAIGN_KINDS = ("campaign-targets", "campaign-category", "campaign-grid")
 
@@ -218,7 +220,11 @@ def build_tables(kinds: list[str], *, period: Period, slice: Slice, now: datetim
 def build_table(kind: str, *, period: Period, slice: Slice, now: datetime.datetime | None = None,
                 link=None, figures=None, everyone: bool = True) -> Table:  # fmt: skip
     """One table; `figures`: the figures per unit if already read (build_tables)."""
-    if kind.startswith("ranking-") and kind != "ranking-department":
+    if kind == "ranking-center":
+        return ranking_table(kind, _("Ranking: town centers"), center_ranking(period=period, slice=slice, now=now))
+    if kind == "ranking-road":
+        return ranking_table(kind, _("Ranking: roads"), road_ranking(period=period, slice=slice, now=now))
+    if kind.startswith("ranking-") and kind not in ("ranking-department", "ranking-center", "ranking-road"):
         level = kind.removeprefix("ranking-")
         ranked = grid_ranking(period=period, level=level, within=slice.grid, slice=slice, now=now, figures=figures)
         titles = {Level.LARGE: _("Large grids"), Level.COMMUNITY: _("Community grids"), Level.MICRO: _("Micro grids")}
@@ -361,9 +367,10 @@ EXPORT_INLINE_ROWS = 5_000
 def table_size(kind: str, *, slice: Slice) -> int:
     """How many rows a table will have, at most, without computing it (one count for a grid
     ranking: its grids; the other tables are short)."""
-    if not kind.startswith("ranking-") or kind == "ranking-department":
+    if not kind.startswith("ranking-") or kind in ("ranking-department", "ranking-center", "ranking-road"):
         return 0
-    return grid_units(level=kind.removeprefix("ranking-"), within=slice.grid).count()
+    among = slice.center_tops if slice.grid is None else ()
+    return grid_units(level=kind.removeprefix("ranking-"), within=slice.grid, among=among).count()
 
 
 def export_heading(table: Table, period: Period, slice: Slice) -> list[str]:
@@ -372,6 +379,8 @@ def export_heading(table: Table, period: Period, slice: Slice) -> list[str]:
 
 def slice_text(slice: Slice) -> str:
     parts = []
+    if slice.center is not None:
+        parts.append(slice.center.name)
     if slice.grid is not None:
         parts.append(f"{slice.grid.get_level_display()} {slice.grid.name}")
     if slice.department is not None:

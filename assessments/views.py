@@ -70,6 +70,7 @@ from cases.supervision import supervision_figures
 from config.broker import publish
 from grids.maps import map_config
 from grids.models import Grid, Level, Person
+from grids.selectors import roads_exist, town_centers_exist
 
 
 def _forbidden(request, message: str, status: int = 403):
@@ -229,6 +230,11 @@ def dashboard(request):
         [*kinds, "category", "source"], period=period, slice=slice, now=now, link=grid_link
     )
     breakdowns = [by_category, by_source]
+    if scope.everything and slice.grid is None and town_centers_exist():
+        # The 镇街 ranking (towns ranked on their territory's figures), for those who see the whole city.
+        tables.insert(0, build_table("ranking-center", period=period, slice=slice, now=now))
+    if scope.everything and slice.grid is None and roads_exist():  # 路长制: leaders rank roads
+        tables.insert(1, build_table("ranking-road", period=period, slice=slice, now=now))
     if scope.everything:  # the devices' alerts, for those who see the whole city
         devices = build_table("devices", period=period, slice=slice, now=now)
         if devices.rows:

@@ -37,6 +37,7 @@ from cases.models import (
 )
 from cases.selectors import case_approver, case_department, work_calendar
 from cases.supervision import may_answer_case
+from grids.selectors import Centers, centers_known
 
 if TYPE_CHECKING:
     from cases.transitions import Transition
@@ -73,7 +74,7 @@ def _target(ctx: Context) -> str:
 
 
 # The actions that change nothing but the status (their row has one target).
-reject = cancel = check_pass = request_suspension = refuse_request = _target
+reject = cancel = check_pass = confirm_fix = request_suspension = refuse_request = _target
 
 
 def verify(ctx: Context) -> str:
@@ -343,6 +344,100 @@ def sign_off(ctx: Context) -> str:
     ctx.case.supervised = False
     ctx.payload["answered"] = order.answered_at is not None
     return ctx.case.status
+
+
+# ---- 镇街三级: who holds a case ----------------------------------------------------------
+
+
+def _holder(case: Case, centers: Centers) -> int | None:
+    """The center holding the case; a case of no center is the district's."""
+    return case.center_id if case.center_id in centers.parent else centers.root_id
+
+
+def _chain(case: Case) -> list[int | None]:
+    return [case.micro_grid_id, case.community_grid_id, case.large_grid_id, case.district_grid_id]
+
+
+def _below(case: Case, centers: Centers) -> int | None:
+    """The center just below the holder that covers the case's location, if any."""
+    covering, holder = centers.covering(_chain(case)), _holder(case, centers)
+    if holder not in covering:
+        return None
+    at = covering.index(holder)
+    return covering[at - 1] if at > 0 else None
+
+
+def _moved(ctx: Context, to: int) -> str:
+    centers = centers_known()
+    before = _holder(ctx.case, centers)
+    ctx.payload["from"] = {"id": before, "name": centers.names.get(before, "")} if before else None
+    ctx.payload["to"] = {"id": to, "name": centers.names.get(to, "")}
+    ctx.case.center_id = to
+    return ctx.case.status
+
+
+def escalate(ctx: Context) -> str:
+    return _moved(ctx, centers_known().parent[_holder(ctx.case, centers_known())])
+
+
+def assign_down(ctx: Context) -> str:
+    return _moved(ctx, _below(ctx.case, centers_known()))
+
+
+def take_over(ctx: Context) -> str:
+    centers = centers_known()
+    holder = _holder(ctx.case, centers)
+    mine = _own_centers(ctx.actor)
+    # The actor's own center above the holder, nearest first; the district's for one of no center.
+    to = next((pk for pk in centers.ancestors(holder) if pk in mine), None) or centers.root_id
+    return _moved(ctx, to)
+
+
+def escalate_available(case: Case) -> str | None:
+    centers = centers_known()
+    holder = _holder(case, centers)
+    if holder is None or centers.parent.get(holder) is None:
+        return _("The case is held by the district's center: there is no center above to escalate it to.")
+    return None
+
+
+def assign_down_available(case: Case) -> str | None:
+    if _below(case, centers_known()) is None:
+        return _("No town center below covers this case's location.")
+    return None
+
+
+def take_over_available(case: Case) -> str | None:
+    centers = centers_known()
+    holder = _holder(case, centers)
+    if holder is None or centers.parent.get(holder) is None:
+        return _("The case is already held by the district's center.")
+    return None
+
+
+def _own_centers(user) -> set[int]:
+    """The centers whose staff `user` is (cached on the user object: a page asks per action)."""
+    cached = getattr(user, "_own_centers_cache", None)
+    if cached is None:
+        cached = set(user.command_centers.values_list("pk", flat=True)) if getattr(user, "pk", None) else set()
+        user._own_centers_cache = cached
+    return cached
+
+
+def escalate_actor(case: Case, user) -> str | None:
+    if _holder(case, centers_known()) not in _own_centers(user):
+        return _("Only the staff of the center holding the case escalate it.")
+    return None
+
+
+def take_over_actor(case: Case, user) -> str | None:
+    centers = centers_known()
+    holder, mine = _holder(case, centers), _own_centers(user)
+    if holder in mine:
+        return _("Your center already holds this case.")
+    if mine and not mine & set(centers.ancestors(holder)):
+        return _("Only a center above the one holding the case takes it over.")
+    return None
 
 
 # ---- when an action is not possible for a case ------------------------------------

@@ -19,6 +19,7 @@ from cases.photos import PHOTOS_MAX, PhotoError, photo_check
 from cases.transitions import Input, Transition
 from config.limits import validate_filter_date
 from grids.models import Grid, Level
+from grids.selectors import centers_known
 
 NOTE_MAX = 2000
 
@@ -137,7 +138,16 @@ class IntakeForm(forms.Form):
     def __init__(self, *args, roles: Iterable[str] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].grouped()
-        self.fields["source"].initial = Source.INSPECTOR if Role.INSPECTOR in set(roles) else Source.HOTLINE
+        held = set(roles)
+        self.fields["source"].initial = (
+            Source.INSPECTOR
+            if Role.INSPECTOR in held
+            else Source.PLACE_PATROL
+            if Role.PLACE_CHIEF in held
+            else Source.HOTLINE
+        )
+        if held and held <= {Role.PLACE_CHIEF}:  # a 三长 reports from their own patrol, nothing else
+            self.fields["source"].choices = [(Source.PLACE_PATROL, Source.PLACE_PATROL.label)]
 
 
 def _grid_choices() -> list:
@@ -179,6 +189,7 @@ class CaseFilterForm(forms.Form):
     overdue = forms.ChoiceField(label=_("Deadline"), choices=OVERDUE_CHOICES, required=False)
     source = forms.ChoiceField(label=_("Source"), choices=[("", _("Any")), *Source.choices], required=False)
     grid = forms.TypedChoiceField(label=_("Grid"), coerce=int, required=False, empty_value=None)
+    center = forms.TypedChoiceField(label=_("Held by"), coerce=int, required=False, empty_value=None)
     reported_from = forms.DateField(
         label=_("Reported from"),
         required=False,
@@ -196,6 +207,11 @@ class CaseFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices(active_categories(), blank=_("All categories"))
         self.fields["grid"].choices = _grid_choices()
+        centers = centers_known()
+        if len(centers.names) > 1:  # 镇街三级: which center holds the case (上报 to the district, 交办 down)
+            self.fields["center"].choices = [("", _("Any center")), *sorted(centers.names.items())]
+        else:
+            del self.fields["center"]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -215,6 +231,7 @@ class CaseFilterForm(forms.Form):
         return {
             "category_id": data.get("category"),
             "grid_id": data.get("grid"),
+            "center_id": data.get("center"),
             "urgency": data.get("urgency") or None,
             "overdue": overdue,
             "source": data.get("source") or None,

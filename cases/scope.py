@@ -10,7 +10,15 @@ is one written down here and not a drift:
 | supervisor 领导 | every case | every case, but only the supervision actions (督办, 催办, 销号) have the role | – |
 | grid chief | cases in the subtrees of the grids they chief, those waiting for their approval, and those naming them responsible (三长: street, shop, lane chiefs) | cases in their subtrees and those waiting for their approval — not the ones they are only named responsible for: a 三长 follows a case, the grid chief decides | the dispatches waiting in their subtrees or naming them approver |
 | department handler | cases of their departments | the same | – |
+| place chief 三长 (street, shop, lane, road chief) | cases naming them responsible, those they reported on patrol, and a road chief's those on their roads' segments | cases naming them responsible (confirm a fix in front of their place) | – |
 | anyone else | nothing | nothing | – |
+
+Command centers in tiers (镇街三级, grids.models.CommandCenter) narrow the city-wide rows: a
+member of town centers only (no district's center among theirs) sees the cases located in
+their centers' subtrees (and any their center holds), and acts only on the cases their center
+holds (Case.center: the center of the location at intake, moved by 上报 escalate and 交办
+assign down). Staff of the district's center, or of no center at all, keep the whole city. The
+dashboard (assessments.params.scope_for), the queue, the API and the maps read it from here.
 
 Reports (上报) are taken in by the command center, inspectors and grid chiefs on patrol
 (REPORTERS), on the intake page and in the API alike. A user holding several roles has the union. Who approves looks only at the grid-chief part
@@ -26,8 +34,9 @@ from collections.abc import Iterable
 from django.db.models import F, Q, QuerySet
 
 from accounts.roles import CENTRE, Role, user_roles
-from cases.models import Case, Status
+from cases.models import Case, CaseEvent, Status
 from grids.models import Grid
+from grids.selectors import centers_known
 
 # Roles that act on any case (their actions are still only those the transition table gives them:
 # a supervisor's are the supervision orders').
@@ -35,7 +44,41 @@ ACTS_CITY_WIDE = CENTRE | {Role.INSPECTOR, Role.SUPERVISOR}
 # Roles that see every case.
 SEES_ALL = ACTS_CITY_WIDE
 # Roles that take in reports (上报): the command center, inspectors, grid chiefs on patrol.
-REPORTERS = CENTRE | {Role.INSPECTOR, Role.GRID_CHIEF}
+REPORTERS = CENTRE | {Role.INSPECTOR, Role.GRID_CHIEF, Role.PLACE_CHIEF}
+
+
+def town_centers_of(user) -> list[int] | None:
+    """The town centers whose staff `user` is, when that is all they are; None when `user` works
+    for the district's center, or for none (the whole city). Cached on the user object."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cached = getattr(user, "_town_centers_cache", False)
+    if cached is not False:
+        return cached
+    centers = centers_known()
+    if not any(parent is not None for parent in centers.parent.values()):
+        return None  # one center (or none) for the whole installation: nothing to ask
+    mine = list(user.command_centers.values_list("pk", flat=True)) if user.pk else []
+    result = None if not mine or any(centers.parent.get(pk) is None for pk in mine) else sorted(mine)
+    user._town_centers_cache = result
+    return result
+
+
+def centers_subtree_q(center_ids: Iterable[int]) -> Q:
+    """The cases located in the subtrees the centers cover (a case carries its whole chain of
+    grids, so "in the subtree of G" is "G is one of them")."""
+    centers = centers_known()
+    tops = sorted({grid for pk in center_ids for grid in centers.tops.get(pk, ())})
+    return Q(micro_grid__in=tops) | Q(community_grid__in=tops) | Q(large_grid__in=tops) | Q(district_grid__in=tops)
+
+
+def _center_q(user, *, acting: bool) -> Q | None:
+    """The city-wide roles' part: everything (None), or a town's."""
+    towns = town_centers_of(user)
+    if towns is None:
+        return None
+    held = Q(center__in=towns)
+    return held if acting else held | centers_subtree_q(towns)
 
 
 def _chief_q(user, *, followed: bool) -> Q:
@@ -53,36 +96,52 @@ def _chief_q(user, *, followed: bool) -> Q:
     return q | Q(responsible__user=user) if followed else q
 
 
+def _place_chief_q(user, *, acting: bool) -> Q:
+    """A 三长's cases: those naming them responsible; to see, also those they reported on patrol,
+    and a road chief's (路长) those on the segments of their roads."""
+    q = Q(responsible__user=user)
+    if acting:
+        return q
+    q |= Q(road_segment__road__chief__user=user)
+    reported = CaseEvent.objects.filter(action="report", actor=user).values("case_id")
+    return q | Q(pk__in=reported)
+
+
 def _department_q(user) -> Q:
     return Q(department__in=user.departments.values("pk"))
 
 
-def _scope(user, roles: Iterable[str], *, all_roles: frozenset, followed: bool) -> QuerySet[Case]:
+def _scope(user, roles: Iterable[str], *, all_roles: frozenset, followed: bool, acting: bool) -> QuerySet[Case]:
     roles = set(roles)
-    if roles & all_roles:
-        return Case.objects.all()
     q = Q()
+    if roles & all_roles:
+        town = _center_q(user, acting=acting)
+        if town is None:
+            return Case.objects.all()
+        q |= town
     if Role.GRID_CHIEF in roles:
         q |= _chief_q(user, followed=followed)
     if Role.DEPARTMENT_HANDLER in roles:
         q |= _department_q(user)
+    if Role.PLACE_CHIEF in roles:
+        q |= _place_chief_q(user, acting=acting)
     return Case.objects.filter(q) if q else Case.objects.none()
 
 
 def cases_visible_to(*, user) -> QuerySet[Case]:
     """The cases `user` may see (the table above, column "sees")."""
-    return _scope(user, user_roles(user), all_roles=SEES_ALL, followed=True)
+    return _scope(user, user_roles(user), all_roles=SEES_ALL, followed=True, acting=False)
 
 
 def cases_actionable_by(*, user, roles: Iterable[str]) -> QuerySet[Case]:
     """The cases `user` may act on with `roles` (those of their roles an action allows)."""
-    return _scope(user, roles, all_roles=ACTS_CITY_WIDE, followed=False)
+    return _scope(user, roles, all_roles=ACTS_CITY_WIDE, followed=False, acting=True)
 
 
 def may_act(*, user, case: Case, roles: Iterable[str]) -> bool:
     """Whether `user`, with `roles`, may act on `case` (one query at most)."""
     roles = set(roles)
-    if roles & ACTS_CITY_WIDE:
+    if roles & ACTS_CITY_WIDE and town_centers_of(user) is None:
         return True
     return cases_actionable_by(user=user, roles=roles).filter(pk=case.pk).exists()
 

@@ -38,6 +38,7 @@ from cases.scope import cases_actionable_by, cases_visible_to
 from cases.worktime import WorkCalendar, default_calendar
 from config.memo import Memo
 from grids.models import Grid, Level
+from grids.selectors import centers_known
 
 
 def department_for(*, category: Category, grid_ids: Sequence[int]) -> Department | None:
@@ -174,6 +175,7 @@ def case_list(
     reported_to: datetime.date | None = None,
     department_id: int | None = None,
     tracking_number: str = "",
+    center_id: int | None = None,
 ) -> QuerySet[Case]:
     """The cases `user` may see, filtered, ready for a list (one query per page: case_page).
 
@@ -205,6 +207,11 @@ def case_list(
         cases = cases.filter(department_id=department_id)
     if tracking_number:
         cases = cases.filter(tracking_number__startswith=tracking_number)
+    if center_id is not None:
+        # Held by a center (镇街三级); the district's also holds the cases of no center.
+        centers = centers_known()
+        held = Q(center_id=center_id)
+        cases = cases.filter(held | Q(center__isnull=True) if center_id == centers.root_id else held)
     return cases.select_related("category__major", "department", "micro_grid").defer("micro_grid__boundary")
 
 

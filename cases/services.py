@@ -43,7 +43,7 @@ from cases.supervision import FOLLOWS, ISSUES, current_order, order_refusal
 from cases.transitions import DECIDES, OPENS, REQUESTS, TRANSITIONS, Transition
 from config.pii import lookup_hash
 from grids.models import Person
-from grids.selectors import grid_at_point, responsible_at_point
+from grids.selectors import center_for_chain, grid_at_point, responsible_at_point
 from ops.metrics import count_transition
 
 __all__ = [  # the errors are the service's answers: importable from here
@@ -176,8 +176,10 @@ def case_report(
                 community_grid=location.community,
                 large_grid=location.large,
                 district_grid=location.district,
+                center_id=center_for_chain([grid.pk for grid in location.chain]),
                 responsible=responsible.person if responsible else None,
                 responsible_role=responsible.role if responsible else "",
+                road_segment=responsible.segment if responsible else None,
                 category=category,
                 asset=asset,
                 urgency=urgency,
@@ -322,6 +324,7 @@ def case_transition(
                 _replayed(request_id, **own)  # an id used for anything else: refused
             current = case.status
             _check_status(case, transition, expected_status)
+            _check_actor(case, transition, actor)
             ctx = Context(case=case, transition=transition, actor=actor, roles=roles, now=now, note=note, params=params)
             _check_request(ctx)
             _check_order(ctx)
@@ -415,6 +418,13 @@ def _check_status(case: Case, transition: Transition, expected_status: str | Non
     reason = transition.available(case) if transition.available else None
     if reason:
         raise IllegalTransition(reason, current_status=current)
+
+
+def _check_actor(case: Case, transition: Transition, actor) -> None:
+    """The action's own rule about who takes it on this case (cases.transitions: actor_rule)."""
+    reason = transition.actor_rule(case, actor) if transition.actor_rule else None
+    if reason:
+        raise NotPermitted(reason, current_status=case.status)
 
 
 def _check_request(ctx: Context) -> None:

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from cases.effects import Context
 
 
+# The statuses a case is open in: where a center may pass it up or down (上报 / 交办) or take it over.
+OPEN = [status for status in Status.values if status not in TERMINAL]
+
 GIVE_A_NOTE = _("Give a reason or note for: %(action)s.")
 
 
@@ -136,6 +139,9 @@ class Transition:
     # A step of a supervision order (督办): cases.supervision's ISSUES, FOLLOWS, ANSWERS or SIGNS_OFF;
     # its rules (who, on which order) are cases.supervision.order_refusal.
     order: str | None = None
+    # (case, user) → None, or why this user may not take it on this case although in their scope
+    # (上报 is for the staff of the center holding the case, 接管 for those of a center above it).
+    actor_rule: Callable | None = None
 
     @property
     def needs_note(self) -> bool:
@@ -231,6 +237,10 @@ TRANSITIONS: dict[str, Transition] = {
            effects.check_pass, note=Note(), photos=ON_SITE),
         _t("check_fail", _("Check failed: rework"), [Status.CHECKING], [Status.DISPATCHED], {Role.INSPECTOR},
            effects.check_fail, note=required_note(_("What is still wrong")), negative=True, photos=ON_SITE),
+        # 三长: the chief named responsible confirms on site, in front of their place, that the
+        # fix holds; like a passed check, the shift leader then closes the case.
+        _t("confirm_fix", _("Confirm the fix on site"), [Status.HANDLED, Status.CHECKING], [Status.CHECKED],
+           {Role.PLACE_CHIEF}, effects.confirm_fix, note=Note(_("What you saw on site"))),
         # From handled only for categories that do not need an on-site check.
         _t("close", _("Close the case"), [Status.CHECKED, Status.HANDLED], [Status.CLOSED], {Role.SHIFT_LEADER},
            effects.close, note=Note(), available=effects.close_available),
@@ -274,6 +284,16 @@ TRANSITIONS: dict[str, Transition] = {
            effects.answer_supervision, note=required_note(_("Answer")), order=ANSWERS),
         _t("sign_off", _("Sign the supervision order off (销号)"), ALL_STATUSES, ALL_STATUSES, ISSUERS,
            effects.sign_off, note=Note(), order=SIGNS_OFF),
+        # 镇街三级: the center holding a case passes it up (上报) to the center above, a center above
+        # assigns it down (交办) to the center of its location below it, or takes it over (接管).
+        # The status does not change; who holds the case (Case.center), and so who acts on it, does.
+        _t("escalate", _("Escalate to the center above"), OPEN, OPEN, CENTRE, effects.escalate,
+           note=required_note(_("Why the center above should take it")), available=effects.escalate_available,
+           actor_rule=effects.escalate_actor),
+        _t("assign_down", _("Assign down to the town's center"), OPEN, OPEN, CENTRE, effects.assign_down,
+           note=required_note(_("What the center below should do")), available=effects.assign_down_available),
+        _t("take_over", _("Take over from the town's center"), OPEN, OPEN, CENTRE, effects.take_over,
+           note=required_note(), available=effects.take_over_available, actor_rule=effects.take_over_actor),
     ]
 }  # fmt: skip
 

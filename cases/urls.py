@@ -13,6 +13,7 @@ urlpatterns = [
     path("work/", views.case_work, name="work"),
     path("tasks/", views.case_tasks, name="tasks"),
     path("inbox/", views.case_inbox, name="inbox"),
+    path("mine/", views.case_mine, name="mine"),
     path("notifications/failed/", views.notifications_failed, name="notifications_failed"),
     path("<int:case_id>/", views.case_detail, name="detail"),
     path("<int:case_id>/act/<str:action>/", views.case_act, name="act"),

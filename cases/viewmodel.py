@@ -28,7 +28,8 @@ from cases.scope import may_act
 from cases.selectors import open_request, work_calendar
 from cases.supervision import current_order, order_refusal
 from cases.transitions import DECIDES, OPENS, REQUESTS, Transition, event_label, transitions_from
-from grids.models import RESPONSIBLE_ROLES
+from grids.models import FOUR_DUTIES, RESPONSIBLE_ROLES, RoadSegment
+from grids.selectors import centers_known
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class TimelineEntry:
     due: datetime.datetime | None = None  # a supervision order's answer deadline
     addressee: str | None = None  # who must answer a supervision order
     inspector: str | None = None  # the inspector sent to verify or check
+    center: str | None = None  # the command center the case went to (escalate, assign down, take over)
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,36 @@ class OpenRequest:
 
 
 @dataclass(frozen=True)
+class SegmentPeople:
+    """The road segment a case is on (路长制) and who answers there besides the responsible chief."""
+
+    road: str
+    segment: str
+    code: str
+    road_chief: str | None
+    road_chief_phone: str
+    road_level: str
+    road_level_label: str
+    manager: str | None
+    manager_phone: str
+    inspector: str | None
+    inspector_phone: str
+    duties: dict
+
+
+@dataclass(frozen=True)
 class Responsible:
     name: str
     phone: str
     role: str
     role_label: str
+    segment: SegmentPeople | None = None
+
+
+@dataclass(frozen=True)
+class CenterRef:
+    id: int
+    name: str
 
 
 @dataclass(frozen=True)
@@ -93,6 +120,7 @@ class CaseView:
     merged_in: list[dict] = field(default_factory=list)  # {"id", "tracking_number"} of duplicates merged in
     asset: AssetRef | None = None
     supervision: SupervisionView | None = None  # the current supervision order (督办), if any
+    center: CenterRef | None = None  # the command center holding the case (镇街三级)
 
 
 @dataclass(frozen=True)
@@ -153,6 +181,7 @@ def case_view(
         merged_in=merged_in,
         asset=_asset(case),
         supervision=_supervision(order, now),
+        center=_center(case),
     )
 
 
@@ -175,6 +204,8 @@ def actions_now(
             if (how == OPENS and kind in open_requests) or (how == DECIDES and kind not in open_requests):
                 continue
         if transition.order is not None and order_refusal(step=transition.order, order=order, case=case, user=user):
+            continue
+        if transition.actor_rule and transition.actor_rule(case, user):
             continue
         if allowed not in in_scope:  # last: the one rule that may cost a query
             in_scope[allowed] = may_act(user=user, case=case, roles=allowed)
@@ -223,6 +254,7 @@ def _entry(event: CaseEvent) -> TimelineEntry:
         due=_parse_time(payload.get("due")),
         addressee=_addressee(payload.get("addressee")),
         inspector=(payload.get("inspector") or {}).get("name"),
+        center=(payload.get("to") or {}).get("name") if event.action in CENTER_ACTIONS else None,
     )
 
 
@@ -231,6 +263,16 @@ def _addressee(value) -> str | None:
         return None
     who = value.get("department") or value.get("user") or {}
     return who.get("name")
+
+
+CENTER_ACTIONS = ("escalate", "assign_down", "take_over")
+
+
+def _center(case: Case) -> CenterRef | None:
+    """The center holding the case (its name from the centers kept in the process)."""
+    centers = centers_known()
+    holder = case.center_id if case.center_id in centers.names else centers.root_id
+    return CenterRef(holder, centers.names[holder]) if holder is not None else None
 
 
 def _open_request(kind: str, event: CaseEvent) -> OpenRequest:
@@ -270,7 +312,29 @@ def _responsible(case: Case) -> Responsible | None:
     if person is None:
         return None
     label = str(RESPONSIBLE_ROLES.get(case.responsible_role, case.responsible_role))
-    return Responsible(person.name, person.phone, case.responsible_role, label)
+    return Responsible(person.name, person.phone, case.responsible_role, label, _segment(case))
+
+
+def _segment(case: Case) -> SegmentPeople | None:
+    """The segment's people and its road's chief, in one query (none when the case is on no road)."""
+    if not case.road_segment_id:
+        return None
+    segment = (
+        RoadSegment.objects.select_related("road__chief", "manager", "inspector")
+        .defer("reach", "geometry", "road__geometry")
+        .get(pk=case.road_segment_id)
+    )
+    road = segment.road
+
+    def named(person):
+        return (person.name, person.phone) if person is not None else (None, "")
+
+    chief, manager, inspector = named(road.chief), named(segment.manager), named(segment.inspector)
+    duties = {str(label): segment.duties.get(key, "") for key, label in FOUR_DUTIES.items()}
+    return SegmentPeople(
+        road.name, segment.name, segment.code, chief[0], chief[1], road.level, str(road.get_level_display()),
+        manager[0], manager[1], inspector[0], inspector[1], duties,
+    )  # fmt: skip
 
 
 def _taken_in_by(events: list[CaseEvent]) -> int | None:

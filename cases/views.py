@@ -34,7 +34,7 @@ from cases.clocks import LIGHT_LABELS, row_light
 from cases.forms import ActionForm, BatchForm, CaseFilterForm, IntakeForm, active_categories, category_choices
 from cases.inbox import INBOX_ROLES, inbox_sections
 from cases.inspectors import inspector_choices
-from cases.models import STATUS_INFO, Case, CasePhoto, Department, PhotoKind, PhotoStatus, Status
+from cases.models import STATUS_INFO, TERMINAL, Case, CasePhoto, Department, PhotoKind, PhotoStatus, Status
 from cases.notifications import case_notifications, failed_notifications, notification_resend
 from cases.scope import REPORTERS, cases_awaiting_approval, cases_visible_to
 from cases.selectors import (
@@ -69,6 +69,7 @@ from cases.transitions import TRANSITIONS, Transition, transitions_from
 from cases.viewmodel import case_view
 from config.limits import body_limit
 from grids.maps import map_config as _map_config
+from grids.selectors import places_of_chief, roads_of_chief
 
 PAGE_SIZE = 25
 URGENT_TOLD_DAYS = 7  # how far back a chief's approvals page lists the urgent dispatches they were told of
@@ -682,6 +683,33 @@ def _order_step_allowed(transition: Transition, key: str, item, case: Case, user
     if key.startswith("orders"):
         return order_refusal(step=transition.order, order=item, case=case, user=user) is None
     return (transition.order == ISSUES) != case.supervised
+
+
+@roles_required(Role.PLACE_CHIEF)
+def case_mine(request: HttpRequest) -> HttpResponse:
+    """A 三长's phone page: the places they answer for, their cases (those naming them
+    responsible and those they reported on patrol, open ones first), a fix to confirm in front
+    of their place, and a report from patrol."""
+    places = places_of_chief(user=request.user)
+    cases = (
+        cases_visible_to(user=request.user)
+        .select_related("category__major", "department", "micro_grid", "community_grid")
+        .defer("community_grid__boundary")
+        .order_by(DbCase(When(status__in=sorted(TERMINAL), then=Value(1)), default=Value(0)), "-reported_at", "-id")
+    )
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = _for_rows(list(page.object_list))
+    next_url = request.get_full_path()
+    person = getattr(request.user, "person", None)
+    for case in rows:
+        case.thumb = _thumbnail(case)
+        # A fix is confirmed by the chief named responsible, not on a case only reported on patrol.
+        mine = person is not None and case.responsible_id == person.pk
+        transitions = _allowed(request.user, case.status, offered={"confirm_fix"}) if mine else []
+        case.action_forms = _action_forms(case, transitions, next_url=next_url)
+    page.object_list = rows
+    roads = roads_of_chief(user=request.user)
+    return render(request, "cases/mine.html", {"page": page, "places": places, "roads": roads})
 
 
 # ---- failed notifications ------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group
 
 from accounts.roles import Role
 from cases.models import Department, Patrol
-from grids.models import Grid, Person
+from grids.models import CommandCenter, Grid, Person, Place, Road
 
 HANDLER_DEPARTMENT = "sanitation"  # the demo handler's department (the catalogue's 环卫)
 
@@ -31,6 +31,8 @@ class DemoLogin:
     role: str | None  # accounts.roles.Role value; None for the superuser
     label: str
     grid_level: str | None = None
+    more_roles: tuple[str, ...] = ()  # a town center's operator works every desk of its small center
+    place_kind: str | None = None  # a 三长's login: the chief of a place of this kind
 
 
 DEMO_LOGINS = [
@@ -47,17 +49,33 @@ DEMO_LOGINS = [
     DemoLogin("sysadmin", Role.SYSTEM_ADMIN, "系统管理员"),
     DemoLogin("secadmin", Role.SECURITY_ADMIN, "安全管理员"),
     DemoLogin("auditadmin", Role.AUDIT_ADMIN, "审计管理员"),
+    DemoLogin("street_chief", Role.PLACE_CHIEF, "街长", place_kind="street"),
+    DemoLogin("shop_chief", Role.PLACE_CHIEF, "店长", place_kind="shop"),
+    DemoLogin("lane_chief", Role.PLACE_CHIEF, "巷长", place_kind="lane"),
+    DemoLogin("road_chief", Role.PLACE_CHIEF, "路长", place_kind="road"),
+    DemoLogin(
+        "town_operator", Role.DISPATCHER, "镇街指挥中心操作员", more_roles=(Role.INTAKE_CLERK, Role.SHIFT_LEADER)
+    ),
 ]
 
 
-def logins_save(*, chiefs: dict[str, str], staff_names: Sequence[str], password: str) -> None:
+def logins_save(
+    *,
+    chiefs: dict[str, str],
+    staff_names: Sequence[str],
+    password: str,
+    places: dict[str, str] | None = None,
+    road: str | None = None,
+) -> None:
     """Create or update every demo login with `password`, in its role's group; the handler joins
     HANDLER_DEPARTMENT (the departments must be loaded).
 
     chiefs: grid level → code of the grid whose chief the chief login of that level becomes;
-    staff_names: the names of the logins that are not chiefs, in their order."""
+    staff_names: the names of the logins that are not chiefs, in their order; places: place kind →
+    code of the place whose chief the 三长 login of that kind becomes (none given: no 三长 logins);
+    road: the code of the road whose chief (路长) the road chief login becomes."""
     User = get_user_model()
-    staff = [login for login in DEMO_LOGINS if not login.grid_level]
+    staff = [login for login in DEMO_LOGINS if not login.grid_level and not login.place_kind]
     if len(staff_names) < len(staff):
         raise ValueError(f"{len(staff)} staff names are needed, got {len(staff_names)}")
     names = {login.username: name for login, name in zip(staff, staff_names, strict=False)}
@@ -66,8 +84,13 @@ def logins_save(*, chiefs: dict[str, str], staff_names: Sequence[str], password:
     hashed = make_password(password)
     groups = {role: Group.objects.get_or_create(name=role)[0] for role in Role.values}
     chief_grids = {level: Grid.objects.select_related("chief").get(code=code) for level, code in chiefs.items()}
+    chief_places = {kind: Place.objects.select_related("chief").get(code=code) for kind, code in (places or {}).items()}
+    if road:
+        chief_places["road"] = Road.objects.select_related("chief").defer("geometry").get(code=road)
     for login in DEMO_LOGINS:
-        grid = chief_grids.get(login.grid_level)
+        if login.place_kind and login.place_kind not in chief_places:
+            continue
+        grid = chief_grids.get(login.grid_level) or chief_places.get(login.place_kind)
         superuser = login.role is None
         user, _created = User.objects.update_or_create(
             username=login.username,
@@ -80,7 +103,7 @@ def logins_save(*, chiefs: dict[str, str], staff_names: Sequence[str], password:
                 "is_superuser": superuser,
             },
         )
-        user.groups.set([groups[login.role]] if login.role else [])
+        user.groups.set([groups[role] for role in (login.role, *login.more_roles)] if login.role else [])
         if grid:
             Person.objects.filter(user=user).exclude(pk=grid.chief.pk).update(user=None)
             Person.objects.filter(pk=grid.chief.pk).update(user=user)
@@ -97,11 +120,40 @@ def logins_list() -> list[tuple[DemoLogin, str, str]]:
     users = {user.username: user for user in User.objects.filter(username__in=[x.username for x in DEMO_LOGINS])}
     grids = Grid.objects.filter(chief__user__in=users.values()).select_related("chief").defer("boundary")
     chief_grids = {grid.chief.user_id: grid for grid in grids.order_by("-code")}
+    places = Place.objects.filter(chief__user__in=users.values()).select_related("chief").defer("geometry", "reach")
+    chief_places = {place.chief.user_id: place for place in places.order_by("-code")}
+    roads = Road.objects.filter(chief__user__in=users.values()).select_related("chief").defer("geometry")
+    chief_places.update({road.chief.user_id: road for road in roads})
+    centers = dict(
+        CommandCenter.objects.filter(members__in=users.values(), parent__isnull=False).values_list("members", "name")
+    )
     rows = []
     for login in DEMO_LOGINS:
         user = users.get(login.username)
         if user:
             grid = chief_grids.get(user.pk)
             role = f"{login.label}（{grid.name}）" if login.grid_level and grid else login.label
+            if user.pk in centers:
+                role = f"{login.label}（{centers[user.pk]}）"
+            if login.place_kind and user.pk in chief_places:
+                role = f"{login.label}（{chief_places[user.pk].name}）"
             rows.append((login, user.first_name, role))
     return rows
+
+
+def place_logins_for(geojson: dict, micro_code: str) -> dict[str, str]:
+    """The places whose chiefs get the 三长 logins: one of each kind, in the demo chiefs' micro
+    grid if it has one, else in its community, else anywhere (kind → place code)."""
+    places = [f["properties"] for f in geojson["features"] if "kind" in f["properties"]]
+    community = micro_code[:12]  # 6 district + 3 street + 3 community digits
+    chosen = {}
+    for kind in ("street", "shop", "lane"):
+        of_kind = sorted((p for p in places if p["kind"] == kind), key=lambda p: p["code"])
+        best = (
+            next((p for p in of_kind if p["grid"] == micro_code), None)
+            or next((p for p in of_kind if p["grid"].startswith(community)), None)
+            or (of_kind[0] if of_kind else None)
+        )
+        if best is not None:
+            chosen[kind] = best["code"]
+    return chosen

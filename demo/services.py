@@ -18,11 +18,14 @@ from assets.services import asset_import
 from cases.catalogue import LoadSummary, catalogue_load, departments_load
 from demo.cameras import demo_cameras_load
 from demo.campaign import demo_asset_reports_load, demo_campaign_load, demo_census_load
+from demo.centers import demo_centers_save, demo_escalations_load, demo_patrol_reports_load
 from demo.exchange import demo_exchange_load
 from demo.history import _quiet, _tasks_in_process
 from demo.inventory import build_demo_inventory
-from demo.logins import logins_save
+from demo.logins import logins_save, place_logins_for
+from demo.roads import build_demo_roads, road_through
 from demo.territory import DEMO_SEED, build_demo_county
+from grids.roads import road_import
 from grids.services import ImportSummary, Progress, grid_import
 
 
@@ -44,7 +47,16 @@ def demo_county_load(*, password: str, seed: int = DEMO_SEED, progress: Progress
         departments = departments_load()
         categories = catalogue_load()
         assets = asset_import(data=build_demo_inventory(county.geojson))
-        logins_save(chiefs=county.chiefs, staff_names=county.staff_names, password=password)
+        roads = build_demo_roads(county.geojson, seed=seed)
+        road_import(data=roads)
+        logins_save(
+            chiefs=county.chiefs,
+            staff_names=county.staff_names,
+            password=password,
+            places=place_logins_for(county.geojson, county.chiefs["micro"]),
+            road=road_through(roads, county.geojson, county.chiefs["micro"]),
+        )
+        demo_centers_save(geojson=county.geojson, operator_large=county.chiefs["large"])
     return CountySummary(grids=grids, departments=departments, categories=categories, assets=assets)
 
 
@@ -67,5 +79,7 @@ def demo_extras_load() -> ExtrasSummary:
         system_keys = demo_exchange_load()
         reports = demo_asset_reports_load()
         census = demo_census_load()
+        demo_escalations_load()  # 上报 / 交办 between the town's center and the county's
+        demo_patrol_reports_load()  # a street chief's report from patrol
         campaign = demo_campaign_load()  # last: it counts the cases the others made too
     return ExtrasSummary(keys, system_keys, campaign.name, census.name if census else None, reports)

@@ -10,7 +10,8 @@ from leaflet.admin import LeafletGeoAdmin
 from config.imports import ImportJobAdmin as BaseImportJobAdmin
 from config.limits import body_limit
 from grids.forms import GeoJSONUploadForm
-from grids.models import Grid, ImportJob, Person, Place
+from grids.geo import buffer_m
+from grids.models import CommandCenter, Grid, ImportJob, Person, Place, Road, RoadSegment
 from grids.services import GRID_IMPORTS, grid_export, grid_save, place_save
 
 
@@ -103,3 +104,48 @@ class ImportJobAdmin(BaseImportJobAdmin):
             "{grids_created} grids created, {grids_updated} updated; {places_created} places created, "
             "{places_updated} updated; {people_created} people added."
         ).format(**job.summary)
+
+
+@admin.register(CommandCenter)
+class CommandCenterAdmin(admin.ModelAdmin):
+    """The 镇街三级 command centers: the district's (no parent) and the towns' with their grids and staff."""
+
+    list_display = ["code", "name", "parent"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent", "grids", "members"]
+    list_select_related = ["parent"]
+
+
+class RoadSegmentInline(admin.TabularInline):
+    model = RoadSegment
+    fields = ["seq", "code", "name", "manager", "inspector", "reach_m", "duties"]
+    autocomplete_fields = ["manager", "inspector"]
+    extra = 0
+    max_num = 0  # a segment has a line and an area: added in its own page or by import_roads
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Road)
+class RoadAdmin(LeafletGeoAdmin):
+    """Roads (路长制) with their road chief and ordered segments; GeoJSON: manage.py import_roads/export_roads."""
+
+    list_display = ["code", "name", "level", "chief"]
+    list_filter = ["level"]
+    search_fields = ["code", "name", "chief__name"]
+    autocomplete_fields = ["chief"]
+    list_select_related = ["chief"]
+    inlines = [RoadSegmentInline]
+
+
+@admin.register(RoadSegment)
+class RoadSegmentAdmin(LeafletGeoAdmin):
+    list_display = ["code", "name", "road", "seq", "manager", "inspector"]
+    search_fields = ["code", "name", "road__name", "manager__name", "inspector__name"]
+    autocomplete_fields = ["road", "manager", "inspector"]
+    list_select_related = ["road", "manager", "inspector"]
+    exclude = ["reach"]
+
+    def save_model(self, request, obj, form, change):
+        obj.reach = buffer_m(obj.geometry, obj.reach_m)  # where a case counts as on the segment
+        super().save_model(request, obj, form, change)

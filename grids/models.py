@@ -143,10 +143,12 @@ DEFAULT_REACH_M = {PlaceKind.SHOP: 10.0, PlaceKind.LANE: 8.0, PlaceKind.STREET: 
 
 
 class ResponsibleRole(models.TextChoices):
-    """In which capacity a person answers at a point: the chief of a place ("<kind>_chief"),
-    else of a grid ("<level>_chief"); see grids.selectors.responsible_at_point."""
+    """In which capacity a person answers at a point: the chief of a shop, the city manager of a
+    road segment (路长制), the chief of a lane or street ("<kind>_chief"), else of a grid
+    ("<level>_chief"); see grids.selectors.responsible_at_point."""
 
     SHOP_CHIEF = "shop_chief", _("Shop chief")
+    SEGMENT_MANAGER = "segment_manager", _("City manager of the road segment")
     LANE_CHIEF = "lane_chief", _("Lane chief")
     STREET_CHIEF = "street_chief", _("Street chief")
     MICRO_CHIEF = "micro_chief", _("Micro-grid chief")
@@ -211,3 +213,137 @@ class ImportJob(ImportJobBase):
     class Meta(ImportJobBase.Meta):
         verbose_name = _("grid import")
         verbose_name_plural = _("grid imports")
+
+
+class CommandCenter(models.Model):
+    """A command center (指挥中心) of the 镇街三级 tiers: the district's, with no parent, covers the
+    whole territory; a town's (镇街) covers the subtrees of its grids (its large grids, usually).
+
+    A case belongs to the center of its location: the deepest center covering it
+    (grids.selectors.center_for_grids); it may be escalated (上报) to the parent center and
+    assigned (交办) back down through the case service. Staff (members) work its queues; their
+    scope is in cases.scope.
+    """
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent center"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text=_("Empty for the district's center, which covers the whole territory."),
+    )
+    grids = models.ManyToManyField(
+        Grid,
+        verbose_name=_("grids covered"),
+        blank=True,
+        related_name="command_centers",
+        help_text=_("The tops of the subtrees the center covers (a town's large grids)."),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff"),
+        blank=True,
+        related_name="command_centers",
+    )
+
+    class Meta:
+        verbose_name = _("command center")
+        verbose_name_plural = _("command centers")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent_id is None
+
+
+# ---- roads (路长制) ----------------------------------------------------------------------
+
+
+class RoadLevel(models.TextChoices):
+    """The level of a road's chief (路长): a district leader answers for a main road, a town leader
+    for the others."""
+
+    FIRST = "first", _("First-level road chief (district leader)")
+    SECOND = "second", _("Second-level road chief (town leader)")
+
+
+# The 四包 duties of each segment: sanitation, order, façades, greenery.
+FOUR_DUTIES = {
+    "sanitation": _("Sanitation duty"),
+    "order": _("Order duty"),
+    "facade": _("Façade duty"),
+    "greenery": _("Greenery duty"),
+}
+
+
+class Road(models.Model):
+    """A road (路长制): a line that may cross many grids, with a road chief and ordered segments."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    geometry = models.GeometryField(_("geometry"), srid=4326)
+    level = models.CharField(_("road chief level"), max_length=10, choices=RoadLevel.choices, default=RoadLevel.SECOND)
+    chief = models.ForeignKey(
+        Person,
+        verbose_name=_("road chief"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="chief_of_roads",
+    )
+
+    class Meta:
+        verbose_name = _("road")
+        verbose_name_plural = _("roads")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoadSegment(models.Model):
+    """A segment of a road (about 300 m) with its city manager (城市管理员), its inspector (监督员)
+    and the 四包 duties; `reach` is where a case is "on" it (the line buffered by `reach_m`)."""
+
+    road = models.ForeignKey(Road, verbose_name=_("road"), on_delete=models.CASCADE, related_name="segments")
+    seq = models.PositiveSmallIntegerField(_("order along the road"))
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    geometry = models.LineStringField(_("geometry"), srid=4326)
+    reach_m = models.FloatField(_("reach (m)"), default=20.0)
+    reach = models.PolygonField(_("area of responsibility"), srid=4326, spatial_index=True)
+    manager = models.ForeignKey(
+        Person,
+        verbose_name=_("city manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="manager_of_segments",
+    )
+    inspector = models.ForeignKey(
+        Person,
+        verbose_name=_("inspector"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inspector_of_segments",
+    )
+    duties = models.JSONField(
+        _("four duties"), default=dict, blank=True, help_text=_("Who or what answers for each of the four duties.")
+    )
+
+    class Meta:
+        verbose_name = _("road segment")
+        verbose_name_plural = _("road segments")
+        ordering = ["road", "seq"]
+        constraints = [models.UniqueConstraint(fields=["road", "seq"], name="road_segment_unique_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.road.name} {self.name}" if self.road_id else self.name

@@ -7,11 +7,22 @@ import functools
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import Point
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from grids.models import PLACE_PRIORITY, Grid, Level, Person, Place, ResponsibleRole
+from config.memo import Memo
+from grids.models import (
+    PLACE_PRIORITY,
+    CommandCenter,
+    Grid,
+    Level,
+    Person,
+    Place,
+    PlaceKind,
+    ResponsibleRole,
+    RoadSegment,
+)
 
 ANCESTORS = "parent__parent__parent"
 # Boundaries are not needed to answer "where is this point"; loading a
@@ -219,21 +230,61 @@ _PLACE_CHIEF = Place._meta.get_field("chief")
 
 @dataclass(frozen=True)
 class Responsibility:
-    """Who answers at a point: a person, in which capacity, for which place or grid."""
+    """Who answers at a point: a person, in which capacity, for which place or grid; and the road
+    segment the point is on (路长制: its city manager, inspector and road chief), if any."""
 
     person: Person
     role: ResponsibleRole
     place: Place | None
     grid: Grid | None
+    segment: RoadSegment | None = None
+
+
+def _segments_exist() -> bool:
+    return RoadSegment.objects.exists()
+
+
+_SEGMENTS = Memo("grids.road_segments", _segments_exist)
+
+
+def roads_exist() -> bool:
+    """Whether the installation has roads with segments (路长制 in use)."""
+    return _SEGMENTS.get()
+
+
+def segment_at_point(*, point: Point) -> RoadSegment | None:
+    """The road segment whose reach holds `point` (the smallest code on an overlap), its road,
+    road chief, city manager and inspector loaded; no query at all where there are no roads."""
+    if not _SEGMENTS.get():
+        return None
+    return (
+        RoadSegment.objects.filter(reach__intersects=point)
+        .select_related("road__chief", "manager", "inspector")
+        .defer("reach", "geometry", "road__geometry")
+        .order_by("code")
+        .first()
+    )
+
+
+def roads_memo_connect() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    def changed(**kwargs) -> None:
+        _SEGMENTS.changed()
+
+    for signal in (post_save, post_delete):
+        signal.connect(changed, sender=RoadSegment, weak=False, dispatch_uid="grids.road_segments")
 
 
 def responsible_at_point(*, point: Point, location: GridLocation | None = None) -> Responsibility | None:
-    """Shop chief at its frontage, else lane or street chief, else the micro-grid chief,
-    walking up the grid tree while a level has nobody. None outside the jurisdiction
-    or when nobody at all is assigned."""
+    """Shop chief at its frontage, else the city manager of the road segment the point is on
+    (路长制), else lane or street chief, else the micro-grid chief, walking up the grid tree while
+    a level has nobody. None outside the jurisdiction or when nobody at all is assigned. The
+    segment is named in any case (a case at a shop on a road is also on its segment)."""
     location = location or grid_at_point(point=point, responsible=True)
     if not location.inside:
         return None
+    segment = segment_at_point(point=location.point)
     if location.places_loaded:
         places = [location.place] if location.place is not None else []
     else:
@@ -243,14 +294,17 @@ def responsible_at_point(*, point: Point, location: GridLocation | None = None) 
             .order_by("code")
         )
         places.sort(key=lambda place: PLACE_PRIORITY.index(place.kind))
+    if places and places[0].kind == PlaceKind.SHOP:
+        place = places[0]
+        return Responsibility(place.chief, ResponsibleRole.of_place(place.kind), place, location.micro, segment)
+    if segment is not None and segment.manager_id:
+        return Responsibility(segment.manager, ResponsibleRole.SEGMENT_MANAGER, None, location.micro, segment)
     if places:
         place = places[0]
-        return Responsibility(
-            person=place.chief, role=ResponsibleRole.of_place(place.kind), place=place, grid=location.micro
-        )
+        return Responsibility(place.chief, ResponsibleRole.of_place(place.kind), place, location.micro, segment)
     for grid in location.chain:
         if grid.chief_id:
-            return Responsibility(person=grid.chief, role=ResponsibleRole.of_grid(grid.level), place=None, grid=grid)
+            return Responsibility(grid.chief, ResponsibleRole.of_grid(grid.level), None, grid, segment)
     return None
 
 
@@ -274,6 +328,62 @@ def grid_children(*, grid: Grid | None) -> QuerySet[Grid]:
     if grid is None:
         return Grid.objects.filter(parent__isnull=True)
     return grid.children.all()
+
+
+PLACES_MAP_LIMIT = 2000
+
+
+def places_in_view(
+    *, bbox: tuple[float, float, float, float], kinds: list[str] | None = None, limit: int = PLACES_MAP_LIMIT
+) -> tuple[list[Place], bool]:
+    """The places (streets, shops, lanes) whose area of responsibility meets `bbox` (min lon, min
+    lat, max lon, max lat; its spatial index), their chief and micro grid loaded, and whether
+    there were more than `limit`."""
+    places = (
+        Place.objects.filter(reach__intersects=_bbox(bbox))
+        .select_related("chief", "micro_grid")
+        .defer("reach", "micro_grid__boundary")
+        .order_by("kind", "code")
+    )
+    if kinds:
+        places = places.filter(kind__in=kinds)
+    rows = list(places[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def _bbox(bbox: tuple[float, float, float, float]):
+    from django.contrib.gis.geos import Polygon
+
+    polygon = Polygon.from_bbox(bbox)
+    polygon.srid = 4326
+    return polygon
+
+
+def places_of_chief(*, user) -> list[Place]:
+    """The places (street, shop, lane) whose chief is `user`'s person, with their micro grid."""
+    return list(
+        Place.objects.filter(chief__user=user)
+        .select_related("micro_grid")
+        .defer("reach", "micro_grid__boundary")
+        .order_by("kind", "code")
+    )
+
+
+def roads_of_chief(*, user) -> list:
+    """The roads whose road chief (路长) is `user`'s person, with their segments and people."""
+    from grids.models import Road
+
+    return list(
+        Road.objects.filter(chief__user=user)
+        .defer("geometry")
+        .prefetch_related(
+            models.Prefetch(
+                "segments",
+                queryset=RoadSegment.objects.select_related("manager", "inspector").defer("geometry", "reach"),
+            )
+        )
+        .order_by("code")
+    )
 
 
 def grids_for_person(*, person: Person) -> QuerySet[Grid]:
@@ -337,3 +447,86 @@ def _parts(geom):
     if geom.geom_type in ("Polygon",):
         return [geom]
     return [part for part in geom if part.geom_type == "Polygon"]
+
+
+# ---- command centers (镇街三级) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Centers:
+    """The command centers as a small table kept in each process (config.memo): read at intake
+    (a case belongs to the center of its location) without a query."""
+
+    root_id: int | None  # the district's center (the first without a parent)
+    parent: dict[int, int | None]
+    names: dict[int, str]
+    tops: dict[int, tuple[int, ...]]  # center → the grids whose subtrees it covers
+    by_grid: dict[int, int]  # grid → the center covering its subtree from it
+
+    def covering(self, chain: list[int | None]) -> list[int]:
+        """The centers covering a location, deepest first, ending with the district's: `chain`
+        is the location's grids nearest first (micro, community, large, district)."""
+        found = [self.by_grid[g] for g in chain if g is not None and g in self.by_grid]
+        found = list(dict.fromkeys(found))
+        if self.root_id is not None and self.root_id not in found:
+            found.append(self.root_id)
+        return found
+
+    def ancestors(self, center_id: int | None) -> list[int]:
+        """The centers above `center_id`, nearest first."""
+        out, current = [], self.parent.get(center_id) if center_id is not None else None
+        while current is not None and current not in out:
+            out.append(current)
+            current = self.parent.get(current)
+        return out
+
+
+def _centers_load() -> Centers:
+    centers = list(CommandCenter.objects.order_by("id").values("id", "name", "parent_id"))
+    tops: dict[int, list[int]] = {c["id"]: [] for c in centers}
+    by_grid: dict[int, int] = {}
+    for center_id, grid_id in CommandCenter.grids.through.objects.order_by("commandcenter_id", "grid_id").values_list(
+        "commandcenter_id", "grid_id"
+    ):
+        tops[center_id].append(grid_id)
+        by_grid.setdefault(grid_id, center_id)
+    root = next((c["id"] for c in centers if c["parent_id"] is None), None)
+    return Centers(
+        root_id=root,
+        parent={c["id"]: c["parent_id"] for c in centers},
+        names={c["id"]: c["name"] for c in centers},
+        tops={k: tuple(v) for k, v in tops.items()},
+        by_grid=by_grid,
+    )
+
+
+_CENTERS = Memo("grids.centers", _centers_load)
+
+
+def centers_known() -> Centers:
+    """Every command center, from the table kept in the process: read-only."""
+    return _CENTERS.get()
+
+
+def town_centers_exist() -> bool:
+    """Whether the installation has centers below the district's (镇街三级 in use)."""
+    return any(parent is not None for parent in centers_known().parent.values())
+
+
+def center_for_chain(chain: list[int | None]) -> int | None:
+    """The center a location belongs to: the deepest covering it (the district's if no town's
+    does); None when the installation has no center at all."""
+    covering = centers_known().covering(chain)
+    return covering[0] if covering else None
+
+
+def centers_memo_connect() -> None:
+    """Tell the memo when centers or their grids change (called once, from the app's ready())."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    def changed(**kwargs) -> None:
+        _CENTERS.changed()
+
+    for signal in (post_save, post_delete):
+        signal.connect(changed, sender=CommandCenter, weak=False, dispatch_uid="grids.centers")
+    m2m_changed.connect(changed, sender=CommandCenter.grids.through, weak=False, dispatch_uid="grids.centers.grids")

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.maps import map_config
-from grids.models import Level
+from grids.models import Level, PlaceKind
 from grids.selectors import grid_children
 
 
@@ -30,6 +30,18 @@ def grid_map(request):
             "zoomIn": _("Zoom in to see the assets"),
             "truncated": _("Not every asset is shown: zoom in further."),
             "failed": _("Could not load the assets."),
+        },
+        # The places with chiefs (三长) as layers to switch on per kind (static/js/place-layer.js).
+        placesUrl=reverse("grids_api:places"),
+        placeLayer="overlay",
+        placeKinds=[{"value": kind.value, "label": str(kind.label)} for kind in PlaceKind],
+        placeStrings={
+            "layer": _("Places with chiefs"),
+            "chief": _("Chief"),
+            "noChief": _("No chief assigned"),
+            "zoomIn": _("Zoom in to see the places"),
+            "truncated": _("Not every place is shown: zoom in further."),
+            "failed": _("Could not load the places."),
         },
     )
     strings = {

@@ -31,6 +31,7 @@ from assessments.selectors import (
     alert_figures,
     breakdown,
     campaign_figures,
+    center_ranking,
     change,
     comparison,
     department_post_ranking,
@@ -41,12 +42,14 @@ from assessments.selectors import (
     overdue_now,
     person_name,
     post_ranking,
+    road_ranking,
+    segment_ranking,
     trend,
 )
 from assessments.tables import trend_period
 from campaigns.models import Campaign
 from campaigns.services import campaign_tag_by_rule
-from grids.models import Grid, Level
+from grids.models import Grid, Level, Road
 
 FILTERS = [
     OpenApiParameter("period", str, enum=["day", "week", "month", "quarter", "year", "custom"],
@@ -206,17 +209,34 @@ class RankingApi(APIView):
     @extend_schema(
         parameters=[*FILTERS, OpenApiParameter("order", str, enum=["score", "closure_rate"])],
         responses=UnitSerializer(many=True),
-        summary="Ranking of grids of one level (large, community, micro) or of departments",
+        summary="Ranking of grids of one level (large, community, micro), of departments, of town centers (center), "
+        "of roads (road) or of one road's segments (segment, with road=<id>)",
     )
     @with_fresh_facts
     def get(self, request: Request, kind: str) -> Response:
-        if kind not in ("large", "community", "micro", "department"):
+        if kind not in ("large", "community", "micro", "department", "center", "road", "segment"):
             raise Http404
         period, slice, _scope = _parsed(request)
         order = request.query_params.get("order", "score")
         if order not in ("score", "closure_rate"):
             raise ValidationError({"order": ["Use score or closure_rate."]})
-        if kind == "department":
+        if kind == "center":
+            if not _scope.everything:  # the 镇街 ranking is the district's view of its towns
+                raise Http404
+            ranked = center_ranking(period=period, slice=slice, order=order)
+        elif kind == "segment":  # ?road=<id>: the segments of one road
+            if not _scope.everything:
+                raise Http404
+            road = Road.objects.filter(pk=request.query_params.get("road") or 0).first() if str(
+                request.query_params.get("road", "")).isdigit() else None  # fmt: skip
+            if road is None:
+                raise ValidationError({"road": ["Give the road's id: road=<id>."]})
+            ranked = segment_ranking(road=road, period=period, slice=slice, order=order)
+        elif kind == "road":
+            if not _scope.everything:  # roads cross grids: ranked for those who see the whole city
+                raise Http404
+            ranked = road_ranking(period=period, slice=slice, order=order)
+        elif kind == "department":
             departments = [slice.department] if slice.department else None
             ranked = department_ranking(period=period, slice=slice, departments=departments, order=order)
         else:

@@ -226,6 +226,30 @@ class CaseReopenApi(CaseActionApi):
     action = "reopen"
 
 
+class CaseConfirmFixApi(CaseActionApi):
+    """confirm_fix: the 三长 named responsible confirms the fix in front of their place."""
+
+    action = "confirm_fix"
+
+
+class CaseEscalateApi(CaseActionApi):
+    """escalate: 上报 to the center above (镇街 → 区)."""
+
+    action = "escalate"
+
+
+class CaseAssignDownApi(CaseActionApi):
+    """assign_down: 交办 to the town center of the case's location."""
+
+    action = "assign_down"
+
+
+class CaseTakeOverApi(CaseActionApi):
+    """take_over: 接管, the district's center takes a case from a town's."""
+
+    action = "take_over"
+
+
 ACTION_VIEWS: dict[str, type[CaseActionApi]] = {view.action: view for view in CaseActionApi.__subclasses__()}
 
 

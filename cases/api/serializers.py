@@ -25,6 +25,11 @@ class RefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class CenterSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class CategoryRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField(source="full_code", help_text="C… component, E… event, then 大类/小类 digits")
@@ -76,9 +81,21 @@ class CaseDetailSerializer(serializers.Serializer):
         url = serializers.CharField()
 
     class ResponsibleSerializer(serializers.Serializer):
+        class SegmentSerializer(serializers.Serializer):
+            road = serializers.CharField()
+            segment = serializers.CharField()
+            code = serializers.CharField()
+            road_chief = serializers.CharField(allow_null=True, help_text="路长")
+            road_level = serializers.CharField(help_text="first (一级, district leader) or second (二级, town leader)")
+            road_level_label = serializers.CharField()
+            manager = serializers.CharField(allow_null=True, help_text="城市管理员 of the segment")
+            inspector = serializers.CharField(allow_null=True, help_text="监督员 of the segment")
+            duties = serializers.DictField(child=serializers.CharField(), help_text="The 四包 duties")
+
         name = serializers.CharField()
         role = serializers.CharField()
         role_label = serializers.CharField()
+        segment = SegmentSerializer(allow_null=True, help_text="The road segment the case is on (路长制), if any")
 
     class ReporterSerializer(serializers.Serializer):
         name = serializers.CharField()
@@ -116,6 +133,9 @@ class CaseDetailSerializer(serializers.Serializer):
             allow_null=True, help_text="The name of who did it; null for citizens and the system"
         )
         note = serializers.CharField(source="event.note")
+        center = serializers.CharField(
+            allow_null=True, help_text="The command center the case went to (escalate, assign down, take over)"
+        )
 
     class OpenRequestSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=["extension", "suspension"])
@@ -196,6 +216,7 @@ class CaseDetailSerializer(serializers.Serializer):
     asset = AssetSerializer(allow_null=True, help_text="The component (部件) the case is about, if any")
     responsible = ResponsibleSerializer(allow_null=True)
     approver = serializers.CharField(source="case.approver.name", allow_null=True, default=None)
+    center = CenterSerializer(allow_null=True, help_text="The command center holding the case (镇街三级)")
     reporter = ReporterSerializer()
     clock = ClockSerializer(allow_null=True)
     step_clocks = StepClockSerializer(

@@ -96,6 +96,7 @@ class Source(models.TextChoices):
     HOTLINE = "hotline", _("12345 hotline")
     CAMERA = "camera", _("Video/AI camera")
     CHIEF_PATROL = "chief_patrol", _("Chief patrol")
+    PLACE_PATROL = "place_patrol", _("Place chief patrol")  # 三长巡查: a street, shop, lane or road chief
     HIGHER_LEVEL = "higher_level", _("Higher-level assignment")  # 上级交办
 
 
@@ -146,6 +147,16 @@ class Case(models.Model):
         Grid, verbose_name=_("district"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         db_index=False,  # Meta.indexes: (district_grid, status, reported_at, id)
     )  # fmt: skip
+    # The command center holding the case: the center of its location at intake, moved by
+    # 上报 (escalate) and 交办 (assign down) through cases.services; None: the district's (no centers).
+    center = models.ForeignKey(
+        "grids.CommandCenter",
+        verbose_name=_("command center"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
     responsible = models.ForeignKey(
         "grids.Person",
         verbose_name=_("responsible chief"),
@@ -155,6 +166,15 @@ class Case(models.Model):
         related_name="responsible_for_cases",
     )
     responsible_role = models.CharField(_("responsible as"), max_length=20, blank=True)
+    # 路长制: the road segment the case is on (its city manager, inspector and road chief answer there).
+    road_segment = models.ForeignKey(
+        "grids.RoadSegment",
+        verbose_name=_("road segment"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
     category = models.ForeignKey(
         Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )

@@ -6,6 +6,7 @@ Everything here only reads, through grids.selectors.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
@@ -22,8 +23,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import error_responses
-from grids.models import RESPONSIBLE_ROLES, Grid
-from grids.selectors import ANCESTORS, NO_BOUNDARIES, grid_at_point, grid_children, responsible_at_point
+from grids.models import RESPONSIBLE_ROLES, Grid, Level, Place, PlaceKind
+from grids.selectors import (
+    ANCESTORS,
+    NO_BOUNDARIES,
+    PLACES_MAP_LIMIT,
+    grid_at_point,
+    grid_children,
+    places_in_view,
+    responsible_at_point,
+)
 
 # A map is at most a few thousand pixels wide: vertices closer than this share of
 # the shown area's extent cannot be seen, so they are dropped before sending.
@@ -138,8 +147,19 @@ class GridFeaturesApi(APIView):
         }
 
 
+class PlaceRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    reach_m = serializers.FloatField()
+    chief = ChiefSerializer(allow_null=True)
+
+
 class GridDetailApi(APIView):
-    """GET /api/grids/<id>/: one grid with its chief, parent, children and breadcrumb."""
+    """GET /api/grids/<id>/: one grid with its chief, parent, children and breadcrumb, and for a
+    micro grid its places (streets, shops, lanes) with their chiefs (三长)."""
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -154,9 +174,10 @@ class GridDetailApi(APIView):
         parent = GridRefSerializer(allow_null=True)
         children = GridRefSerializer(many=True, source="active_children")
         ancestors = GridRefSerializer(many=True)
+        places = PlaceRefSerializer(many=True, source="place_list", help_text="A micro grid's places; else empty")
 
     @extend_schema(
-        summary="One grid with its chief, parent, children and breadcrumb",
+        summary="One grid with its chief, parent, children and breadcrumb, and a micro grid's places",
         responses={200: OutputSerializer, **error_responses(403, 404)},
     )
     def get(self, request: Request, grid_id: int) -> Response:
@@ -170,7 +191,78 @@ class GridDetailApi(APIView):
             ancestors.append(up)
             up = up.parent
         grid.ancestors = ancestors[::-1]  # root first, as a breadcrumb reads
+        grid.place_list = (
+            list(grid.places.select_related("chief").defer("geometry", "reach").order_by("kind", "code"))
+            if grid.level == Level.MICRO
+            else []
+        )
         return Response(self.OutputSerializer(grid).data)
+
+
+class PlaceFeaturesApi(APIView):
+    """GET /api/grids/places/?bbox=minlon,minlat,maxlon,maxlat[&kind=shop,lane,street]: the places
+    with chiefs (三长) in a map's view, as GeoJSON."""
+
+    class InputSerializer(serializers.Serializer):
+        bbox = serializers.CharField(help_text="min lon, min lat, max lon, max lat (WGS84), comma separated")
+        kind = serializers.CharField(required=False, help_text="Kinds, comma separated: shop, lane, street")
+
+        def validate_bbox(self, value: str) -> tuple[float, float, float, float]:
+            message = _("Four numbers: min lon, min lat, max lon, max lat.")
+            try:
+                parts = tuple(float(part) for part in value.split(","))
+            except ValueError:
+                raise serializers.ValidationError(message) from None
+            if (
+                len(parts) != 4
+                or not all(math.isfinite(p) for p in parts)
+                or parts[0] > parts[2]
+                or parts[1] > parts[3]
+            ):
+                raise serializers.ValidationError(message)
+            if (parts[2] - parts[0]) * (parts[3] - parts[1]) > 1:
+                raise serializers.ValidationError(_("The view is too large: zoom in."))
+            return parts
+
+        def validate_kind(self, value: str) -> list[str]:
+            kinds = [part.strip() for part in value.split(",") if part.strip()]
+            unknown = [kind for kind in kinds if kind not in PlaceKind.values]
+            if unknown:
+                raise serializers.ValidationError(_("Unknown kind: %(kinds)s.") % {"kinds": ", ".join(unknown)})
+            return kinds
+
+    @extend_schema(
+        operation_id="grids_places",
+        summary="The places with chiefs (streets, shops, lanes) in a map's view, as GeoJSON",
+        description=f"At most {PLACES_MAP_LIMIT}; `truncated` is true when there were more: zoom in.",
+        parameters=[InputSerializer],
+        responses={200: OpenApiTypes.OBJECT, **error_responses(400, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        given = params.validated_data
+        places, truncated = places_in_view(bbox=given["bbox"], kinds=given.get("kind") or None)
+        return Response(
+            {"type": "FeatureCollection", "truncated": truncated, "features": [_place_feature(p) for p in places]}
+        )
+
+
+def _place_feature(place: Place) -> dict:
+    return {
+        "type": "Feature",
+        "id": place.pk,
+        "geometry": {"type": place.geometry.geom_type, "coordinates": _rounded(place.geometry.coords)},
+        "properties": {
+            "id": place.pk,
+            "code": place.code,
+            "name": place.name,
+            "kind": place.kind,
+            "kind_label": str(place.get_kind_display()),
+            "chief": place.chief.name if place.chief_id else None,
+            "grid": place.micro_grid.name,
+        },
+    }
 
 
 class LocateApi(APIView):

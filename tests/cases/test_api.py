@@ -382,7 +382,7 @@ def test_it_shows_a_case_with_its_timeline_clock_and_actions(as_user, city, repo
         level: {"id": city[key].pk, "code": city[key].code, "name": city[key].name}
         for level, key in [("micro", "a"), ("community", "community"), ("large", "large"), ("district", "district")]
     }
-    assert data["responsible"] == {"name": "M1长", "role": "micro_chief", "role_label": "微网格长"}
+    assert data["responsible"] == {"name": "M1长", "role": "micro_chief", "role_label": "微网格长", "segment": None}
     assert data["approver"] == "M1长"
     assert data["reporter"] == {"name": "王小明", "phone": "13812341234", "masked": False}
     assert [(e["action"], e["from_status"], e["to_status"]) for e in data["events"]] == [

@@ -18,7 +18,7 @@ from accounts.tokens import api_token_create
 from cases.models import Case, DailySequence, Source
 from cases.services import InvalidInput, case_report
 from grids.models import Place, PlaceKind
-from grids.selectors import grid_at_point, responsible_at_point
+from grids.selectors import grid_at_point, responsible_at_point, roads_exist
 from tests.cases.conftest import IN_M1, NOW
 from tests.grids.factories import PersonFactory
 
@@ -57,7 +57,7 @@ def test_it_answers_a_report_as_the_detail_api_then_shows_it(clerk_api, city):
     assert answer.status_code == 201
     shown = clerk_api.get(f"{LIST}{answer.json()['id']}/").json()
     assert answer.json() == shown
-    assert shown["responsible"] == {"name": "M1长", "role": "micro_chief", "role_label": "微网格长"}
+    assert shown["responsible"] == {"name": "M1长", "role": "micro_chief", "role_label": "微网格长", "segment": None}
     assert [step["step"] for step in shown["step_clocks"]] == ["dispatch"]
 
 
@@ -129,6 +129,7 @@ def test_it_finds_the_place_chief_in_the_same_statement_as_the_grid(city, django
                          reach=reach, chief=shop_chief)  # fmt: skip
     Place.objects.create(kind=PlaceKind.STREET, code="R1", name="人民路", micro_grid=city["a"], geometry=IN_M1,
                          reach=reach, chief=PersonFactory(name="路长"))  # fmt: skip
+    roads_exist()  # the process knows once whether there are road segments (路长制): none here
     with django_assert_num_queries(1):
         location = grid_at_point(point=IN_M1, responsible=True)
         found = responsible_at_point(point=IN_M1, location=location)

@@ -27,6 +27,7 @@ from cases.scope import cases_actionable_by, cases_awaiting_approval, cases_visi
 from cases.services import InvalidInput, case_report, case_transition
 from cases.transitions import AFTER_CLOSURE, DECIDES, EVENT_LABELS, TRANSITIONS
 from citizens.selectors import STAGE_OF_STATUS
+from grids.models import CommandCenter
 from tests.cases.conftest import IN_M1, NOW
 from tests.grids.factories import PersonFactory
 from tests.photos import after_photo, with_after_photo
@@ -35,15 +36,26 @@ pytestmark = pytest.mark.django_db
 
 PERSONAS = [
     "clerk", "leader", "dispatcher", "chief", "neighbour", "handler", "other_handler", "inspector",
-    "supervisor", "shop_chief",
+    "supervisor", "shop_chief", "town_op",
 ]  # fmt: skip
 
 
 @pytest.fixture
 def people(city, make_user):
-    """The city's personas, and a shop chief (三长, grid-chief role) named responsible for the cases below."""
-    shop_chief = make_user("shop_chief", Role.GRID_CHIEF)
-    return {**city, "shop_chief": shop_chief, "shop_person": PersonFactory(name="店长", user=shop_chief)}
+    """The city's personas, a shop chief (三长) named responsible for the cases below, and command
+    centers in tiers (镇街三级): the district's, over everything, and a town's over the large
+    grid, whose operator works its desks (the others belong to no center: the whole city)."""
+    shop_chief = make_user("shop_chief", Role.GRID_CHIEF, Role.PLACE_CHIEF)
+    town_op = make_user("town_op", Role.INTAKE_CLERK, Role.DISPATCHER, Role.SHIFT_LEADER)
+    district = CommandCenter.objects.create(code="DC", name="区指挥中心")
+    district.grids.add(city["district"])
+    town = CommandCenter.objects.create(code="T1", name="镇指挥中心", parent=district)
+    town.grids.add(city["large"])
+    town.members.add(town_op)
+    return {
+        **city, "shop_chief": shop_chief, "shop_person": PersonFactory(name="店长", user=shop_chief),
+        "town_op": town_op,
+    }  # fmt: skip
 
 
 def act(people, case, action, who, **params):
@@ -185,6 +197,10 @@ VALID = {
     "sign_off": ("leader", {}),
     "callback": ("leader", {"satisfaction": "basic", "solved": True, "contacted": False}),
     "reopen": ("leader", {}),
+    "confirm_fix": ("shop_chief", {}),
+    "escalate": ("town_op", {}),
+    "assign_down": ("dispatcher", {}),
+    "take_over": ("dispatcher", {}),
 }
 
 
@@ -216,6 +232,8 @@ def test_every_effect_leads_only_to_its_rows_targets(people, action, source):
     case = build(people, _source_state(transition, source))
     assert case.status == source
     with_order(people, case, transition.order)
+    if action == "assign_down":  # only what the town passed up comes back down
+        act(people, case, "escalate", "town_op")
     who, params = VALID[action]
     params = {key: people["garbage"] if value == "garbage" else value for key, value in params.items()}
     if params.get("person") == "chief":
@@ -297,7 +315,10 @@ SCOPE = {
     "chief": (True, True, True),  # M1's chief: the approver
     "large_chief": (True, True, True),  # the large grid's chief: the case is in their subtree
     "neighbour": (False, False, False),  # chief of another community
-    "shop_chief": (True, False, False),  # 三长: follows the case named theirs, does not decide it
+    # 三长: follows the case named theirs, does not decide the dispatch; may act on it as a place
+    # chief (confirm a fix in front of the shop: cases.transitions confirm_fix)
+    "shop_chief": (True, True, False),
+    "town_op": (True, True, False),  # the town center holding the case (镇街三级)
     "handler": (True, True, False),  # proposed to their department: they see it coming (nothing to do yet)
     "other_handler": (False, False, False),
     "outsider": (False, False, False),  # no role

@@ -14,9 +14,10 @@ from django.test import override_settings
 from accounts.roles import Role
 from accounts.security import DEMO_PASSWORD, DEMO_USERNAMES
 from demo.logins import DEMO_LOGINS
-from demo.territory import build_demo_county
+from demo.roads import build_demo_roads
+from demo.territory import DEMO_SEED, build_demo_county
 from grids.geo import area_m2
-from grids.models import LEVELS, Grid, Level, Person, Place, PlaceKind
+from grids.models import LEVELS, CommandCenter, Grid, Level, Person, Place, PlaceKind, Road, RoadSegment
 from grids.selectors import grid_at_point
 
 User = get_user_model()
@@ -78,6 +79,9 @@ def demo(django_db_setup, django_db_blocker, demo_media):
         MajorCategory.objects.all().delete()
         Department.objects.all().delete()
         Place.objects.all().delete()
+        Road.objects.all().delete()  # and their segments
+        CommandCenter.objects.filter(parent__isnull=False).delete()
+        CommandCenter.objects.all().delete()
         for level in reversed(LEVELS):
             Grid.objects.filter(level=level).delete()
         Person.objects.all().delete()
@@ -97,8 +101,17 @@ def test_it_builds_a_county_at_linshus_size(demo):
 
     assert not Grid.objects.filter(chief__isnull=True).exists()
     assert not Place.objects.filter(chief__isnull=True).exists()
-    # A chief each: 436 grid chiefs and 690 street, lane and shop chiefs.
-    assert Person.objects.count() == 436 + 690
+    # A chief each: 436 grid chiefs and 690 street, lane and shop chiefs; and the roads' people
+    # (路长制: a road chief per road, a city manager and an inspector per segment).
+    roads = build_demo_roads(build_demo_county().geojson, seed=DEMO_SEED)["features"]
+    road_people = {
+        (props[f"{who}_name"], props[f"{who}_phone"])
+        for props in (feature["properties"] for feature in roads)
+        for who in ("chief", "manager", "inspector")
+        if f"{who}_name" in props
+    }
+    assert len(road_people) > 100
+    assert Person.objects.count() == 436 + 690 + len(road_people)
     for name, phone in Person.objects.values_list("name", "phone"):
         assert CHINESE_NAME.match(name), name
         assert MOBILE.match(phone), phone
@@ -147,7 +160,8 @@ def test_it_does_not_duplicate_anything_when_run_again(demo, settings):
     assert "0 grids created, 436 updated; 0 places created, 690 updated; 0 people added" in output
     assert User.objects.get(username="admin").check_password("another-pass-1")
     logins = [login.username for login in DEMO_LOGINS]
-    assert Person.objects.filter(user__username__in=logins).count() == 3
+    # the three grid chiefs, the street, shop and lane chiefs (三长) and the road chief (路长)
+    assert Person.objects.filter(user__username__in=logins).count() == 7
 
 
 @pytest.mark.django_db
@@ -158,7 +172,9 @@ def test_it_gives_every_role_a_demo_login(demo):
         user = User.objects.get(username=login.username)
         assert user.check_password(DEMO_PASSWORD), login.username
         assert CHINESE_NAME.match(user.first_name), login.username
-        assert list(user.groups.values_list("name", flat=True)) == ([login.role] if login.role else [])
+        # (a town center's operator works every desk of its small center: several roles)
+        expected = {login.role, *login.more_roles} if login.role else set()
+        assert set(user.groups.values_list("name", flat=True)) == expected
         assert user.is_superuser == user.is_staff == (login.username == "admin")
         assert re.search(rf"^  {login.username} +{user.first_name} .* {DEMO_PASSWORD}$", demo, re.MULTILINE)
 
@@ -329,3 +345,40 @@ def test_it_registers_the_hotline_and_the_higher_platform_with_their_orders(demo
     assert orders.count() == 7
     assert not Notification.objects.filter(upstream__isnull=False).exists()  # no callback URL: nothing sent
     assert "Upstream system key of 临沭县 12345 政务服务便民热线 (shown once): " in demo
+
+
+# ---- the territory's organisation: centers in tiers, the 三长 and the roads ---------------------------
+
+
+@pytest.mark.django_db
+def test_it_seeds_centers_in_tiers_roads_and_the_chiefs_logins(demo):
+    from cases.models import Case, CaseEvent, Source
+
+    district = CommandCenter.objects.get(parent__isnull=True)
+    towns = list(CommandCenter.objects.filter(parent=district).order_by("code"))
+    assert [town.name for town in towns] == ["郑山街道指挥中心", "临沭街道指挥中心"]
+    assert sum(town.grids.count() for town in towns) == 8  # every large grid in one town
+    operator = User.objects.get(username="town_operator")
+    (town,) = operator.command_centers.all()
+    assert town in towns and set(operator.groups.values_list("name", flat=True)) == {
+        Role.INTAKE_CLERK, Role.DISPATCHER, Role.SHIFT_LEADER,
+    }  # fmt: skip
+    # The town's cases are held by the town, and some were escalated and one assigned back down.
+    assert Case.objects.filter(center=town).exists()
+    assert CaseEvent.objects.filter(action="escalate", actor=operator).count() == 2
+    assert CaseEvent.objects.filter(action="assign_down").count() == 1
+    # The 三长 and the road chief: each linked to their place or road, reporting from patrol.
+    for username, kind in (("street_chief", "street"), ("shop_chief", "shop"), ("lane_chief", "lane")):
+        assert Place.objects.get(chief__user__username=username).kind == kind
+    road = Road.objects.get(chief__user__username="road_chief")
+    assert road.segments.count() >= 3
+    assert Case.objects.filter(source=Source.PLACE_PATROL).exists()
+    # Segments of about 300 m, each with its city manager and inspector.
+    assert Road.objects.filter(level="first").count() == 3
+    assert not RoadSegment.objects.filter(manager__isnull=True).exists()
+    assert not RoadSegment.objects.filter(inspector__isnull=True).exists()
+    lengths = [area_m2(segment.reach) / (2 * segment.reach_m) for segment in RoadSegment.objects.all()[:50]]
+    assert 150 < sum(lengths) / len(lengths) < 450
+    # Cases on a segment name it.
+    assert Case.objects.filter(road_segment__isnull=False, responsible_role="segment_manager").exists()
+    assert "town_operator" in demo and "road_chief" in demo

@@ -102,6 +102,13 @@ from exchange.models import ExternalOrder, UpstreamSystem
 for row in UpstreamSystem.objects.values_list("name", "code"):
     found.update(row)
 found.update(ExternalOrder.objects.values_list("external_id", flat=True))
+
+from grids.models import CommandCenter, Road, RoadSegment
+
+found.update(CommandCenter.objects.values_list("name", flat=True))
+found.update(Road.objects.values_list("name", flat=True))
+for name, duties in RoadSegment.objects.values_list("name", "duties"):
+    found.update([name, *(duties or {}).values()])
 result = sorted((s.strip() for s in found if s and s.strip()), key=len, reverse=True)
 """
     )

@@ -111,6 +111,7 @@ def test_it_walks_up_the_tree_when_a_level_has_nobody():
 
 def test_it_has_a_labelled_role_for_every_place_kind_and_grid_level():
     roles = [ResponsibleRole.of_place(kind) for kind in PlaceKind] + [ResponsibleRole.of_grid(lv) for lv in Level]
+    roles.append(ResponsibleRole.SEGMENT_MANAGER)  # 路长制: the city manager of a road segment
     assert sorted(roles) == sorted(ResponsibleRole)
     with translation.override("zh-hans"):
         assert str(RESPONSIBLE_ROLES["shop_chief"]) == "店长"
