@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
             name='Patrol',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('grid', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grids.grid', verbose_name='patrol grid')),
+                ('grid', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='grids.grid', verbose_name='patrol grid')),
                 ('inspector', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='patrol', to=settings.AUTH_USER_MODEL, verbose_name='inspector')),
             ],
             options={

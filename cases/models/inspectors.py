@@ -17,7 +17,7 @@ class Patrol(models.Model):
     inspector = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name=_("inspector"), on_delete=models.CASCADE, related_name="patrol"
     )
-    grid = models.ForeignKey(Grid, verbose_name=_("patrol grid"), on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(Grid, verbose_name=_("patrol grid"), on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         verbose_name = _("inspector's patrol")
