@@ -730,10 +730,10 @@ def case_notifications(*, case: Case) -> QuerySet[Notification]:
 
 
 def failed_notifications() -> QuerySet[Notification]:
-    """Messages to departments that will not be tried again, newest first (the shift leader's page;
-    those to upstream systems are on the exchange's page)."""
+    """Messages that will not be tried again, newest first (the shift leader's page): all but those
+    to upstream systems, which are on the exchange's page."""
     return (
-        Notification.objects.filter(status=DeliveryStatus.FAILED, department__isnull=False)
+        Notification.objects.filter(status=DeliveryStatus.FAILED, upstream__isnull=True)
         .select_related("case", "department")
         .order_by("-created_at", "-id")
     )
