@@ -21,8 +21,9 @@ from demo.campaign import demo_asset_reports_load, demo_campaign_load, demo_cens
 from demo.history import _quiet, _tasks_in_process
 from demo.inventory import build_demo_inventory
 from demo.logins import logins_save
+from demo.regions import demo_catalogue_text
 from demo.territory import DEMO_SEED, build_demo_county
-from grids.services import ImportSummary, Progress, grid_import
+from grids.services import ImportSummary, Progress, grid_import, region_classes_ensure
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,10 @@ def demo_county_load(*, password: str, seed: int = DEMO_SEED, progress: Progress
     cases.catalogue.CatalogueError) with nothing written."""
     county = build_demo_county(seed=seed)
     with transaction.atomic():
+        region_classes_ensure()  # the micro grids name them (一类/二类/三类)
         grids = grid_import(data=county.geojson, progress=progress)
         departments = departments_load()
-        categories = catalogue_load()
+        categories = catalogue_load(text=demo_catalogue_text())
         assets = asset_import(data=build_demo_inventory(county.geojson))
         logins_save(chiefs=county.chiefs, staff_names=county.staff_names, password=password)
     return CountySummary(grids=grids, departments=departments, categories=categories, assets=assets)

@@ -345,6 +345,16 @@ def _shops(micros: dict[Cell, _Grid], communities: dict[str, str], count: int, r
 
 # -------------------------------------------------------------------- build ---
 
+# Region classes (grids.RegionClass, 一类/二类/三类): the old town centre is class 1, the ring
+# around it class 2, the outskirts class 3, by distance from the centre in cells (300 m each).
+CLASS_1_WITHIN_CELLS = 4.0
+CLASS_2_WITHIN_CELLS = 9.0
+
+
+def region_class(cell: Cell) -> str:
+    distance = math.hypot(cell.i + 0.5, cell.j + 0.5)
+    return "1" if distance <= CLASS_1_WITHIN_CELLS else ("2" if distance <= CLASS_2_WITHIN_CELLS else "3")
+
 
 @dataclass(frozen=True)
 class DemoCounty:
@@ -379,6 +389,7 @@ def build_demo_county(*, seed: int = DEMO_SEED) -> DemoCounty:
                 "parent": g.parent,
                 "chief_name": g.chief[0],
                 "chief_phone": g.chief[1],
+                **({"region_class": region_class(g.cells[0])} if g.level == "micro" else {}),
             },
             "geometry": _boundary(g.cells),
         }

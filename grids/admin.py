@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
 from grids.forms import GeoJSONUploadForm
-from grids.models import Grid, ImportJob, Person, Place
+from grids.models import Grid, ImportJob, Person, Place, RegionClass
 from grids.services import grid_export, grid_save, import_job_create, import_job_progress, place_save
 
 
@@ -20,13 +20,21 @@ class PersonAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
 
 
+@admin.register(RegionClass)
+class RegionClassAdmin(admin.ModelAdmin):
+    """The city's region classes (一类/二类/三类 by default): names and number are the city's."""
+
+    list_display = ["code", "name", "rank", "description"]
+    ordering = ["rank", "code"]
+
+
 @admin.register(Grid)
 class GridAdmin(LeafletGeoAdmin):
-    list_display = ["code", "name", "level", "parent", "chief", "area_km2", "valid_from", "valid_to"]
-    list_filter = ["level"]
+    list_display = ["code", "name", "level", "parent", "region_class", "chief", "area_km2", "valid_from", "valid_to"]
+    list_filter = ["level", "region_class"]
     search_fields = ["code", "name", "chief__name"]
     autocomplete_fields = ["parent", "chief"]
-    list_select_related = ["parent", "chief"]
+    list_select_related = ["parent", "chief", "region_class"]
     readonly_fields = ["area_m2"]
     change_list_template = "admin/grids/grid/change_list.html"
 
@@ -94,10 +102,14 @@ class ImportJobAdmin(admin.ModelAdmin):
     def result(self, job: ImportJob) -> str:
         if job.status != ImportJob.Status.SUCCEEDED:
             return "-"
-        return _(
+        text = _(
             "{grids_created} grids created, {grids_updated} updated; {places_created} places created, "
             "{places_updated} updated; {people_created} people added."
         ).format(**job.summary)
+        warnings = job.summary.get("warnings") or []
+        if warnings:
+            text += " " + _("Accepted with warnings:") + " " + "; ".join(warnings)
+        return text
 
     def has_add_permission(self, request):
         return False  # jobs are made by uploading a file on the grids page

@@ -290,17 +290,19 @@ class CoverageProblem:
 
 
 def grid_coverage_problems(*, parents: QuerySet[Grid] | None = None, min_area_m2: float = 1.0) -> list[CoverageProblem]:
-    """Overlaps between sibling grids and gaps their union leaves in their parent.
+    """Overlaps between sibling grids and gaps their union leaves in their parent, among the grids
+    valid today (a retired grid, valid_to in the past, is neither checked nor counted as cover).
 
     Areas below `min_area_m2` (digitising slivers) are not reported.
     """
     from grids.geo import area_m2
 
+    today = timezone.localdate()
     if parents is None:
         parents = Grid.objects.filter(children__isnull=False).distinct()
     problems: list[CoverageProblem] = []
-    for parent in parents.order_by("code"):
-        children = list(parent.children.order_by("code"))
+    for parent in parents.valid_on(today).order_by("code"):
+        children = list(parent.children.valid_on(today).order_by("code"))
         if not children:
             continue
         for i, first in enumerate(children):

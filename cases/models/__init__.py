@@ -16,6 +16,7 @@ from cases.models.case import (
 from cases.models.catalogue import (
     CalendarDay,
     Category,
+    CategoryClassLimit,
     CategoryKind,
     Department,
     LimitUnit,
@@ -37,6 +38,7 @@ __all__ = [
     "CaseEvent",
     "CasePhoto",
     "Category",
+    "CategoryClassLimit",
     "CategoryKind",
     "Channel",
     "DailySequence",

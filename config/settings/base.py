@@ -238,6 +238,9 @@ PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024, minimum=1
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000, minimum=1)
 # A dispatch waiting longer than this for its grid chief's approval passes one level up (cases.sla).
 APPROVAL_LIMIT_MINUTES = env.int("APPROVAL_LIMIT_MINUTES", default=30, minimum=1)
+# Grid import (grids.services): sibling grids overlapping by less than this many m² are digitising
+# slivers, accepted and named among the import's warnings; larger overlaps refuse the file.
+GRID_OVERLAP_TOLERANCE_M2 = env.int("GRID_OVERLAP_TOLERANCE_M2", default=1, minimum=0)
 
 # Citizens' 随手拍 (citizens) and Open311 (open311): rate limits, counted in the cache.
 CITIZEN_REPORTS_PER_IP_PER_HOUR = env.int("CITIZEN_REPORTS_PER_IP_PER_HOUR", default=10, minimum=1)
