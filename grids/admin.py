@@ -7,9 +7,16 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
-from grids.forms import GeoJSONUploadForm
+from django.conf import settings
+
+from grids.forms import CoverageForm, GeoJSONUploadForm
+from grids.maps import map_config
+from grids.selectors import coverage_geojson, grid_coverage_problems
 from grids.models import Grid, ImportJob, Person, Place, RegionClass
 from grids.services import grid_export, grid_save, import_job_create, import_job_progress, place_save
+
+
+COVERAGE_ROWS = 500  # problems listed and drawn at most; narrow down by parent grid for the rest
 
 
 @admin.register(Person)
@@ -49,6 +56,7 @@ class GridAdmin(LeafletGeoAdmin):
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="grids_grid_import"),
             path("export/", self.admin_site.admin_view(self.export_view), name="grids_grid_export"),
+            path("coverage/", self.admin_site.admin_view(self.coverage_view), name="grids_grid_coverage"),
             *super().get_urls(),
         ]
 
@@ -68,6 +76,42 @@ class GridAdmin(LeafletGeoAdmin):
             "title": _("Import grids and places from GeoJSON"),
         }
         return render(request, "admin/grids/grid/import.html", context)
+
+    def coverage_view(self, request):
+        """Overlaps between sibling grids and the gaps they leave in their parent, on a map and in a
+        table; retired grids left out (grids.selectors.grid_coverage_problems)."""
+        if not self.has_view_permission(request):
+            return HttpResponse(status=403)
+        form = CoverageForm(request.GET or None)
+        parents, min_area, parent = None, float(settings.GRID_OVERLAP_TOLERANCE_M2 or 1), None
+        if form.is_valid():
+            parent = form.cleaned_data.get("parent")
+            if parent is not None:
+                parents = Grid.objects.filter(pk=parent.pk)
+            if form.cleaned_data.get("min_area") is not None:
+                min_area = form.cleaned_data["min_area"]
+        problems = grid_coverage_problems(parents=parents, min_area_m2=min_area) if form.is_valid() else []
+        shown = problems[:COVERAGE_ROWS]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Coverage: overlaps and gaps between sibling grids"),
+            "form": form,
+            "problems": shown,
+            "more": len(problems) - len(shown),
+            "min_area": min_area,
+            "map_config": map_config(grids_api=False),
+            "coverage": coverage_geojson(problems=shown, parent=parent),
+            "coverage_strings": {
+                "overlap": _("Overlap"),
+                "gap": _("Gap"),
+                "parent": _("Parent grid"),
+                "area": _("Area"),
+                "m2": _("m²"),
+                "none": _("No overlaps or gaps: the grids valid today tile their parents."),
+            },
+        }
+        return render(request, "admin/grids/grid/coverage.html", context)
 
     def export_view(self, request):
         response = HttpResponse(

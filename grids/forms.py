@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from grids.models import Grid
+
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
@@ -21,3 +23,18 @@ class GeoJSONUploadForm(forms.Form):
         except UnicodeDecodeError:
             raise forms.ValidationError(_("The file is not UTF-8 text; save it as UTF-8 GeoJSON.")) from None
         return upload
+
+
+class CoverageForm(forms.Form):
+    """What the admin's coverage page checks: one parent grid's children, or every grid's."""
+
+    parent = forms.ModelChoiceField(
+        label=_("Parent grid"),
+        queryset=Grid.objects.filter(level__in=["district", "large", "community"]).order_by("code"),
+        required=False,
+        to_field_name="code",
+        empty_label=_("All parent grids"),
+    )
+    min_area = forms.FloatField(
+        label=_("Ignore slivers under (m²)"), required=False, min_value=0, widget=forms.NumberInput(attrs={"step": "any"})
+    )

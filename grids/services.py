@@ -456,10 +456,10 @@ def _check_overlaps(parsed: _Parsed, existing: dict[str, Grid], *, tolerance_m2:
         others = stored.get(key, [])
         for i, row in enumerate(rows):
             pairs = [
-                (other, _("feature #%(index)d, %(code)s") % {"index": other.index, "code": other.code})
+                (other, _("%(code)s (feature #%(index)d)") % {"index": other.index, "code": other.code})
                 for other in rows[:i]
             ]
-            pairs += [(grid, _("%(code)s, already imported") % {"code": grid.code}) for grid in others]
+            pairs += [(grid, _("%(code)s (already imported)") % {"code": grid.code}) for grid in others]
             for other, named in pairs:
                 size = overlap(row, other)
                 if size <= 0:
