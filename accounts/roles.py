@@ -56,6 +56,7 @@ ADMIN_ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "devices.alert": ("view",),
         "campaigns.campaign": ALL,
         "campaigns.campaigntarget": ALL,
+        "gazetteer.entry": ALL,
         "auth.user": ("view",),  # to link a chief or a department member to a login
     },
     Role.SECURITY_ADMIN: {

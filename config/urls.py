@@ -35,6 +35,7 @@ urlpatterns = [
     path("api/assets/", include("assets.api.urls")),
     path("api/devices/", include("devices.api.urls")),
     path("api/campaigns/", include("campaigns.api.urls")),
+    path("api/gazetteer/", include("gazetteer.api.urls")),
     path("api/", include("cases.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI from drf_spectacular_sidecar's static files (SPECTACULAR_SETTINGS): works offline;
