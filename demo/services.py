@@ -18,11 +18,13 @@ from assets.services import asset_import
 from cases.catalogue import LoadSummary, catalogue_load, departments_load
 from demo.cameras import demo_cameras_load
 from demo.campaign import demo_asset_reports_load, demo_campaign_load, demo_census_load
+from demo.gazetteer import build_demo_gazetteer
 from demo.history import _quiet, _tasks_in_process
 from demo.inventory import build_demo_inventory
 from demo.logins import logins_save
 from demo.regions import demo_catalogue_text
 from demo.territory import DEMO_SEED, build_demo_county
+from gazetteer.services import GazetteerSummary, gazetteer_import
 from grids.services import ImportSummary, Progress, grid_import, region_classes_ensure
 
 
@@ -32,6 +34,7 @@ class CountySummary:
     departments: LoadSummary
     categories: LoadSummary
     assets: AssetSummary
+    gazetteer: GazetteerSummary | None = None
 
 
 def demo_county_load(*, password: str, seed: int = DEMO_SEED, progress: Progress | None = None) -> CountySummary:
@@ -45,8 +48,11 @@ def demo_county_load(*, password: str, seed: int = DEMO_SEED, progress: Progress
         departments = departments_load()
         categories = catalogue_load(text=demo_catalogue_text())
         assets = asset_import(data=build_demo_inventory(county.geojson))
+        gazetteer = gazetteer_import(data=build_demo_gazetteer(county.geojson))
         logins_save(chiefs=county.chiefs, staff_names=county.staff_names, password=password)
-    return CountySummary(grids=grids, departments=departments, categories=categories, assets=assets)
+    return CountySummary(
+        grids=grids, departments=departments, categories=categories, assets=assets, gazetteer=gazetteer
+    )
 
 
 @dataclass(frozen=True)
