@@ -22,10 +22,10 @@ from demo.gazetteer import build_demo_gazetteer
 from demo.history import _quiet, _tasks_in_process
 from demo.inventory import build_demo_inventory
 from demo.logins import logins_save
-from demo.regions import demo_catalogue_text
+from demo.regions import demo_catalogue_text, demo_region_classes_ensure
 from demo.territory import DEMO_SEED, build_demo_county
 from gazetteer.services import GazetteerSummary, gazetteer_import
-from grids.services import ImportSummary, Progress, grid_import, region_classes_ensure
+from grids.services import ImportSummary, Progress, grid_import
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def demo_county_load(*, password: str, seed: int = DEMO_SEED, progress: Progress
     cases.catalogue.CatalogueError) with nothing written."""
     county = build_demo_county(seed=seed)
     with transaction.atomic():
-        region_classes_ensure()  # the micro grids name them (一类/二类/三类)
+        demo_region_classes_ensure()  # the micro grids name them (一类/二类/三类, 农村区域)
         grids = grid_import(data=county.geojson, progress=progress)
         departments = departments_load()
         categories = catalogue_load(text=demo_catalogue_text())

@@ -85,7 +85,8 @@ def demo(django_db_setup, django_db_blocker, demo_media):
 
 @pytest.mark.django_db
 def test_it_builds_a_county_at_linshus_size(demo):
-    assert snapshot()["levels"] == {Level.DISTRICT: 1, Level.LARGE: 8, Level.COMMUNITY: 17, Level.MICRO: 410}
+    # The county seat at Linshu's size, and a rural town of 4 villages with 3 groups each.
+    assert snapshot()["levels"] == {Level.DISTRICT: 1, Level.LARGE: 9, Level.COMMUNITY: 21, Level.MICRO: 422}
     kinds = dict(Place.objects.values_list("kind").annotate(n=Count("id")))
     assert sum(kinds.values()) == 690
     assert 100 <= kinds[PlaceKind.STREET] <= 180
@@ -94,15 +95,15 @@ def test_it_builds_a_county_at_linshus_size(demo):
 
     assert not Grid.objects.filter(chief__isnull=True).exists()
     assert not Place.objects.filter(chief__isnull=True).exists()
-    # A chief each: 436 grid chiefs and 690 street, lane and shop chiefs.
-    assert Person.objects.count() == 436 + 690
+    # A chief each: 453 grid chiefs and 690 street, lane and shop chiefs.
+    assert Person.objects.count() == 453 + 690
     for name, phone in Person.objects.values_list("name", "phone"):
         assert CHINESE_NAME.match(name), name
         assert MOBILE.match(phone), phone
 
     district = Grid.objects.get(level=Level.DISTRICT)
     assert (district.code, district.name) == ("371329000000000", "临沭县城区")
-    assert 30e6 < district.area_m2 < 45e6  # 410 cells of about 300 m × 300 m
+    assert 45e6 < district.area_m2 < 60e6  # 410 cells of about 300 m × 300 m, and the town's 16 km²
     for code, parent_code, level in Grid.objects.exclude(level=Level.DISTRICT).values_list(
         "code", "parent__code", "level"
     ):
@@ -121,7 +122,7 @@ def test_it_tiles_each_parent_with_its_children(demo):
     for grid in grids.values():
         if grid.parent_id:
             children.setdefault(grid.parent_id, []).append(grid)
-    assert len(children) == 1 + 8 + 17
+    assert len(children) == 1 + 9 + 21
     for parent_id, kids in children.items():
         parent = grids[parent_id]
         total = sum(kid.area_m2 for kid in kids)
@@ -141,7 +142,7 @@ def test_it_does_not_duplicate_anything_when_run_again(demo, settings):
     output = seed(force=True, password="another-pass-1")
 
     assert snapshot() == before
-    assert "0 grids created, 436 updated; 0 places created, 690 updated; 0 people added" in output
+    assert "0 grids created, 453 updated; 0 places created, 690 updated; 0 people added" in output
     assert User.objects.get(username="admin").check_password("another-pass-1")
     logins = [login.username for login in DEMO_LOGINS]
     assert Person.objects.filter(user__username__in=logins).count() == 3
@@ -311,3 +312,33 @@ def test_it_runs_a_clean_up_campaign_and_a_census_with_reports_about_assets(demo
     assert set(CensusFinding.objects.values_list("finding", flat=True)) == {"found", "damaged", "missing"}
     water = Case.objects.get(asset__category__code="0101")
     assert water.department.code == "housing"  # dispatched to the cover's maintainer
+
+
+@pytest.mark.django_db
+def test_it_has_a_rural_town_with_villages_and_their_groups(demo):
+    from grids.selectors import grid_at_point
+
+    town = Grid.objects.get(level=Level.LARGE, name="青云镇")
+    villages = list(town.children.order_by("code"))
+    assert [v.name for v in villages] == ["东盘村", "西盘村", "南岭村", "北岭村"]
+    assert all(v.level == Level.COMMUNITY for v in villages)
+    groups = Grid.objects.filter(parent__parent=town).select_related("region_class")
+    assert groups.count() == 12 and {g.region_class.name for g in groups} == {"农村区域"}
+    first = groups.get(name="东盘村第一组")
+    where = grid_at_point(point=first.boundary.point_on_surface)
+    assert (where.micro, where.community, where.large) == (first, villages[0], town)
+    # The county seat's micro grids are graded 一类/二类/三类 by distance from the old town centre.
+    seat = Grid.objects.filter(level=Level.MICRO).exclude(parent__parent=town)
+    assert set(seat.values_list("region_class__code", flat=True)) == {"1", "2", "3"}
+
+
+@pytest.mark.django_db
+def test_it_ships_a_gazetteer_of_its_streets_and_shops(demo):
+    from gazetteer.models import Entry
+    from gazetteer.selectors import gazetteer_search
+
+    assert Entry.objects.filter(kind="street").count() > 100 and Entry.objects.filter(kind="poi").count() > 400
+    assert [found.name for found in gazetteer_search(text="xll")][:1] == ["兴隆路"]
+    door = gazetteer_search(text="兴隆路60号")[0]
+    assert door.address == "兴隆路60号"
+    assert Entry.objects.filter(kind="poi").exclude(number="").exists()  # shops with their door numbers
