@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -7,14 +8,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
-from django.conf import settings
-
 from grids.forms import CoverageForm, GeoJSONUploadForm
 from grids.maps import map_config
-from grids.selectors import coverage_geojson, grid_coverage_problems
 from grids.models import Grid, ImportJob, Person, Place, RegionClass
+from grids.selectors import coverage_geojson, grid_coverage_problems
 from grids.services import grid_export, grid_save, import_job_create, import_job_progress, place_save
-
 
 COVERAGE_ROWS = 500  # problems listed and drawn at most; narrow down by parent grid for the rest
 

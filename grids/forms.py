@@ -36,5 +36,8 @@ class CoverageForm(forms.Form):
         empty_label=_("All parent grids"),
     )
     min_area = forms.FloatField(
-        label=_("Ignore slivers under (m²)"), required=False, min_value=0, widget=forms.NumberInput(attrs={"step": "any"})
+        label=_("Ignore slivers under (m²)"),
+        required=False,
+        min_value=0,
+        widget=forms.NumberInput(attrs={"step": "any"}),
     )
