@@ -217,7 +217,7 @@ def test_it_builds_the_same_county_from_the_same_seed():
     assert first == again
     assert first.geojson != other.geojson
     codes = [feature["properties"]["code"] for feature in first.geojson["features"]]
-    assert len(codes) == len(set(codes)) == 436 + 690
+    assert len(codes) == len(set(codes)) == 453 + 690
 
 
 @pytest.mark.django_db
