@@ -211,7 +211,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         "gpsFailed": _("The position is not available: allow it in the browser, or tap the map."),
         # the address search (gazetteer) and the address of a clicked point
         "searching": _("Searching…"),
-        "noAddress": _("No address or place found. Try the pinyin (xinglonglu) or its initials (xll)."),
+        "noAddress": _("No address or place found. Try its pinyin or the pinyin's initials."),
         "searchFailed": _("Could not search the addresses. Check the connection and try again."),
         "pick": _("Put the point here"),
         "addressFilled": _("Address filled from the gazetteer: %(address)s"),
