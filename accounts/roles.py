@@ -42,9 +42,11 @@ ADMIN_ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "grids.commandcenter": ALL,
         "grids.road": ALL,
         "grids.roadsegment": ALL,
+        "grids.regionclass": ALL,
         "cases.department": ALL,
         "cases.majorcategory": ALL,
         "cases.category": ALL,
+        "cases.categoryclasslimit": ALL,
         "cases.calendarday": ALL,
         "cases.patrol": ALL,
         "cases.supervisionorder": ("view",),
@@ -62,6 +64,7 @@ ADMIN_ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "campaigns.campaigntarget": ALL,
         "exchange.upstreamsystem": ("add", "change", "view"),
         "exchange.externalorder": ("view",),
+        "gazetteer.entry": ALL,
         "auth.user": ("view",),  # to link a chief or a department member to a login
     },
     Role.SECURITY_ADMIN: {

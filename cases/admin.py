@@ -7,6 +7,7 @@ from cases.models import (
     CalendarDay,
     CasePhoto,
     Category,
+    CategoryClassLimit,
     DeliveryStatus,
     Department,
     MajorCategory,
@@ -39,6 +40,13 @@ class RoutingRuleInline(admin.TabularInline):
     autocomplete_fields = ["grid", "department"]
 
 
+class CategoryClassLimitInline(admin.TabularInline):
+    """The subcategory's limits per region class (一类/二类/三类 …); a blank urgency keeps the general one."""
+
+    model = CategoryClassLimit
+    extra = 0
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = [
@@ -48,7 +56,7 @@ class CategoryAdmin(admin.ModelAdmin):
     list_filter = ["major__kind", "major", "default_department", "needs_approval", "public_category", "active"]
     search_fields = ["code", "name"]
     list_select_related = ["major", "default_department"]
-    inlines = [RoutingRuleInline]
+    inlines = [CategoryClassLimitInline, RoutingRuleInline]
 
 
 @admin.register(CalendarDay)

@@ -8,6 +8,8 @@ for time.
 - The command center's step clocks: filing + dispatch, verification, approval, on-site check.
 - A list row's light, from the case's fields alone (no events).
 - The first handling time (dispatch → handled, working hours) the assessment rollup counts.
+- A case's handling limit (`case_time_limit`): its subcategory's, for its urgency, in the region
+  class of its micro grid (一类/二类/三类) when the catalogue sets one there, else class-less.
 
 Used by the case page and the API (cases.viewmodel), the queue lights (cases.views), the SLA
 sweeps (cases.sla) and the assessment rollup (assessments.facts). Every function takes the
@@ -25,8 +27,9 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import STATUS_INFO, LimitUnit, Status, Urgency
+from cases.models import STATUS_INFO, Case, LimitUnit, Status, Urgency
 from cases.worktime import Light, WorkCalendar, traffic_light
+from grids.models import Grid
 
 Span = tuple[datetime.datetime, datetime.datetime]
 DEFAULT_APPROVAL_LIMIT_MINUTES = 30
@@ -37,6 +40,70 @@ LIGHT_LABELS = {
     "red": _("Overdue"),
     "paused": _("Suspended: the clock stands"),
 }
+
+
+# ---- the handling limit: subcategory × urgency × region class -------------------------------
+
+
+def time_limit(*, category: Any, urgent: bool, region_class_id: int | None) -> tuple[Decimal, str]:
+    """(amount, unit) of the handling limit of a subcategory for an urgency in a region class.
+
+    The class's own limit for that urgency if the catalogue sets one; else, for an urgent case
+    whose subcategory has no urgent limit ("same as normal"), the class's normal limit; else the
+    subcategory's class-less limit (Category.time_limit).
+    """
+    amount, unit, _by_class = _limit(category, urgent, region_class_id)
+    return amount, unit
+
+
+def _limit(category: Any, urgent: bool, region_class_id: int | None) -> tuple[Decimal, str, bool]:
+    from cases.selectors import class_limit
+
+    row = class_limit(category_id=category.pk, region_class_id=region_class_id) if region_class_id else None
+    if row is not None:
+        own = row.time_limit(urgent=urgent)
+        if own is None and urgent and category.urgent_limit is None:
+            own = row.time_limit(urgent=False)
+        if own is not None:
+            return own[0], own[1], True
+    amount, unit = category.time_limit(urgent=urgent)
+    return amount, unit, False
+
+
+def case_region_class_id(case: Any) -> int | None:
+    """The region class of the case's micro grid (None: outside any class, or no micro grid).
+    Reads the grid loaded with the case when it is (lists and the case page load it), else one query."""
+    if not getattr(case, "micro_grid_id", None):
+        return None
+    if Case._meta.get_field("micro_grid").is_cached(case):
+        return case.micro_grid.region_class_id
+    return Grid.objects.filter(pk=case.micro_grid_id).values_list("region_class_id", flat=True).first()
+
+
+def case_time_limit(case: Any) -> tuple[Decimal, str]:
+    """(amount, unit) of the case's handling limit: its category, urgency and region class."""
+    return time_limit(
+        category=case.category, urgent=case.urgency == Urgency.URGENT, region_class_id=case_region_class_id(case)
+    )
+
+
+@dataclass(frozen=True)
+class CaseLimit:
+    """A case's handling limit as its page shows it: how long, and whether its class set it."""
+
+    amount: Decimal
+    unit: str
+    region_class_id: int | None  # the class of the case's micro grid (None: no class)
+    by_class: bool  # the class's own limit applies (else the subcategory's class-less one)
+
+
+def case_limit(case: Any) -> CaseLimit | None:
+    """The handling limit of `case` with where it comes from, or None without a category."""
+    if case.category is None:
+        return None
+    region_class_id = case_region_class_id(case)
+    amount, unit, by_class = _limit(case.category, case.urgency == Urgency.URGENT, region_class_id)
+    return CaseLimit(amount, unit, region_class_id, by_class)
 
 
 # ---- what the events mean for the handling clock ------------------------------------------
@@ -111,7 +178,7 @@ def case_clock(*, case: Any, events: Sequence[Any], calendar: WorkCalendar, now:
         stopped_at = case.updated_at  # left the handling states without an event we know of
     end = stopped_at or now
     paused = case.status == Status.SUSPENDED and stopped_at is None
-    _amount, unit = case.category.time_limit(urgent=case.urgency == Urgency.URGENT)
+    _amount, unit = case_time_limit(case)
     # The deadline was moved at resume by the suspended time: measure the limit without it.
     limit = calendar.elapsed(start.at, case.handling_deadline, unit, spans)
     if paused and suspended_since is not None:
@@ -184,7 +251,7 @@ def row_light(case: Any, calendar: WorkCalendar, now: datetime.datetime) -> RowL
         return None
     if case.overdue or end > deadline:
         return RowLight(deadline, "red", stopped)
-    amount, unit = case.category.time_limit(urgent=case.urgency == Urgency.URGENT)
+    amount, unit = case_time_limit(case)
     left = calendar.elapsed(end, deadline, unit)
     used = 1 - left / float(amount) if amount else 1.0
     return RowLight(deadline, traffic_light(max(used, 0.0)), stopped)

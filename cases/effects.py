@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role, user_roles
+from cases.clocks import case_time_limit
 from cases.errors import IllegalTransition, InvalidInput
 from cases.inspectors import inspector_suggested
 from cases.models import (
@@ -459,13 +460,13 @@ def close_available(case: Case) -> str | None:
 def _deadline(case: Case, start: datetime.datetime) -> datetime.datetime | None:
     if case.category is None:
         return None
-    amount, unit = case.category.time_limit(urgent=case.urgency == Urgency.URGENT)
+    amount, unit = case_time_limit(case)
     return work_calendar().add(start, amount, unit)
 
 
 def _shifted(case: Case, deadline, suspended_from, suspended_to) -> datetime.datetime:
     """A deadline moved by the time a case spent suspended (挂账 time does not count)."""
-    _amount, unit = case.category.time_limit(urgent=case.urgency == Urgency.URGENT)
+    _amount, unit = case_time_limit(case)
     if unit == LimitUnit.HOURS:
         return deadline + (suspended_to - suspended_from)
     calendar = work_calendar()

@@ -27,6 +27,7 @@ from cases.models import (
     Case,
     CaseEvent,
     Category,
+    CategoryClassLimit,
     Department,
     MajorCategory,
     RoutingRule,
@@ -37,7 +38,7 @@ from cases.models import (
 from cases.scope import cases_actionable_by, cases_visible_to
 from cases.worktime import WorkCalendar, default_calendar
 from config.memo import Memo
-from grids.models import Grid, Level
+from grids.models import Grid, Level, RegionClass
 from grids.selectors import centers_known
 
 
@@ -87,11 +88,19 @@ def work_calendar() -> WorkCalendar:
 class Catalogue:
     categories: dict[int, Category]  # with their major category and default department
     departments: dict[int, Department]
+    # (category id, region class id) → that class's limits (cases.clocks.time_limit reads them)
+    class_limits: dict[tuple[int, int], CategoryClassLimit]
+    region_classes: dict[int, RegionClass]
 
 
 def _catalogue_load() -> Catalogue:
     categories = {c.pk: c for c in Category.objects.select_related("major", "default_department")}
-    return Catalogue(categories, {d.pk: d for d in Department.objects.all()})
+    return Catalogue(
+        categories,
+        {d.pk: d for d in Department.objects.all()},
+        {(row.category_id, row.region_class_id): row for row in CategoryClassLimit.objects.all()},
+        {region_class.pk: region_class for region_class in RegionClass.objects.all()},
+    )
 
 
 _CATALOGUE = Memo("cases.catalogue", _catalogue_load)
@@ -105,6 +114,16 @@ def catalogue_all() -> dict[int, Category]:
 def departments_active() -> list[Department]:
     """The active departments by code, from the catalogue kept in the process: read-only."""
     return sorted((d for d in _CATALOGUE.get().departments.values() if d.active), key=lambda d: d.code)
+
+
+def class_limit(*, category_id: int, region_class_id: int) -> CategoryClassLimit | None:
+    """A subcategory's limits in a region class, if it has its own (the catalogue kept in the process)."""
+    return _CATALOGUE.get().class_limits.get((category_id, region_class_id))
+
+
+def region_class_get(*, region_class_id: int | None) -> RegionClass | None:
+    """A region class by id, from the catalogue kept in the process (read-only)."""
+    return _CATALOGUE.get().region_classes.get(region_class_id) if region_class_id else None
 
 
 def category_active(*, category_id: int) -> Category | None:
@@ -148,7 +167,7 @@ def memos_connect() -> None:
 
     for signal in (post_save, post_delete):
         signal.connect(calendar_changed, sender=CalendarDay, weak=False, dispatch_uid="cases.calendar")
-        for model in (Category, MajorCategory, Department):
+        for model in (Category, MajorCategory, Department, CategoryClassLimit, RegionClass):
             signal.connect(
                 catalogue_changed, sender=model, weak=False, dispatch_uid=f"cases.catalogue.{model.__name__}"
             )

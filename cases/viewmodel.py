@@ -21,11 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import user_roles
-from cases.clocks import CaseClock, StepClock, case_clock, case_step_clocks
-from cases.models import STATUS_INFO, Case, CaseEvent, CasePhoto, LimitUnit, OrderStatus, SupervisionOrder, Urgency
+from cases.clocks import CaseClock, StepClock, case_clock, case_limit, case_region_class_id, case_step_clocks
+from cases.models import STATUS_INFO, Case, CaseEvent, CasePhoto, LimitUnit, OrderStatus, SupervisionOrder
 from cases.privacy import Contact, reporter_contact
 from cases.scope import may_act
-from cases.selectors import open_request, work_calendar
+from cases.selectors import open_request, region_class_get, work_calendar
 from cases.supervision import current_order, order_refusal
 from cases.transitions import DECIDES, OPENS, REQUESTS, Transition, event_label, transitions_from
 from grids.models import FOUR_DUTIES, RESPONSIBLE_ROLES, RoadSegment
@@ -111,6 +111,8 @@ class CaseView:
     reporter: Contact
     responsible: Responsible | None
     limit: str | None
+    region_class: str | None  # the name of the case's micro grid's class (一类区域 …)
+    limit_by_class: bool  # the limit is that class's own (else the subcategory's class-less one)
     clock: CaseClock | None
     step_clocks: list[StepClock]
     timeline: list[TimelineEntry]
@@ -166,12 +168,16 @@ def case_view(
         )
     # `supervised` is set exactly while an order is current: no query for the cases without one.
     order = current_order(case_id=case.pk) if case.supervised else None
+    limit = case_limit(case)
+    region_class = region_class_get(region_class_id=limit.region_class_id if limit else case_region_class_id(case))
     return CaseView(
         case=case,
         tone=STATUS_INFO[case.status].tone,
         reporter=reporter_contact(case=case, user=user, where=where, taken_in_by=_taken_in_by(events)),
         responsible=_responsible(case),
         limit=limit_text(case),
+        region_class=region_class.name if region_class else None,
+        limit_by_class=bool(limit and limit.by_class),
         clock=clock,
         step_clocks=case_step_clocks(case=case, events=events, calendar=calendar, now=now),
         timeline=[_entry(event) for event in events],
@@ -216,10 +222,10 @@ def actions_now(
 
 def limit_text(case: Case) -> str | None:
     """The case's handling limit as people say it: "4 working hours"."""
-    if case.category is None:
+    limit = case_limit(case)
+    if limit is None:
         return None
-    amount, unit = case.category.time_limit(urgent=case.urgency == Urgency.URGENT)
-    return f"{float(amount):g} {LimitUnit(unit).label}"
+    return f"{float(limit.amount):g} {LimitUnit(limit.unit).label}"
 
 
 def actor_name(user) -> str | None:

@@ -228,11 +228,19 @@ def case_new(request: HttpRequest) -> HttpResponse:
         "metres": _("%(m)s m away"),
         "gpsWaiting": _("Waiting for the phone's position…"),
         "gpsFailed": _("The position is not available: allow it in the browser, or tap the map."),
+        # the address search (gazetteer) and the address of a clicked point
+        "searching": _("Searching…"),
+        "noAddress": _("No address or place found. Try its pinyin or the pinyin's initials."),
+        "searchFailed": _("Could not search the addresses. Check the connection and try again."),
+        "pick": _("Put the point here"),
+        "addressFilled": _("Address filled from the gazetteer: %(address)s"),
     }
     context = {
         "form": form,
         "map_config": _map_config(
             duplicatesUrl=reverse("cases_api:duplicates"),
+            gazetteerSearchUrl=reverse("gazetteer_api:search"),
+            gazetteerReverseUrl=reverse("gazetteer_api:reverse"),
             assetsUrl=reverse("assets_api:features"),
             assetUrl=reverse("assets_api:detail", args=[0]).replace("/0/", "/{id}/"),
             assetStrings={

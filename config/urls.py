@@ -36,6 +36,7 @@ urlpatterns = [
     path("api/devices/", include("devices.api.urls")),
     path("api/campaigns/", include("campaigns.api.urls")),
     path("api/exchange/", include("exchange.api.urls")),  # 12345 and upstream systems' work orders
+    path("api/gazetteer/", include("gazetteer.api.urls")),
     path("api/", include("cases.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI from drf_spectacular_sidecar's static files (SPECTACULAR_SETTINGS): works offline;

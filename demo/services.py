@@ -20,11 +20,14 @@ from demo.cameras import demo_cameras_load
 from demo.campaign import demo_asset_reports_load, demo_campaign_load, demo_census_load
 from demo.centers import demo_centers_save, demo_escalations_load, demo_patrol_reports_load
 from demo.exchange import demo_exchange_load
+from demo.gazetteer import build_demo_gazetteer
 from demo.history import _quiet, _tasks_in_process
 from demo.inventory import build_demo_inventory
 from demo.logins import logins_save, place_logins_for
+from demo.regions import demo_catalogue_text, demo_region_classes_ensure
 from demo.roads import build_demo_roads, road_through
 from demo.territory import DEMO_SEED, build_demo_county
+from gazetteer.services import GazetteerSummary, gazetteer_import
 from grids.roads import road_import
 from grids.services import ImportSummary, Progress, grid_import
 
@@ -35,6 +38,7 @@ class CountySummary:
     departments: LoadSummary
     categories: LoadSummary
     assets: AssetSummary
+    gazetteer: GazetteerSummary | None = None
 
 
 def demo_county_load(*, password: str, seed: int = DEMO_SEED, progress: Progress | None = None) -> CountySummary:
@@ -43,12 +47,14 @@ def demo_county_load(*, password: str, seed: int = DEMO_SEED, progress: Progress
     cases.catalogue.CatalogueError) with nothing written."""
     county = build_demo_county(seed=seed)
     with transaction.atomic():
+        demo_region_classes_ensure()  # the micro grids name them (一类/二类/三类, 农村区域)
         grids = grid_import(data=county.geojson, progress=progress)
         departments = departments_load()
-        categories = catalogue_load()
+        categories = catalogue_load(text=demo_catalogue_text())
         assets = asset_import(data=build_demo_inventory(county.geojson))
         roads = build_demo_roads(county.geojson, seed=seed)
         road_import(data=roads)
+        gazetteer = gazetteer_import(data=build_demo_gazetteer(county.geojson))
         logins_save(
             chiefs=county.chiefs,
             staff_names=county.staff_names,
@@ -57,7 +63,9 @@ def demo_county_load(*, password: str, seed: int = DEMO_SEED, progress: Progress
             road=road_through(roads, county.geojson, county.chiefs["micro"]),
         )
         demo_centers_save(geojson=county.geojson, operator_large=county.chiefs["large"])
-    return CountySummary(grids=grids, departments=departments, categories=categories, assets=assets)
+    return CountySummary(
+        grids=grids, departments=departments, categories=categories, assets=assets, gazetteer=gazetteer
+    )
 
 
 @dataclass(frozen=True)

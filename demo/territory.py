@@ -343,7 +343,67 @@ def _shops(micros: dict[Cell, _Grid], communities: dict[str, str], count: int, r
     return places
 
 
+# ------------------------------------------------------------- rural town ---
+
+RURAL_TOWN = "青云镇"  # a real town of Linshu county
+RURAL_CLASS = "rural"  # its micro grids' region class (demo.regions makes it: 农村区域)
+VILLAGES = ["东盘村", "西盘村", "南岭村", "北岭村"]  # 2 × 2 villages, each of 3 groups (组)
+GROUPS_PER_VILLAGE = 3
+TOWN_GAP_DEG = 0.01  # fields between the county seat and the town (outside every grid but the district)
+VILLAGE_DEG = 0.02  # a village about 1.8 km × 2.2 km
+
+
+def _box(x0: float, y0: float, x1: float, y1: float) -> list:
+    return [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]
+
+
+def _rural_town(cells: list[Cell], people: People) -> list[dict[str, Any]]:
+    """The town (a large grid), its villages (community grids) and their groups (micro grids),
+    rectangles that tile each other exactly (every edge computed once, rounded once)."""
+    east = max(cell.polygon.extent[2] for cell in cells)
+    x = [round(east + TOWN_GAP_DEG + k * VILLAGE_DEG, PRECISION) for k in range(3)]
+    y = [round(CENTRE[1] - VILLAGE_DEG + k * VILLAGE_DEG, PRECISION) for k in range(3)]
+    n = LARGE_COUNT + 1
+    town_code = f"{ADMIN_CODE}{n:03d}000000"
+
+    def grid(code, name, level, parent, rings, **extra):
+        chief = people.chief()
+        props = {"code": code, "name": name, "level": level, "parent": parent, "chief_name": chief[0],
+                 "chief_phone": chief[1], **extra}  # fmt: skip
+        return {"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": rings}}
+
+    features = [grid(town_code, RURAL_TOWN, "large", f"{ADMIN_CODE}000000000", _box(x[0], y[0], x[2], y[2]))]
+    for m, village in enumerate(VILLAGES, start=1):
+        col, row = (m - 1) % 2, (m - 1) // 2
+        x0, x1, y0, y1 = x[col], x[col + 1], y[1 - row], y[2 - row]
+        code = f"{ADMIN_CODE}{n:03d}{m:03d}000"
+        features.append(grid(code, village, "community", town_code, _box(x0, y0, x1, y1)))
+        bands = [round(y0 + k * (y1 - y0) / GROUPS_PER_VILLAGE, PRECISION) for k in range(GROUPS_PER_VILLAGE)] + [y1]
+        for k in range(1, GROUPS_PER_VILLAGE + 1):
+            features.append(
+                grid(
+                    f"{code[:12]}{k:03d}",
+                    f"{village}第{chinese_number(k)}组",
+                    "micro",
+                    code,
+                    _box(x0, bands[k - 1], x1, bands[k]),
+                    region_class=RURAL_CLASS,
+                )
+            )
+    return features
+
+
 # -------------------------------------------------------------------- build ---
+
+# Region classes (grids.RegionClass, 一类/二类/三类): the old town centre is class 1, the ring
+# around it class 2, the outskirts class 3, by distance from the centre in cells (300 m each).
+CLASS_1_WITHIN_CELLS = 4.0
+CLASS_2_WITHIN_CELLS = 9.0
+
+
+def region_class(cell: Cell) -> str:
+    distance = math.hypot(cell.i + 0.5, cell.j + 0.5)
+    return "1" if distance <= CLASS_1_WITHIN_CELLS else ("2" if distance <= CLASS_2_WITHIN_CELLS else "3")
 
 
 @dataclass(frozen=True)
@@ -379,6 +439,7 @@ def build_demo_county(*, seed: int = DEMO_SEED) -> DemoCounty:
                 "parent": g.parent,
                 "chief_name": g.chief[0],
                 "chief_phone": g.chief[1],
+                **({"region_class": region_class(g.cells[0])} if g.level == "micro" else {}),
             },
             "geometry": _boundary(g.cells),
         }
@@ -401,10 +462,25 @@ def build_demo_county(*, seed: int = DEMO_SEED) -> DemoCounty:
         for p in places
     ]
 
+    staff_names = tuple(people.name() for _ in range(STAFF_COUNT))
+
+    # A rural town east of the county seat: villages (村) as community grids, their groups (组)
+    # as micro grids, all in the rural region class (demo.regions). Made last, so the people
+    # drawn for the county seat stay who they were.
+    town = _rural_town(cells, people)
+    features += town
+    district = features[0]
+    urban = MultiPolygon([cell.polygon for cell in cells], srid=4326).unary_union
+    urban_parts = [urban] if urban.geom_type == "Polygon" else list(urban)
+    town_box = next(f for f in town if f["properties"]["level"] == "large")["geometry"]["coordinates"]
+    district["geometry"] = {
+        "type": "MultiPolygon",
+        "coordinates": [_rounded(part.coords) for part in urban_parts] + [town_box],
+    }
+
     # The demo chiefs answer for the old town centre: its micro grid and that grid's ancestors.
     centre = min(micros, key=lambda c: (abs(c.i + 0.5) + abs(c.j + 0.5), c.i, c.j))
     micro = micros[centre]
     community = next(g for g in grids if g.code == micro.parent)
     chiefs = {"micro": micro.code, "community": community.code, "large": community.parent}
-    staff_names = tuple(people.name() for _ in range(STAFF_COUNT))
     return DemoCounty({"type": "FeatureCollection", "features": features}, chiefs, staff_names)

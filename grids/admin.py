@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -9,10 +10,14 @@ from leaflet.admin import LeafletGeoAdmin
 
 from config.imports import ImportJobAdmin as BaseImportJobAdmin
 from config.limits import body_limit
-from grids.forms import GeoJSONUploadForm
+from grids.forms import CoverageForm, GeoJSONUploadForm
 from grids.geo import buffer_m
-from grids.models import CommandCenter, Grid, ImportJob, Person, Place, Road, RoadSegment
+from grids.maps import map_config
+from grids.models import CommandCenter, Grid, ImportJob, Person, Place, RegionClass, Road, RoadSegment
+from grids.selectors import coverage_geojson, grid_coverage_problems
 from grids.services import GRID_IMPORTS, grid_export, grid_save, place_save
+
+COVERAGE_ROWS = 500  # problems listed and drawn at most; narrow down by parent grid for the rest
 
 
 @admin.register(Person)
@@ -23,13 +28,21 @@ class PersonAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
 
 
+@admin.register(RegionClass)
+class RegionClassAdmin(admin.ModelAdmin):
+    """The city's region classes (一类/二类/三类 by default): names and number are the city's."""
+
+    list_display = ["code", "name", "rank", "description"]
+    ordering = ["rank", "code"]
+
+
 @admin.register(Grid)
 class GridAdmin(LeafletGeoAdmin):
-    list_display = ["code", "name", "level", "parent", "chief", "area_km2", "valid_from", "valid_to"]
-    list_filter = ["level"]
+    list_display = ["code", "name", "level", "parent", "region_class", "chief", "area_km2", "valid_from", "valid_to"]
+    list_filter = ["level", "region_class"]
     search_fields = ["code", "name", "chief__name"]
     autocomplete_fields = ["parent", "chief"]
-    list_select_related = ["parent", "chief"]
+    list_select_related = ["parent", "chief", "region_class"]
     readonly_fields = ["area_m2"]
     change_list_template = "admin/grids/grid/change_list.html"
 
@@ -48,6 +61,7 @@ class GridAdmin(LeafletGeoAdmin):
                 name="grids_grid_import",
             ),
             path("export/", self.admin_site.admin_view(self.export_view), name="grids_grid_export"),
+            path("coverage/", self.admin_site.admin_view(self.coverage_view), name="grids_grid_coverage"),
             *super().get_urls(),
         ]
 
@@ -67,6 +81,42 @@ class GridAdmin(LeafletGeoAdmin):
             "title": _("Import grids and places from GeoJSON"),
         }
         return render(request, "admin/grids/grid/import.html", context)
+
+    def coverage_view(self, request):
+        """Overlaps between sibling grids and the gaps they leave in their parent, on a map and in a
+        table; retired grids left out (grids.selectors.grid_coverage_problems)."""
+        if not self.has_view_permission(request):
+            return HttpResponse(status=403)
+        form = CoverageForm(request.GET or None)
+        parents, min_area, parent = None, float(settings.GRID_OVERLAP_TOLERANCE_M2 or 1), None
+        if form.is_valid():
+            parent = form.cleaned_data.get("parent")
+            if parent is not None:
+                parents = Grid.objects.filter(pk=parent.pk)
+            if form.cleaned_data.get("min_area") is not None:
+                min_area = form.cleaned_data["min_area"]
+        problems = grid_coverage_problems(parents=parents, min_area_m2=min_area) if form.is_valid() else []
+        shown = problems[:COVERAGE_ROWS]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Coverage: overlaps and gaps between sibling grids"),
+            "form": form,
+            "problems": shown,
+            "more": len(problems) - len(shown),
+            "min_area": min_area,
+            "map_config": map_config(grids_api=False),
+            "coverage": coverage_geojson(problems=shown, parent=parent),
+            "coverage_strings": {
+                "overlap": _("Overlap"),
+                "gap": _("Gap"),
+                "parent": _("Parent grid"),
+                "area": _("Area"),
+                "m2": _("m²"),
+                "none": _("No overlaps or gaps: the grids valid today tile their parents."),
+            },
+        }
+        return render(request, "admin/grids/grid/coverage.html", context)
 
     def export_view(self, request):
         response = HttpResponse(
@@ -100,10 +150,14 @@ class ImportJobAdmin(BaseImportJobAdmin):
     def result(self, job: ImportJob) -> str:
         if job.status != ImportJob.Status.SUCCEEDED:
             return "-"
-        return _(
+        text = _(
             "{grids_created} grids created, {grids_updated} updated; {places_created} places created, "
             "{places_updated} updated; {people_created} people added."
         ).format(**job.summary)
+        warnings = job.summary.get("warnings") or []
+        if warnings:
+            text += " " + _("Accepted with warnings:") + " " + "; ".join(warnings)
+        return text
 
 
 @admin.register(CommandCenter)

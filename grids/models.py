@@ -77,6 +77,25 @@ class Person(models.Model):
         return f"{self.name} {self.phone}".strip()
 
 
+class RegionClass(models.Model):
+    """A class of micro grids (区域分类: 一类/二类/三类 by default): core streets and the outskirts may
+    have different time limits (cases.models.CategoryClassLimit, read in cases.clocks). Each city
+    names its own classes, as many as it needs; `rank` orders them (1: the strictest)."""
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    rank = models.PositiveSmallIntegerField(_("rank"), default=1, help_text=_("1 is the strictest class."))
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("region class")
+        verbose_name_plural = _("region classes")
+        ordering = ["rank", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ActiveGridQuerySet(models.QuerySet):
     def valid_on(self, day: datetime.date) -> ActiveGridQuerySet:
         return self.filter(valid_from__lte=day).filter(models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=day))
@@ -106,6 +125,15 @@ class Grid(models.Model):
         on_delete=models.SET_NULL,
         related_name="chief_of_grids",
     )
+    region_class = models.ForeignKey(
+        RegionClass,
+        verbose_name=_("region class"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="grids",
+        help_text=_("Micro grids only: the class whose time limits apply to cases in the grid."),
+    )
 
     objects = ActiveGridQuerySet.as_manager()
 
@@ -123,6 +151,8 @@ class Grid(models.Model):
         message = parent_rule_error(self.level, parent_level)
         if message:
             errors["parent"] = message
+        if self.region_class_id and self.level != Level.MICRO:
+            errors["region_class"] = _("Only micro grids have a region class.")
         if self.valid_to and self.valid_from and self.valid_to < self.valid_from:
             errors["valid_to"] = _("valid-to is before valid-from")
         if self.boundary is not None and not self.boundary.valid:

@@ -397,20 +397,23 @@ class CoverageProblem:
     grids: tuple[Grid, ...]  # the two overlapping siblings; empty for a gap
     area_m2: float
     where: Point  # a point inside the problem area, to find it on a map
+    shape: object = None  # the overlap or the gap itself (a GEOS polygon), to draw it
 
 
 def grid_coverage_problems(*, parents: QuerySet[Grid] | None = None, min_area_m2: float = 1.0) -> list[CoverageProblem]:
-    """Overlaps between sibling grids and gaps their union leaves in their parent.
+    """Overlaps between sibling grids and gaps their union leaves in their parent, among the grids
+    valid today (a retired grid, valid_to in the past, is neither checked nor counted as cover).
 
     Areas below `min_area_m2` (digitising slivers) are not reported.
     """
     from grids.geo import area_m2
 
+    today = timezone.localdate()
     if parents is None:
         parents = Grid.objects.filter(children__isnull=False).distinct()
     problems: list[CoverageProblem] = []
-    for parent in parents.order_by("code"):
-        children = list(parent.children.order_by("code"))
+    for parent in parents.valid_on(today).order_by("code"):
+        children = list(parent.children.valid_on(today).order_by("code"))
         if not children:
             continue
         for i, first in enumerate(children):
@@ -422,14 +425,49 @@ def grid_coverage_problems(*, parents: QuerySet[Grid] | None = None, min_area_m2
                     continue  # touching along an edge or at a corner is fine
                 size = area_m2(shared)
                 if size >= min_area_m2:
-                    problems.append(CoverageProblem("overlap", parent, (first, second), size, shared.point_on_surface))
+                    problems.append(
+                        CoverageProblem("overlap", parent, (first, second), size, shared.point_on_surface, shared)
+                    )
         union = children[0].boundary.unary_union if len(children) == 1 else _union([c.boundary for c in children])
         rest = parent.boundary.difference(union)
         for part in _parts(rest):
             size = area_m2(part)
             if size >= min_area_m2:
-                problems.append(CoverageProblem("gap", parent, (), size, part.point_on_surface))
+                problems.append(CoverageProblem("gap", parent, (), size, part.point_on_surface, part))
     return problems
+
+
+def coverage_geojson(*, problems: list[CoverageProblem], parent: Grid | None = None) -> dict:
+    """The coverage problems as GeoJSON for a map: each overlap and gap with its parent's outline."""
+    import json
+
+    parents = {problem.parent.pk: problem.parent for problem in problems}
+    if parent is not None:
+        parents.setdefault(parent.pk, parent)
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"kind": "parent", "code": grid.code, "name": grid.name},
+            "geometry": json.loads(grid.boundary.json),
+        }
+        for grid in parents.values()
+    ]
+    for problem in problems:
+        if problem.shape is None:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "kind": problem.kind,
+                    "parent": problem.parent.code,
+                    "grids": [grid.code for grid in problem.grids],
+                    "area_m2": round(problem.area_m2, 1),
+                },
+                "geometry": json.loads(problem.shape.json),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _union(geometries):

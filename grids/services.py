@@ -14,13 +14,26 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, LineString, MultiLineString, Point, Polygon
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.imports import ImportKind
 from grids.geo import area_m2, as_multipolygon, buffer_m
-from grids.models import DEFAULT_REACH_M, LEVELS, Grid, ImportJob, Level, Person, Place, PlaceKind, parent_rule_error
+from grids.models import (
+    DEFAULT_REACH_M,
+    LEVELS,
+    Grid,
+    ImportJob,
+    Level,
+    Person,
+    Place,
+    PlaceKind,
+    RegionClass,
+    parent_rule_error,
+)
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
@@ -63,9 +76,10 @@ class ImportSummary:
     places_created: int = 0
     places_updated: int = 0
     people_created: int = 0
+    warnings: list[str] = field(default_factory=list)  # accepted, but worth saying: slivers between siblings
 
-    def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "warnings": list(self.warnings)}
 
 
 @dataclass
@@ -79,6 +93,7 @@ class _GridRow:
     valid_from: datetime.date
     valid_to: datetime.date | None
     chief: tuple[str, str] | None
+    region_class: str | None = None  # the code of a micro grid's region class (一类/二类/三类 …)
 
 
 @dataclass
@@ -98,6 +113,8 @@ class _Parsed:
     grids: list[_GridRow] = field(default_factory=list)
     places: list[_PlaceRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    refused: dict[str, int] = field(default_factory=dict)  # code → index of a feature refused while parsing
+    warnings: list[Problem] = field(default_factory=list)  # accepted, but worth saying (slivers)
 
 
 # ---------------------------------------------------------------- parsing ---
@@ -180,12 +197,16 @@ def _parse(data: Any) -> _Parsed:
 
         def fail(reason: str, index=index, code=code) -> None:
             parsed.problems.append(Problem(index, code, reason))
+            if code:
+                parsed.refused.setdefault(code, index)
 
         if not code:
             fail(_("missing code"))
             continue
         if code in seen:
-            fail(_("duplicate code (also feature #%(other)d)") % {"other": seen[code]})
+            parsed.problems.append(
+                Problem(index, code, _("duplicate code (also feature #%(other)d)") % {"other": seen[code]})
+            )
             continue
         seen[code] = index
         name = str(props.get("name") or "").strip()
@@ -231,8 +252,23 @@ def _parse_grid(parsed: _Parsed, index, code, name, props, geometry, fail) -> No
         fail(_("valid_to is before valid_from"))
         return
     parent = str(props.get("parent") or "").strip() or None
+    region_class = str(props.get("region_class") or "").strip() or None
+    if region_class and level != Level.MICRO:
+        fail(_("only micro grids have a region class"))
+        return
     parsed.grids.append(
-        _GridRow(index, code, name[:100], level, parent, as_multipolygon(geometry), valid_from, valid_to, _chief(props))
+        _GridRow(
+            index,
+            code,
+            name[:100],
+            level,
+            parent,
+            as_multipolygon(geometry),
+            valid_from,
+            valid_to,
+            _chief(props),
+            region_class,
+        )
     )
 
 
@@ -284,8 +320,14 @@ class _Covers:
         return prepared.covers(child)
 
 
-def _check_tree(parsed: _Parsed) -> tuple[dict[str, Grid], dict[str, Grid]]:
-    """Check parents, levels and containment against the file and the database.
+def _refused_reference(parsed: _Parsed, code: str) -> str:
+    return _(
+        "refers to %(code)s, which is refused (feature #%(index)d): checked against it once that feature is fixed"
+    ) % {"code": code, "index": parsed.refused[code]}
+
+
+def _check_tree(parsed: _Parsed, classes: dict[str, int]) -> tuple[dict[str, Grid], dict[str, Grid]]:
+    """Check parents, levels, region classes and containment against the file and the database.
 
     Returns the grids already in the database that the file refers to or updates.
     """
@@ -306,8 +348,20 @@ def _check_tree(parsed: _Parsed) -> tuple[dict[str, Grid], dict[str, Grid]]:
                 )
             )
             continue
+        if row.region_class and row.region_class not in classes:
+            parsed.problems.append(
+                Problem(
+                    row.index,
+                    row.code,
+                    _("unknown region class %(code)s (the classes are: %(known)s)")
+                    % {"code": row.region_class, "known": ", ".join(classes) or "—"},
+                )
+            )
         parent = in_file.get(row.parent_code) if row.parent_code else None
         parent_db = existing.get(row.parent_code) if row.parent_code and parent is None else None
+        if row.parent_code in parsed.refused:
+            parsed.problems.append(Problem(row.index, row.code, _refused_reference(parsed, row.parent_code)))
+            continue
         if row.parent_code and parent is None and parent_db is None:
             parsed.problems.append(
                 Problem(row.index, row.code, _("unknown parent %(parent)s") % {"parent": row.parent_code})
@@ -327,6 +381,9 @@ def _check_tree(parsed: _Parsed) -> tuple[dict[str, Grid], dict[str, Grid]]:
 
     for row in parsed.places:
         grid = in_file.get(row.grid_code) or existing.get(row.grid_code)
+        if grid is None and row.grid_code in parsed.refused:
+            parsed.problems.append(Problem(row.index, row.code, _refused_reference(parsed, row.grid_code)))
+            continue
         if grid is None:
             parsed.problems.append(Problem(row.index, row.code, _("unknown grid %(grid)s") % {"grid": row.grid_code}))
             continue
@@ -345,6 +402,74 @@ def _check_tree(parsed: _Parsed) -> tuple[dict[str, Grid], dict[str, Grid]]:
                 Problem(row.index, row.code, _("lies outside its micro grid %(grid)s") % {"grid": row.grid_code})
             )
     return existing, in_file
+
+
+def overlap_tolerance_m2() -> float:
+    """Overlaps between sibling grids smaller than this (m²) are digitising slivers: accepted."""
+    return float(getattr(settings, "GRID_OVERLAP_TOLERANCE_M2", 1))
+
+
+def _extents_meet(a: tuple, b: tuple) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _check_overlaps(parsed: _Parsed, existing: dict[str, Grid], *, tolerance_m2: float) -> None:
+    """Sibling grids (same parent and level) may not overlap: those of the file with each other and
+    with the siblings already in the database that the file leaves as they are. Retired grids
+    (valid_to before today) are left out on both sides. An overlap under `tolerance_m2` is a
+    sliver: accepted, and named among the import's warnings."""
+    today = timezone.localdate()
+    in_file = {row.code for row in parsed.grids}
+    groups: dict[tuple[str | None, str], list] = {}
+    for row in parsed.grids:
+        if row.valid_to is None or row.valid_to >= today:
+            groups.setdefault((row.parent_code, row.level), []).append(row)
+    if not groups:
+        return
+    # The siblings already imported, by (parent code, level): one query per chunk of parents.
+    stored: dict[tuple[str | None, str], list[Grid]] = {}
+    parents = sorted({parent for parent, _level in groups if parent})
+    active = Grid.objects.valid_on(today).only("code", "level", "boundary", "parent__code")
+    for start in range(0, len(parents), 2000):
+        for grid in active.filter(parent__code__in=parents[start : start + 2000]).select_related("parent"):
+            if grid.code not in in_file:
+                stored.setdefault((grid.parent.code, grid.level), []).append(grid)
+    if any(parent is None for parent, _level in groups):
+        for grid in active.filter(parent__isnull=True):
+            if grid.code not in in_file:
+                stored.setdefault((None, grid.level), []).append(grid)
+
+    def overlap(first, second) -> float:
+        if not _extents_meet(first.boundary.extent, second.boundary.extent):
+            return 0.0
+        if not first.boundary.intersects(second.boundary):
+            return 0.0
+        shared = first.boundary.intersection(second.boundary)
+        if shared.empty or shared.dims < 2:
+            return 0.0  # touching along an edge or at a corner is fine
+        return area_m2(shared)
+
+    for key, rows in groups.items():
+        others = stored.get(key, [])
+        for i, row in enumerate(rows):
+            pairs = [
+                (other, _("%(code)s (feature #%(index)d)") % {"index": other.index, "code": other.code})
+                for other in rows[:i]
+            ]
+            pairs += [(grid, _("%(code)s (already imported)") % {"code": grid.code}) for grid in others]
+            for other, named in pairs:
+                size = overlap(row, other)
+                if size <= 0:
+                    continue
+                values = {"other": named, "area": f"{size:,.1f}", "tolerance": f"{tolerance_m2:g}"}
+                if size >= tolerance_m2:
+                    message = _("overlaps its sibling %(other)s by %(area)s m² (at most %(tolerance)s m² is tolerated)")
+                    parsed.problems.append(Problem(row.index, row.code, message % values))
+                else:
+                    message = _(
+                        "overlaps its sibling %(other)s by %(area)s m², under the tolerance of %(tolerance)s m²: accepted"
+                    )
+                    parsed.warnings.append(Problem(row.index, row.code, message % values))
 
 
 # ----------------------------------------------------------------- import ---
@@ -366,15 +491,19 @@ def grid_import(*, data: str | bytes | dict, progress: Progress | None = None) -
     parsed = _parse(data)
     total = len(parsed.grids) + len(parsed.places)
     report(0, total, "check")
-    if not parsed.problems:
-        existing, _in_file = _check_tree(parsed)
+    if any(problem.index == 0 for problem in parsed.problems):  # not a FeatureCollection: nothing to check
+        raise GridImportError(parsed.problems)
+    # Every check runs over every feature the file could be read for, so one pass lists it all.
+    classes = dict(RegionClass.objects.values_list("code", "pk"))
+    existing, _in_file = _check_tree(parsed, classes)
+    _check_overlaps(parsed, existing, tolerance_m2=overlap_tolerance_m2())
     if parsed.problems:
         parsed.problems.sort(key=lambda problem: problem.index)
         raise GridImportError(parsed.problems[:MAX_REPORTED_PROBLEMS])
     if total == 0:
         raise GridImportError([Problem(0, "", _("the file holds no features"))])
 
-    summary = ImportSummary()
+    summary = ImportSummary(warnings=[str(warning) for warning in sorted(parsed.warnings, key=lambda w: w.index)])
     with transaction.atomic():
         people = _people([row.chief for row in (*parsed.grids, *parsed.places) if row.chief], summary)
         ids = {code: grid.pk for code, grid in existing.items()}
@@ -382,7 +511,7 @@ def grid_import(*, data: str | bytes | dict, progress: Progress | None = None) -
         for level in LEVELS:
             rows = [row for row in parsed.grids if row.level == level]
             for batch in _batches(rows, 1000):
-                _write_grids(batch, existing, ids, people, summary)
+                _write_grids(batch, existing, ids, people, summary, classes)
                 done += len(batch)
                 report(done, total, "write")
         for batch in _batches(parsed.places, 1000):
@@ -426,7 +555,7 @@ def _people(pairs: list[tuple[str, str]], summary: ImportSummary) -> dict[tuple[
     return found
 
 
-def _write_grids(rows, existing, ids, people, summary) -> None:
+def _write_grids(rows, existing, ids, people, summary, classes) -> None:
     creates, updates = [], []
     for row in rows:
         values = {
@@ -438,6 +567,7 @@ def _write_grids(rows, existing, ids, people, summary) -> None:
             "valid_from": row.valid_from,
             "valid_to": row.valid_to,
             "chief": people[row.chief] if row.chief else None,
+            "region_class_id": classes[row.region_class] if row.region_class else None,
         }
         grid = existing.get(row.code)
         if grid is None:
@@ -449,7 +579,9 @@ def _write_grids(rows, existing, ids, people, summary) -> None:
     for grid in Grid.objects.bulk_create(creates):
         ids[grid.code] = grid.pk
     if updates:
-        Grid.objects.bulk_update(updates, ["name", "parent", "boundary", "area_m2", "valid_from", "valid_to", "chief"])
+        Grid.objects.bulk_update(
+            updates, ["name", "parent", "boundary", "area_m2", "valid_from", "valid_to", "chief", "region_class"]
+        )
     summary.grids_created += len(creates)
     summary.grids_updated += len(updates)
 
@@ -506,7 +638,7 @@ def grid_export(*, grids: Iterable[Grid] | None = None, places: Iterable[Place] 
     """A FeatureCollection that grid_import reads back unchanged: grids top-down, then places."""
     order = {level: rank for rank, level in enumerate(LEVELS)}
     if grids is None:
-        grids = Grid.objects.select_related("parent", "chief")
+        grids = Grid.objects.select_related("parent", "chief", "region_class")
     if places is None:
         places = Place.objects.select_related("micro_grid", "chief")
     features = []
@@ -519,6 +651,7 @@ def grid_export(*, grids: Iterable[Grid] | None = None, places: Iterable[Place] 
             "valid_from": grid.valid_from.isoformat(),
             "valid_to": grid.valid_to.isoformat() if grid.valid_to else None,
             "area_m2": round(grid.area_m2, 1),
+            **({"region_class": grid.region_class.code} if grid.region_class_id else {}),
             **_person(grid.chief),
         }
         geometry = {"type": "MultiPolygon", "coordinates": _coords(grid.boundary)}
@@ -538,6 +671,17 @@ def grid_export(*, grids: Iterable[Grid] | None = None, places: Iterable[Place] 
 
 
 # ------------------------------------------------------ single-row writes ---
+
+# The classes a new installation starts with (grids migration 0003 makes them; DESIGN.md §7).
+DEFAULT_REGION_CLASSES = [("1", "一类区域", 1), ("2", "二类区域", 2), ("3", "三类区域", 3)]
+
+
+def region_classes_ensure() -> dict[str, RegionClass]:
+    """The default region classes, made if missing (a city's own names are left as they are)."""
+    return {
+        code: RegionClass.objects.get_or_create(code=code, defaults={"name": name, "rank": rank})[0]
+        for code, name, rank in DEFAULT_REGION_CLASSES
+    }
 
 
 def grid_save(*, grid: Grid) -> Grid:

@@ -211,6 +211,12 @@ class CaseDetailSerializer(serializers.Serializer):
     description = serializers.CharField(source="case.description")
     category = CategoryRefSerializer(source="case.category", allow_null=True)
     limit = serializers.CharField(allow_null=True, help_text="The handling limit in words (4 working hours)")
+    region_class = serializers.CharField(
+        allow_null=True, help_text="The region class of the case's micro grid (一类区域 …), if it has one"
+    )
+    limit_by_class = serializers.BooleanField(
+        help_text="The limit is the region class's own (else the subcategory's class-less limit)"
+    )
     department = RefSerializer(source="case.department", allow_null=True)
     grids = GridsSerializer(source="case")
     asset = AssetSerializer(allow_null=True, help_text="The component (部件) the case is about, if any")

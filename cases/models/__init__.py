@@ -17,6 +17,7 @@ from cases.models.case import (
 from cases.models.catalogue import (
     CalendarDay,
     Category,
+    CategoryClassLimit,
     CategoryKind,
     Department,
     LimitUnit,
@@ -40,6 +41,7 @@ __all__ = [
     "CaseEvent",
     "CasePhoto",
     "Category",
+    "CategoryClassLimit",
     "CategoryKind",
     "Channel",
     "DailySequence",

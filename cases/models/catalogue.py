@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import Grid
+from grids.models import Grid, RegionClass
 
 
 class CategoryKind(models.TextChoices):
@@ -150,6 +150,55 @@ class Category(models.Model):
         if urgent and self.urgent_limit is not None:
             return self.urgent_limit, self.urgent_unit or self.limit_unit
         return self.limit, self.limit_unit
+
+
+class CategoryClassLimit(models.Model):
+    """A subcategory's time limits in one region class (一类/二类/三类 …), for either urgency or
+    both; an urgency left blank falls back to the subcategory's class-less limit. Read only by
+    cases.clocks.time_limit."""
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="class_limits"
+    )
+    region_class = models.ForeignKey(
+        RegionClass, verbose_name=_("region class"), on_delete=models.CASCADE, related_name="limits"
+    )
+    limit = models.DecimalField(_("time limit"), max_digits=6, decimal_places=2, null=True, blank=True)
+    limit_unit = models.CharField(_("time limit unit"), max_length=15, choices=LimitUnit.choices, blank=True)
+    urgent_limit = models.DecimalField(_("urgent time limit"), max_digits=6, decimal_places=2, null=True, blank=True)
+    urgent_unit = models.CharField(_("urgent time limit unit"), max_length=15, choices=LimitUnit.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("time limit by region class")
+        verbose_name_plural = _("time limits by region class")
+        ordering = ["category", "region_class__rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "region_class"], name="category_class_limit_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} · {self.region_class}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.limit is None and self.urgent_limit is None:
+            errors["limit"] = _("Give a time limit, an urgent time limit, or both.")
+        for amount, unit in (("limit", "limit_unit"), ("urgent_limit", "urgent_unit")):
+            value = getattr(self, amount)
+            if value is not None and value <= 0:
+                errors[amount] = _("A time limit must be positive.")
+            elif value is not None and not getattr(self, unit):
+                errors[unit] = _("Give the unit of this time limit.")
+        if errors:
+            raise ValidationError(errors)
+
+    def time_limit(self, *, urgent: bool) -> tuple | None:
+        """(amount, unit) for this urgency in this class, or None: the class-less limit applies."""
+        if urgent:
+            return (self.urgent_limit, self.urgent_unit) if self.urgent_limit is not None else None
+        return (self.limit, self.limit_unit) if self.limit is not None else None
 
 
 class RoutingRule(models.Model):

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "devices",  # cameras and sensors, and their alerts
     "campaigns",  # special campaigns (专项整治)
     "exchange",  # 12345 and other upstream systems, the higher-level platform (上级平台)
+    "gazetteer",  # addresses and places found offline (地名地址, 地理编码)
 ]
 # The demo county (seed_demo, load_demo_history) exists only on development machines (DEBUG),
 # or in the one process that is explicitly asked for it: `manage.py seed_demo --force` on a
@@ -285,6 +286,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 APPROVAL_LIMIT_MINUTES = env.int("APPROVAL_LIMIT_MINUTES", default=30, minimum=1)
 # ... counted in working time (office hours, the official calendar) or in natural time.
 APPROVAL_LIMIT_TIME = env.choice("APPROVAL_LIMIT_TIME", {"working", "natural"}, "working")
+# Grid import (grids.services): sibling grids overlapping by less than this many m² are digitising
+# slivers, accepted and named among the import's warnings; larger overlaps refuse the file.
+GRID_OVERLAP_TOLERANCE_M2 = env.int("GRID_OVERLAP_TOLERANCE_M2", default=1, minimum=0)
+# Reverse lookup (gazetteer.selectors): a map click finds a door number, street or place this near.
+GAZETTEER_REVERSE_M = env.int("GAZETTEER_REVERSE_M", default=50, minimum=1)
 
 # Citizens' 随手拍 (citizens) and Open311 (open311): rate limits, counted in the cache.
 CITIZEN_REPORTS_PER_IP_PER_HOUR = env.int("CITIZEN_REPORTS_PER_IP_PER_HOUR", default=10, minimum=1)

@@ -176,13 +176,19 @@
     if (pan) map.panTo(latlng);
   }
 
-  function setPoint(latlng) {
+  function setPoint(latlng, options) {
     lonInput.value = latlng.lng.toFixed(6);
     latInput.value = latlng.lat.toFixed(6);
     var error = document.getElementById("location-error");
     if (error) error.remove();
     place(latlng, false);
     locate(lonInput.value, latInput.value);
+    // address-search.js fills the address of a point set on the map (not of one it picked itself)
+    document.dispatchEvent(
+      new CustomEvent("intake:point", {
+        detail: { lon: lonInput.value, lat: latInput.value, fromSearch: Boolean(options && options.fromSearch) },
+      })
+    );
   }
 
   function typedPoint() {
@@ -299,6 +305,9 @@
     .catch(function () {
       /* the map still takes clicks without the outlines */
     });
+
+  // What address-search.js uses: the map, and setting the point as a click does.
+  window.CaseIntake = { map: map, setPoint: setPoint };
 
   // Back with errors: show the point that was sent.
   var start = typedPoint();

@@ -92,7 +92,8 @@ def demo(django_db_setup, django_db_blocker, demo_media):
 
 @pytest.mark.django_db
 def test_it_builds_a_county_at_linshus_size(demo):
-    assert snapshot()["levels"] == {Level.DISTRICT: 1, Level.LARGE: 8, Level.COMMUNITY: 17, Level.MICRO: 410}
+    # The county seat at Linshu's size, and a rural town of 4 villages with 3 groups each.
+    assert snapshot()["levels"] == {Level.DISTRICT: 1, Level.LARGE: 9, Level.COMMUNITY: 21, Level.MICRO: 422}
     kinds = dict(Place.objects.values_list("kind").annotate(n=Count("id")))
     assert sum(kinds.values()) == 690
     assert 100 <= kinds[PlaceKind.STREET] <= 180
@@ -101,7 +102,7 @@ def test_it_builds_a_county_at_linshus_size(demo):
 
     assert not Grid.objects.filter(chief__isnull=True).exists()
     assert not Place.objects.filter(chief__isnull=True).exists()
-    # A chief each: 436 grid chiefs and 690 street, lane and shop chiefs; and the roads' people
+    # A chief each: 453 grid chiefs and 690 street, lane and shop chiefs; and the roads' people
     # (路长制: a road chief per road, a city manager and an inspector per segment).
     roads = build_demo_roads(build_demo_county().geojson, seed=DEMO_SEED)["features"]
     road_people = {
@@ -111,14 +112,14 @@ def test_it_builds_a_county_at_linshus_size(demo):
         if f"{who}_name" in props
     }
     assert len(road_people) > 100
-    assert Person.objects.count() == 436 + 690 + len(road_people)
+    assert Person.objects.count() == 453 + 690 + len(road_people)
     for name, phone in Person.objects.values_list("name", "phone"):
         assert CHINESE_NAME.match(name), name
         assert MOBILE.match(phone), phone
 
     district = Grid.objects.get(level=Level.DISTRICT)
     assert (district.code, district.name) == ("371329000000000", "临沭县城区")
-    assert 30e6 < district.area_m2 < 45e6  # 410 cells of about 300 m × 300 m
+    assert 45e6 < district.area_m2 < 60e6  # 410 cells of about 300 m × 300 m, and the town's 16 km²
     for code, parent_code, level in Grid.objects.exclude(level=Level.DISTRICT).values_list(
         "code", "parent__code", "level"
     ):
@@ -137,7 +138,7 @@ def test_it_tiles_each_parent_with_its_children(demo):
     for grid in grids.values():
         if grid.parent_id:
             children.setdefault(grid.parent_id, []).append(grid)
-    assert len(children) == 1 + 8 + 17
+    assert len(children) == 1 + 9 + 21
     for parent_id, kids in children.items():
         parent = grids[parent_id]
         total = sum(kid.area_m2 for kid in kids)
@@ -157,7 +158,7 @@ def test_it_does_not_duplicate_anything_when_run_again(demo, settings):
     output = seed(force=True, password="another-pass-1")
 
     assert snapshot() == before
-    assert "0 grids created, 436 updated; 0 places created, 690 updated; 0 people added" in output
+    assert "0 grids created, 453 updated; 0 places created, 690 updated; 0 people added" in output
     assert User.objects.get(username="admin").check_password("another-pass-1")
     logins = [login.username for login in DEMO_LOGINS]
     # the three grid chiefs, the street, shop and lane chiefs (三长) and the road chief (路长)
@@ -235,7 +236,7 @@ def test_it_builds_the_same_county_from_the_same_seed():
     assert first == again
     assert first.geojson != other.geojson
     codes = [feature["properties"]["code"] for feature in first.geojson["features"]]
-    assert len(codes) == len(set(codes)) == 436 + 690
+    assert len(codes) == len(set(codes)) == 453 + 690
 
 
 @pytest.mark.django_db
@@ -382,3 +383,33 @@ def test_it_seeds_centers_in_tiers_roads_and_the_chiefs_logins(demo):
     # Cases on a segment name it.
     assert Case.objects.filter(road_segment__isnull=False, responsible_role="segment_manager").exists()
     assert "town_operator" in demo and "road_chief" in demo
+
+
+@pytest.mark.django_db
+def test_it_has_a_rural_town_with_villages_and_their_groups(demo):
+    from grids.selectors import grid_at_point
+
+    town = Grid.objects.get(level=Level.LARGE, name="青云镇")
+    villages = list(town.children.order_by("code"))
+    assert [v.name for v in villages] == ["东盘村", "西盘村", "南岭村", "北岭村"]
+    assert all(v.level == Level.COMMUNITY for v in villages)
+    groups = Grid.objects.filter(parent__parent=town).select_related("region_class")
+    assert groups.count() == 12 and {g.region_class.name for g in groups} == {"农村区域"}
+    first = groups.get(name="东盘村第一组")
+    where = grid_at_point(point=first.boundary.point_on_surface)
+    assert (where.micro, where.community, where.large) == (first, villages[0], town)
+    # The county seat's micro grids are graded 一类/二类/三类 by distance from the old town centre.
+    seat = Grid.objects.filter(level=Level.MICRO).exclude(parent__parent=town)
+    assert set(seat.values_list("region_class__code", flat=True)) == {"1", "2", "3"}
+
+
+@pytest.mark.django_db
+def test_it_ships_a_gazetteer_of_its_streets_and_shops(demo):
+    from gazetteer.models import Entry
+    from gazetteer.selectors import gazetteer_search
+
+    assert Entry.objects.filter(kind="street").count() > 100 and Entry.objects.filter(kind="poi").count() > 400
+    assert [found.name for found in gazetteer_search(text="xll")][:1] == ["兴隆路"]
+    door = gazetteer_search(text="兴隆路60号")[0]
+    assert door.address == "兴隆路60号"
+    assert Entry.objects.filter(kind="poi").exclude(number="").exists()  # shops with their door numbers

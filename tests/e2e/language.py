@@ -70,6 +70,12 @@ from grids.models import Grid, Person, Place
 
 found = set()
 found.update(Grid.objects.values_list("name", flat=True))
+from grids.models import RegionClass
+from gazetteer.models import Entry
+
+found.update(RegionClass.objects.values_list("name", flat=True))  # a city names its own classes
+for row in Entry.objects.values_list("name", "street"):
+    found.update(row)
 found.update(Place.objects.values_list("name", flat=True))
 found.update(Person.objects.values_list("name", flat=True))
 for user in get_user_model().objects.all():

@@ -53,10 +53,16 @@ def test_it_shows_every_problem_of_a_bad_upload_and_imports_nothing(
         response = upload(admin_client_en, data)
     job = ImportJob.objects.get()
     assert job.status == ImportJob.Status.FAILED
-    assert job.errors == ["feature #4: missing code"]
+    assert job.errors == [
+        "feature #4: missing code",
+        "feature #5 (code M2): unknown parent NOPE",
+        "feature #6 (code S1): unknown grid M1",  # M1 is feature #4, which has no code
+        "feature #7 (code R1): unknown grid M1",
+    ]
     assert Grid.objects.count() == 0
     page = admin_client_en.get(response.url)
     assert "feature #4: missing code" in page.content.decode()
+    assert "unknown parent NOPE" in page.content.decode()
 
 
 def test_it_refuses_a_file_that_is_not_utf8(admin_client_en):

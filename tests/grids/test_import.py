@@ -197,8 +197,13 @@ def test_it_reports_every_bad_feature_at_once():
     data = renamed(county())
     del data["features"][2]["properties"]["name"]
     data["features"][3]["properties"]["level"] = "huge"
-    error = assert_rejected(data, "feature #3 (code C): missing name", "feature #4 (code M1): unknown level")
-    assert [p.index for p in error.problems] == [3, 4]
+    error = assert_rejected(
+        data,
+        "feature #3 (code C): missing name",
+        "feature #4 (code M1): unknown level",
+        "feature #5 (code M2): refers to C, which is refused (feature #3)",
+    )
+    assert [p.index for p in error.problems] == [3, 4, 5]
 
 
 @pytest.mark.parametrize(

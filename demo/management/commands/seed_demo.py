@@ -20,6 +20,7 @@ from accounts.security import DEMO_PASSWORD
 from cases.catalogue import CatalogueError
 from demo.logins import logins_list
 from demo.services import demo_county_load, demo_extras_load
+from gazetteer.services import GazetteerImportError
 from grids.models import Grid
 from grids.services import GridImportError
 
@@ -60,12 +61,13 @@ class Command(BaseCommand):
         self.stdout.write("Building the demo county (临沭县, 371329)…")
         try:
             loaded = demo_county_load(password=password, progress=self._progress())
-        except (GridImportError, CatalogueError) as exc:
+        except (GridImportError, CatalogueError, GazetteerImportError) as exc:
             raise CommandError(f"The demo county could not be loaded; nothing was changed.\n{exc}") from None
         self.stdout.write(
             f"Departments: {loaded.departments.created} created, {loaded.departments.updated} updated. "
             f"Categories: {loaded.categories.created} created, {loaded.categories.updated} updated. "
-            f"Assets: {loaded.assets.created} created, {loaded.assets.updated} updated."
+            f"Assets: {loaded.assets.created} created, {loaded.assets.updated} updated. "
+            f"Gazetteer: {loaded.gazetteer.created} entries created, {loaded.gazetteer.updated} updated."
         )
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from grids.services import GridImportError, grid_import
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         else:
             file = Path(path)
             if not file.is_file():
-                raise CommandError(f"No such file: {path}")
+                raise CommandError(_("No such file: %(path)s") % {"path": path})
             data = file.read_bytes()
         last = {"percent": -1}
 
@@ -30,18 +31,24 @@ class Command(BaseCommand):
                 last["percent"] = percent
                 self.stdout.write(f"  {done}/{total} ({percent}%)")
             elif stage == "check":
-                self.stdout.write(f"Checking {total} features…")
+                self.stdout.write(_("Checking %(total)d features…") % {"total": total})
 
         try:
             summary = grid_import(data=data, progress=progress)
         except GridImportError as exc:
             audit_record(action="grids.imported", result="failed", details={"file": str(path), "problems": len(exc.problems)})  # fmt: skip
-            raise CommandError(f"Nothing was imported. {len(exc.problems)} problem(s):\n{exc}") from None
+            raise CommandError(
+                _("Nothing was imported. %(count)d problem(s):") % {"count": len(exc.problems)} + f"\n{exc}"
+            ) from None
         audit_record(action="grids.imported", details={"file": str(path), **summary.as_dict()})
+        for warning in summary.warnings:
+            self.stdout.write(self.style.WARNING(warning))
         self.stdout.write(
             self.style.SUCCESS(
-                "Imported: {grids_created} grids created, {grids_updated} updated; "
-                "{places_created} places created, {places_updated} updated; "
-                "{people_created} people added.".format(**summary.as_dict())
+                _(
+                    "Imported: {grids_created} grids created, {grids_updated} updated; "
+                    "{places_created} places created, {places_updated} updated; "
+                    "{people_created} people added."
+                ).format(**summary.as_dict())
             )
         )
