@@ -11,7 +11,7 @@ from cases.catalogue import CatalogueError, catalogue_load
 from cases.clocks import time_limit
 from cases.models import Category, CategoryClassLimit, LimitUnit, Urgency
 from cases.services import case_report, case_transition
-from demo.regions import demo_catalogue_text
+from demo.regions import demo_catalogue_text, demo_region_classes_ensure
 from grids.models import RegionClass
 from grids.services import region_classes_ensure
 from tests.cases.conftest import IN_M1, NOW, SHANGHAI
@@ -32,6 +32,7 @@ def classes(city, make_user):
     """M1 (the old town) is class 1, M2 is class 3; the demo's class columns loaded."""
     city["b"].chief.user = make_user("m2chief", Role.GRID_CHIEF)
     city["b"].chief.save()
+    demo_region_classes_ensure()  # the demo's catalogue columns name the rural class too
     made = region_classes_ensure()
     catalogue_load(text=demo_catalogue_text())
     city["a"].region_class = made["1"]
@@ -53,18 +54,21 @@ def dispatched(city, point, urgency=Urgency.NORMAL, category=None):
 def test_it_loads_the_class_columns_of_the_catalogue(classes):
     garbage = Category.objects.get(major__kind="event", code="0102")
     rows = {row.region_class.code: row for row in CategoryClassLimit.objects.filter(category=garbage)}
-    assert set(rows) == {"1", "3"}
+    assert set(rows) == {"1", "3", "rural"}
     assert (rows["1"].limit, rows["1"].limit_unit) == (2, LimitUnit.WORKING_HOURS)
     assert (rows["3"].limit, rows["3"].limit_unit) == (8, LimitUnit.WORKING_HOURS)
     assert rows["1"].urgent_limit is None
     # The shipped file has no class columns: loading it leaves the class limits alone …
     catalogue_load()
-    assert CategoryClassLimit.objects.filter(category=garbage).count() == 2
+    assert CategoryClassLimit.objects.filter(category=garbage).count() == 3
     # … and a file whose class-1 columns are blank on the row takes that class's limit away.
-    text = demo_catalogue_text().replace(",2,working_hours,8,working_hours\n", ",,,8,working_hours\n", 1)
+    text = demo_catalogue_text().replace(
+        ",2,working_hours,8,working_hours,2,working_days\n", ",,,8,working_hours,2,working_days\n", 1
+    )
     catalogue_load(text=text)
     assert set(CategoryClassLimit.objects.filter(category=garbage).values_list("region_class__code", flat=True)) == {
-        "3"
+        "3",
+        "rural",
     }
 
 

@@ -85,6 +85,11 @@ def demo(django_db_setup, django_db_blocker, demo_media):
         for level in reversed(LEVELS):
             Grid.objects.filter(level=level).delete()
         Person.objects.all().delete()
+        from gazetteer.models import Entry
+        from grids.models import RegionClass
+
+        Entry.objects.all().delete()  # the demo's gazetteer
+        RegionClass.objects.filter(code="rural").delete()  # the demo's own class (1, 2, 3 are the migration's)
         User.objects.filter(username__in=[login.username for login in DEMO_LOGINS]).delete()
         # the history's approving chiefs and department handlers (accounts without a password)
         User.objects.filter(username__regex=r"^(chief|dept|device)-").delete()
