@@ -38,6 +38,11 @@ def test_it_sends_a_failed_check_back_for_rework_and_closes_after_the_second(cas
         inspector.wait_for_timeout(500)
         inspector.reload()
     expect(after.locator("img")).to_be_visible()
+    # Lazy-loaded, and below the check forms (with their photo inputs) on a phone: scrolled to.
+    after.locator("img").scroll_into_view_if_needed()
+    inspector.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=after.locator("img").element_handle()
+    )
     assert after.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
     inspector.go_back()
     inspector.reload()  # the card shows the photos ready now: the department's beside the report's
