@@ -343,5 +343,5 @@ def test_the_dashboard_shows_the_orders_of_the_period(city, dispatched, client):
     )
     assert page.status_code == 200, page.content[:500]
     card = next(card for card in page.context["cards"] if card["id"] == "card-supervision")
-    assert card["value"] == 1 and "按时回复 1（100.0%）" in card["detail"]  # the page is in Chinese
+    assert card["count"] == 1 and "按时回复 1（100.0%）" in card["definition"]  # the page is in Chinese
     assert 'id="card-supervision"' in page.content.decode()
