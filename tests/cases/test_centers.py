@@ -189,3 +189,20 @@ def test_the_town_ranking_lists_each_town_on_its_territory(towns, city):
     assert set(by_code) == {"T1", "T2"}
     assert by_code["T1"].figures["assessed"] == 2 and by_code["T1"].rank == 1
     assert by_code["T2"].figures["assessed"] == 0 and by_code["T2"].rank is None
+
+
+def test_a_town_operators_map_and_wall_show_only_the_towns_cases(towns, client):
+    """The command center's own views (the supervision map's feed, the wall) are scoped to its
+    subtree by the same rule as the queue (cases.scope)."""
+    mine, theirs = report_at(IN_M1), report_at(IN_M3)
+    client.force_login(towns["t1_op"])
+    feed = client.get(reverse("cases_api:map")).json()
+    assert [feature["properties"]["tracking_number"] for feature in feed["features"]] == [mine.tracking_number]
+    assert client.get(reverse("cases_api:wall")).json()["open"]["n"] == 1
+    client.force_login(towns["district_op"])
+    feed = client.get(reverse("cases_api:map")).json()
+    assert {feature["properties"]["tracking_number"] for feature in feed["features"]} == {
+        mine.tracking_number,
+        theirs.tracking_number,
+    }
+    assert client.get(reverse("cases_api:wall")).json()["open"]["n"] == 2
