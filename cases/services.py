@@ -586,9 +586,9 @@ def case_escalate_approval(
 
 # ---- several cases at once (the queue's batch actions) --------------------------------------
 
-# The actions the queue offers on a selection; an action of that name joins when the table has it
-# (assigning an inspector, issue 14 item 6).
-BATCH_ACTIONS = ("file", "dispatch", "send_to_check", "close", "assign_inspector")
+# The actions the queue offers on a selection (send_to_check takes the inspector sent: assigning
+# an inspector to several cases at once).
+BATCH_ACTIONS = ("file", "dispatch", "send_to_check", "close")
 BATCH_MAX = 100
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -192,6 +193,11 @@ class CaseBatchApi(APIView):
             queryset=Department.objects.filter(active=True),
             required=False,
             help_text="dispatch: overrides the routing rules",
+        )
+        inspector = serializers.PrimaryKeyRelatedField(
+            queryset=get_user_model().objects.filter(is_active=True),
+            required=False,
+            help_text="send_to_check: the inspector sent (without it: the one suggested for each case)",
         )
         request_id = serializers.UUIDField(
             required=False, help_text="Your id for this batch: sent again, a case already done is not done twice"

@@ -8,6 +8,7 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.roles import Role
 from cases.models import Case, CaseEvent, Category, Department, Source, Status, Urgency
 from cases.selectors import OPEN_STATUSES, case_list, case_page_sorted
 from cases.services import case_batch, case_report
@@ -315,6 +316,24 @@ def test_it_closes_and_sends_to_check_in_batches(as_user, city, report):
     results = post(as_user(city["leader"]), BATCH, {"action": "close", "ids": [a.pk, b.pk]}).json()["results"]
     assert [r["ok"] for r in results] == [True, False]
     assert statuses(a, b) == [Status.CLOSED, Status.CHECKING]
+
+
+def test_it_sends_cases_to_check_by_the_inspector_the_batch_names(as_user, city, report, make_user):
+    from tests.photos import with_after_photo
+
+    def handled():
+        case = dispatched(city, report)
+        return move(case, ("handle", "handler", with_after_photo("handle", {"note": "已清运"})), city=city)
+
+    other = make_user("inspector2", Role.INSPECTOR)
+    a, b = handled(), handled()
+    body = {"action": "send_to_check", "ids": [a.pk, b.pk], "inspector": other.pk}
+    results = post(as_user(city["dispatcher"]), BATCH, body).json()["results"]
+    assert [r["ok"] for r in results] == [True, True]
+    assert [case.inspector_id for case in Case.objects.filter(pk__in=[a.pk, b.pk])] == [other.pk, other.pk]
+    not_inspector = {**body, "ids": [handled().pk], "inspector": city["clerk"].pk}
+    (refused,) = post(as_user(city["dispatcher"]), BATCH, not_inspector).json()["results"]
+    assert not refused["ok"] and refused["code"] == "invalid" and "clerk" in refused["message"]
 
 
 # ---- new arrivals, the wall ------------------------------------------------------------------
