@@ -236,7 +236,7 @@ class Basis(models.TextChoices):
     """Which cases the closure-type figures (结案率, 按期结案率) are counted over."""
 
     FILED = "filed", _("Cases filed in the period")
-    DUE = "due", _("Cases due in the period (应结案)")
+    DUE = "due", _("Cases due in the period")
 
 
 class AssessmentSettings(models.Model):

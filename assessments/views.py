@@ -195,7 +195,7 @@ def _supervision_card(period, slice) -> dict:
     figures = supervision_figures(start=period.start, end=period.end, cases=cases)
     rate = figures.in_time_rate
     return {
-        "id": "card-supervision", "label": _("Supervision orders (督办)"), "count": figures.issued,
+        "id": "card-supervision", "label": _("Supervision orders"), "count": figures.issued,
         "definition": _("%(in_time)s answered in time (%(rate)s), %(answered)s answered, %(reminders)s reminders") % {
             "in_time": figures.answered_in_time, "answered": figures.answered, "reminders": figures.reminders,
             "rate": "—" if rate is None else f"{rate * 100:.1f}%",
@@ -305,14 +305,13 @@ def posts(request, kind: str):
 
 POST_DEFINITIONS = {
     "inspector": [
-        gettext_lazy("Valid report rate (有效上报率): of the reports an inspector made in the period, those filed."),
+        gettext_lazy("Valid report rate: of the reports an inspector made in the period, those filed."),
         gettext_lazy(
-            "On-time verification rate (按时核实率): of the verifications answered, those answered within the "
+            "On-time verification rate: of the verifications answered, those answered within the "
             "verification limit (30 working minutes)."
         ),
         gettext_lazy(
-            "On-time check rate (按时核查率): of the on-site checks done, those done within the check limit "
-            "(2 working hours)."
+            "On-time check rate: of the on-site checks done, those done within the check limit (2 working hours)."
         ),
     ],
     "centre": [

@@ -102,11 +102,9 @@ def inbox_sections(*, user, now: datetime.datetime | None = None) -> list[Sectio
     cases = cases_visible_to(user=user)
     leader = Role.SHIFT_LEADER in roles
     if leader:
+        sections.append(_section("extension", _("Extension requests"), open_requests_of(kind="extension", cases=cases)))
         sections.append(
-            _section("extension", _("Extension requests (延期)"), open_requests_of(kind="extension", cases=cases))
-        )
-        sections.append(
-            _section("suspension", _("Suspension requests (挂账)"), open_requests_of(kind="suspension", cases=cases))
+            _section("suspension", _("Suspension requests"), open_requests_of(kind="suspension", cases=cases))
         )
         sections.append(_section("escalated", _("Approvals escalated"), escalated_approvals(cases=cases)))
     if roles & {Role.SHIFT_LEADER, Role.SUPERVISOR}:
@@ -121,7 +119,7 @@ def inbox_sections(*, user, now: datetime.datetime | None = None) -> list[Sectio
         )  # fmt: skip
     if roles & {Role.SHIFT_LEADER, Role.SUPERVISOR}:
         due = orders_due(user=user, now=now, within=DUE_WITHIN)
-        sections.append(_section("orders_due", _("Supervision orders due (督办)"), due))
+        sections.append(_section("orders_due", _("Supervision orders due"), due))
     if roles & {Role.DEPARTMENT_HANDLER, Role.GRID_CHIEF}:
         sections.append(_section("orders_to_answer", _("Supervision orders to answer"), orders_to_answer(user=user)))
     return sections

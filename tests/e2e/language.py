@@ -76,7 +76,8 @@ from gazetteer.models import Entry
 found.update(RegionClass.objects.values_list("name", flat=True))  # a city names its own classes
 for row in Entry.objects.values_list("name", "street"):
     found.update(row)
-found.update(Place.objects.values_list("name", flat=True))
+for row in Place.objects.values_list("name", "code"):
+    found.update(row)  # a place chief's page names each place by its code too
 found.update(Person.objects.values_list("name", flat=True))
 for user in get_user_model().objects.all():
     found.update([user.username, user.first_name, user.last_name, user.get_full_name()])
@@ -111,7 +112,8 @@ found.update(ExternalOrder.objects.values_list("external_id", flat=True))
 
 from grids.models import CommandCenter, Road, RoadSegment
 
-found.update(CommandCenter.objects.values_list("name", flat=True))
+for row in CommandCenter.objects.values_list("name", "code"):
+    found.update(row)  # the town ranking shows the codes
 found.update(Road.objects.values_list("name", flat=True))
 for name, duties in RoadSegment.objects.values_list("name", "duties"):
     found.update([name, *(duties or {}).values()])
