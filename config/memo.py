@@ -24,8 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.core.cache import cache
 from django.db import transaction
+
+from config.cache import CacheDown, cached
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -93,27 +94,27 @@ UNREACHABLE = object()
 
 
 def _read_stamp(key: str) -> Any:
-    """The stamp in the shared cache, None if there is none, UNREACHABLE if the cache is away."""
+    """The stamp in the shared cache, None if there is none, UNREACHABLE if the cache is away.
+    Through the cache's breaker (config.cache): after one timeout, every memo of the process skips
+    the cache at once instead of waiting for its own timeout."""
     try:
-        return cache.get(key)
-    except Exception:  # the value is then trusted for its ttl
-        log.warning("memo stamp %s could not be read from the cache", key, exc_info=True)
+        return cached("get", key)
+    except CacheDown:  # the value is then trusted for its ttl
         return UNREACHABLE
 
 
 def _new_stamp(key: str) -> Any:
     stamp = uuid.uuid4().hex
     try:
-        if cache.add(key, stamp, timeout=None):
+        if cached("add", key, stamp, timeout=None):
             return stamp
-        return cache.get(key)
-    except Exception:
-        log.warning("memo stamp %s could not be written to the cache", key, exc_info=True)
+        return cached("get", key)
+    except CacheDown:
         return UNREACHABLE
 
 
 def _write_stamp(key: str, stamp: str) -> None:
     try:
-        cache.set(key, stamp, timeout=None)
-    except Exception:
-        log.warning("memo stamp %s could not be written to the cache", key, exc_info=True)
+        cached("set", key, stamp, timeout=None)
+    except CacheDown:
+        log.warning("memo stamp %s could not be written to the cache", key)

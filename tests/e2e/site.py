@@ -22,11 +22,17 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import redis
+
 from config.broker import queue_names
 from tests.worker import REDIS_URL, _check_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 MARK = "E2E-JSON:"
+
+
+# The sites' cache: a Redis database of its own beside the broker's (one run at a time uses it).
+CACHE_URL = REDIS_URL.rsplit("/", 1)[0] + "/13"
 
 
 def free_port() -> int:
@@ -57,6 +63,10 @@ class Site:
                 "DATABASE_URL": f"spatialite:///{self.dir / 'db.sqlite3'}",
                 "MEDIA_ROOT": str(self.dir / "media"),
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "SITE_URL": self.url,  # the links in e-mails and webhooks lead back to this site
+                # A shared cache, as in production: the server, the worker and `shell` (the journeys'
+                # set-up) tell each other at once when a memo's table changes (config.memo).
+                "CACHE_URL": CACHE_URL,
                 "CELERY_BROKER_URL": REDIS_URL,
                 "CELERY_TASK_DEFAULT_QUEUE": self.queue,
                 "CELERY_QUEUE_PREFIX": f"{self.queue}.",  # its own queue of each kind
@@ -71,6 +81,7 @@ class Site:
 
     def start(self) -> Site:
         _check_redis()
+        redis.Redis.from_url(CACHE_URL).flushdb()  # no counters or stamps of an earlier run
         self.manage("migrate", "--noinput")
         self.manage("seed_demo")
         self._spawn(

@@ -116,6 +116,8 @@ for spec in specs:
         params = {}
         if action == "handle":  # handling needs a photo of the result
             params = {"note": "已清运。", "photos": [SimpleUploadedFile("after.jpg", base64.b64decode(photo), "image/jpeg")]}
+        if action in ("check_pass", "check_fail"):  # the inspector's check needs an on-site photo
+            params = {"photos": [SimpleUploadedFile("check.jpg", base64.b64decode(photo), "image/jpeg")]}
         case = case_transition(case_id=case.pk, action=action, actor=users[who], **params)
     result.append({"id": case.pk, "tracking_number": case.tracking_number, "status": case.status})
 """,
@@ -149,6 +151,8 @@ for action, who, _ in steps[start : statuses.index(upto) + 1]:
     if action == "handle":
         params["note"] = "已清运。"
         params["photos"] = [SimpleUploadedFile("after.jpg", base64.b64decode(photo), "image/jpeg")]
+    if action in ("check_pass", "check_fail"):  # the inspector's check needs an on-site photo
+        params["photos"] = [SimpleUploadedFile("check.jpg", base64.b64decode(photo), "image/jpeg")]
     case = case_transition(case_id=case.pk, action=action, actor=users[who], **params)
 result = {"id": case.pk, "tracking_number": case.tracking_number, "status": case.status}
 """,

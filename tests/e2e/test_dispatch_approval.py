@@ -57,7 +57,7 @@ def test_it_takes_a_refused_dispatch_to_approval_and_tells_the_department(cast, 
     assert message["event"]["action"] == "approve"
     assert message["department"]["code"] == "sanitation"
     assert message["case"]["status"] == "dispatched"
-    assert message["case"]["link"] == f"/cases/{case['id']}/"
+    assert message["case"]["link"] == f"{site.url}/cases/{case['id']}/"  # absolute: SITE_URL
 
     # The dispatcher's page shows the case dispatched and the notification delivered.
     dispatcher.reload()
