@@ -39,7 +39,7 @@ def test_the_shift_leader_publishes_an_issue_and_the_supervisor_reads_it(cast, s
     expect(leader.locator("#issue-office")).to_have_text("临沭县数字化城市管理监督指挥中心")
     expect(leader.locator("#issue-footer")).to_contain_text("报：县委、县政府领导。")
     expect(leader.locator("#issue-narrative")).to_have_count(0)  # frozen
-    expect(leader.locator("#ranking-large tbody tr")).to_have_count(8)  # the county's eight 镇街
+    expect(leader.locator("#ranking-large tbody tr")).to_have_count(9)  # the county's nine 镇街 (青云镇 the rural one)
     expect(leader.locator("#honour-red tbody tr").first).to_be_visible()
     expect(leader.locator("#issue-trend-chart svg")).to_be_attached()
     expect(leader.locator("#issue-ranking-chart svg")).to_be_attached()
