@@ -142,8 +142,27 @@ class GroupAdmin(BaseGroupAdmin):
         return super().has_delete_permission(request, obj)
 
 
+class ActionsOnlyAdmin(admin.ModelAdmin):
+    """A list that changes only through its audited actions: no add, change or delete (revoking,
+    unlocking and removing are the actions, each through its service)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
 @admin.register(AccessAttempt)
-class LockoutAdmin(admin.ModelAdmin):
+class LockoutAdmin(ActionsOnlyAdmin):
     """Failed logins counted now, with the locks they cause; unlocking is audited."""
 
     list_display = ["username", "ip_address", "failures_since_start", "attempt_time", "locked_until"]
@@ -164,22 +183,8 @@ class LockoutAdmin(admin.ModelAdmin):
             for lock in locks
         )
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def has_unlock_permission(self, request) -> bool:
         return request.user.has_perm("axes.delete_accessattempt")
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     @admin.action(description=_("Unlock the accounts of the selected rows"), permissions=["unlock"])
     def unlock_accounts(self, request, queryset):
@@ -205,7 +210,7 @@ def _others_than_administrators(request, queryset, user_field: str = "user"):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ActionsOnlyAdmin):
     """Every user's API tokens, for the security administrator: see them, revoke them (audited).
     Nobody makes a token for someone else: the owner makes it under "My account"."""
 
@@ -216,22 +221,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
     fields = ["user", "name", "prefix", "created_at", "expires_at", "last_used_at"]
     actions = ["revoke_tokens"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # revoking is the audited action below
-
     def has_revoke_permission(self, request) -> bool:
         return request.user.has_perm("accounts.delete_apitoken")
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     @admin.action(description=_("Revoke the selected tokens"), permissions=["revoke"])
     def revoke_tokens(self, request, queryset):
@@ -243,7 +234,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(TwoFactorDevice)
-class TwoFactorAdmin(admin.ModelAdmin):
+class TwoFactorAdmin(ActionsOnlyAdmin):
     """Who logs in with an authenticator app, for the security administrator; removing one (a
     lost phone: the user sets up the new one at the next login) is audited. The keys are never
     shown."""
@@ -255,22 +246,8 @@ class TwoFactorAdmin(admin.ModelAdmin):
     fields = ["user", "confirmed", "created_at", "last_used_at"]
     actions = ["remove_devices"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def has_remove_permission(self, request) -> bool:
         return request.user.has_perm("accounts.delete_twofactordevice")
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     @admin.action(description=_("Remove two-factor login of the selected users (lost phone)"), permissions=["remove"])
     def remove_devices(self, request, queryset):
