@@ -1,6 +1,7 @@
 """The monthly and quarterly bulletin (工作简报): its content from the selectors, and its PDF.
 
-The page and the PDF are made from the same `bulletin_data`, so they show the same figures.
+The page and the PDF are drawn from the same list of sections (`bulletin_sections`: headings,
+paragraphs and tables of strings), so they show the same content, not only the same figures.
 The PDF is drawn with reportlab: a CJK font file when the machine has one
 (WenQuanYi Micro Hei, Noto CJK), else reportlab's built-in CID font STSong-Light,
 which needs no file at all (the viewer supplies the glyphs).
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from assessments.selectors import (
@@ -62,10 +64,20 @@ class Bulletin:
     months: list[Figures]
     overdue_cases: list[dict]
     campaigns: list[CampaignFigures] = field(default_factory=list)
+    posts: list[tuple[str, list[list[str]]]] = field(default_factory=list)
+    slice_text: str = ""
 
     @property
     def current(self) -> Figures:
         return self.compared.current
+
+    @property
+    def made_text(self) -> str:
+        """The line under the title: whose figures, made when, counted up to when."""
+        return f"{self.slice_text} · " + _("Made %(when)s; figures as of %(cut)s.") % {
+            "when": timezone.localtime(self.made_at).strftime("%Y-%m-%d %H:%M"),
+            "cut": timezone.localtime(self.current.cut).strftime("%Y-%m-%d %H:%M"),
+        }
 
 
 def _top_bottom(ranked: list[RankedUnit]) -> tuple[list[RankedUnit], list[RankedUnit], int]:
@@ -111,7 +123,11 @@ def bulletin_data(*, period: Period, slice: Slice = ALL, now: datetime.datetime 
             "status": case.get_status_display(), "pk": case.pk,
         })  # fmt: skip
     campaigns = campaigns_figures(period=period, slice=slice, now=now)
+    step(80)
+    posts = post_sections(period=period, slice=slice, now=now)
     step(85)
+    from assessments.tables import slice_text
+
     kind = _("Monthly") if period.kind == "month" else _("Quarterly")
     return Bulletin(
         period=period,
@@ -128,6 +144,8 @@ def bulletin_data(*, period: Period, slice: Slice = ALL, now: datetime.datetime 
         months=months,
         overdue_cases=overdue_cases,
         campaigns=campaigns,
+        posts=posts,
+        slice_text=slice_text(slice),
     )
 
 
@@ -218,72 +236,140 @@ def ranking_rows(units: list[RankedUnit]) -> list[list[str]]:
     return rows
 
 
+class Link(str):
+    """A table cell the page shows as a link (the PDF prints its text)."""
+
+    href = ""
+
+    def __new__(cls, text: str, href: str):
+        cell = super().__new__(cls, text)
+        cell.href = href
+        return cell
+
+
+@dataclass
+class DocTable:
+    rows: list[list[str]]  # the header first
+    heading: str = ""
+    empty: str = ""  # said instead of a table without rows
+    id: str = ""
+
+
+@dataclass
+class DocSection:
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[DocTable] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # small print after the tables
+    id: str = ""
+
+
+def bulletin_sections(b: Bulletin) -> list[DocSection]:
+    """The bulletin's content in order, as the printable page and the PDF both draw it."""
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    none = _("None.")
+    unranked = []
+    if b.grid_unranked:
+        unranked = [ngettext("%(n)s unit had too few cases to be ranked.",
+                             "%(n)s units had too few cases to be ranked.", b.grid_unranked) % {"n": b.grid_unranked}]  # fmt: skip
+    trend_rows = [[_("Month"), _("Filed"), _("Closed"), _("Closure rate"), _("On-time closure rate")]]
+    for f in b.months:
+        trend_rows.append([f.period.label, str(f["filed"]), str(f.ratio("closure_rate").numerator),
+                           _pct(f.percent("closure_rate")), _pct(f.percent("on_time_rate"))])  # fmt: skip
+    overdue = [[_("Tracking number"), _("Category"), _("Grid"), _("Department"), _("Late since"), _("Status")]]
+    for case in b.overdue_cases:
+        since = case["late_since"].strftime("%Y-%m-%d %H:%M") if case["late_since"] else ""
+        overdue.append([Link(case["tracking_number"], reverse("cases:detail", args=[case["pk"]])), case["category"],
+                        case["grid"], case["department"], since, case["status"]])  # fmt: skip
+    return [
+        DocSection(
+            _("1. Headline figures"),
+            paragraphs=[summary_sentence(b)],
+            tables=[DocTable(headline_rows(b), id="bulletin-headline")],
+        ),  # fmt: skip
+        DocSection(
+            _("2. Rankings"),
+            tables=[
+                DocTable(ranking_rows(units), heading=heading, empty=none)
+                for heading, units in (
+                    (_("Best units"), b.grid_top),
+                    (_("Units to improve"), b.grid_bottom),
+                    (_("Departments: best"), b.department_top),
+                    (_("Departments: to improve"), b.department_bottom),
+                )
+            ],
+            notes=unranked,
+        ),  # fmt: skip
+        DocSection(_("3. Trend"), tables=[DocTable(trend_rows, id="bulletin-trend")]),
+        DocSection(
+            _("4. Notable overdue cases"),
+            tables=[
+                DocTable(overdue, empty=_("No case filed in the period ran past its deadline."), id="bulletin-overdue")
+            ],
+        ),  # fmt: skip
+        DocSection(
+            _("5. Campaigns"),
+            tables=[
+                DocTable(
+                    campaign_rows(b) if b.campaigns else [],
+                    empty=_("No campaign ran in the period."),
+                    id="bulletin-campaigns",
+                )
+            ],
+        ),  # fmt: skip
+        DocSection(
+            _("6. Evaluation of posts"),
+            id="bulletin-posts",
+            tables=[
+                DocTable(rows, heading=title, empty=_("No one reached the minimum count.")) for title, rows in b.posts
+            ],
+        ),  # fmt: skip
+    ]
+
+
 def bulletin_pdf(b: Bulletin, *, progress: Callable[[int], None] | None = None) -> bytes:
+    """The bulletin's PDF: the page's sections, in its order. A table repeats its header on a new
+    page and a short one is kept on one page with its heading."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     font = _font()
     title = ParagraphStyle(
         "t", fontName=font, fontSize=18, leading=26, alignment=1, textColor=colors.HexColor("#b42318")
     )
     h2 = ParagraphStyle("h", fontName=font, fontSize=13, leading=20, spaceBefore=8, spaceAfter=4)
+    h3 = ParagraphStyle("h3", fontName=font, fontSize=11, leading=16, spaceBefore=4, spaceAfter=2)
     body = ParagraphStyle("b", fontName=font, fontSize=10, leading=15)
+    small = ParagraphStyle("s", fontName=font, fontSize=8.5, leading=13, textColor=colors.HexColor("#555555"))
     style = TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 9),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8f0fd")),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
     ])  # fmt: skip
-    c = b.current
     story = [
-        Paragraph(b.title, title),
-        Paragraph(
-            _("Made %(when)s; figures as of %(cut)s.")
-            % {
-                "when": timezone.localtime(b.made_at).strftime("%Y-%m-%d %H:%M"),
-                "cut": timezone.localtime(c.cut).strftime("%Y-%m-%d %H:%M"),
-            },
-            body,
-        ),  # fmt: skip
+        Paragraph(escape(b.title), title),
+        Paragraph(escape(b.made_text), small),
         Spacer(1, 4 * mm),
-        Paragraph(_("1. Headline figures"), h2),
-        Paragraph(summary_sentence(b), body),
-        Spacer(1, 2 * mm),
-        Table(headline_rows(b), style=style, hAlign="LEFT"),
     ]
     if progress:
         progress(90)
-    story += [Paragraph(_("2. Rankings"), h2)]
-    for heading, units in ((_("Best units"), b.grid_top), (_("Units to improve"), b.grid_bottom),
-                           (_("Departments: best"), b.department_top),
-                           (_("Departments: to improve"), b.department_bottom)):  # fmt: skip
-        story.append(Paragraph(heading, body))
-        story.append(Table(ranking_rows(units), style=style, hAlign="LEFT") if units else Paragraph(_("None."), body))
-        story.append(Spacer(1, 2 * mm))
-    story.append(Paragraph(_("3. Trend"), h2))
-    trend_rows = [[_("Month"), _("Filed"), _("Closed"), _("Closure rate"), _("On-time closure rate")]]
-    for f in b.months:
-        trend_rows.append([f.period.label, str(f["filed"]), str(f.ratio("closure_rate").numerator),
-                           _pct(f.percent("closure_rate")),
-                           _pct(f.percent("on_time_rate"))])  # fmt: skip
-    story.append(Table(trend_rows, style=style, hAlign="LEFT"))
-    story.append(Paragraph(_("4. Notable overdue cases"), h2))
-    if b.overdue_cases:
-        rows = [[_("Tracking number"), _("Category"), _("Grid"), _("Department"), _("Late since"), _("Status")]]
-        for case in b.overdue_cases:
-            since = case["late_since"].strftime("%Y-%m-%d %H:%M") if case["late_since"] else ""
-            rows.append([case["tracking_number"], case["category"], case["grid"], case["department"], since,
-                         case["status"]])  # fmt: skip
-        story.append(Table(rows, style=style, hAlign="LEFT"))
-    else:
-        story.append(Paragraph(_("No case filed in the period ran past its deadline."), body))
-    story.append(Paragraph(_("5. Campaigns"), h2))
-    if b.campaigns:
-        story.append(Table(campaign_rows(b), style=style, hAlign="LEFT"))
-    else:
-        story.append(Paragraph(_("No campaign ran in the period."), body))
+    for section in bulletin_sections(b):
+        story.append(Paragraph(escape(section.heading), h2))
+        story += [Paragraph(escape(text), body) for text in section.paragraphs]
+        for t in section.tables:
+            head = [Paragraph(escape(t.heading), h3)] if t.heading else []
+            if len(t.rows) <= 1:
+                story.append(KeepTogether([*head, Paragraph(escape(t.empty), body)]))
+                continue
+            table = Table([[str(cell) for cell in row] for row in t.rows], style=style, hAlign="LEFT", repeatRows=1)
+            story += [KeepTogether([*head, table])] if len(t.rows) <= 25 else [*head, table]
+            story.append(Spacer(1, 2 * mm))
+        story += [Paragraph(escape(text), small) for text in section.notes]
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=A4, title=b.title, leftMargin=15 * mm, rightMargin=15 * mm).build(story)
     return out.getvalue()

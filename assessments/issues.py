@@ -168,6 +168,7 @@ def build_document(issue: BulletinIssue, *, now: datetime.datetime | None = None
             for c in b.overdue_cases
         ],  # fmt: skip
         "campaigns": campaign_rows(b) if b.campaigns else [],
+        "posts": [{"heading": heading, "rows": rows} for heading, rows in b.posts],
         "sections": [{"id": key, "heading": heading, "text": text} for key, heading, text in sections],
         "footer": [
             [label, text]
@@ -315,6 +316,10 @@ def document_pdf(doc: dict) -> bytes:
     if doc["campaigns"]:
         story.append(Paragraph(_("Campaigns"), h2))
         story += table(_("Campaigns"), doc["campaigns"])
+    if doc.get("posts"):  # issues published before the posts were evaluated have none
+        story.append(Paragraph(_("Evaluation of posts"), h2))
+        for post in doc["posts"]:
+            story += table(post["heading"], post["rows"])
     if doc["footer"]:
         footer = [HRFlowable(width="100%", thickness=0.8, color=colors.black, spaceBefore=10, spaceAfter=4)]
         footer += [Paragraph(text(f"{label}{_(': ')}{value}"), small) for label, value in doc["footer"]]

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime
 import logging
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assessments.bulletin import bulletin_data, bulletin_pdf
@@ -39,6 +40,11 @@ def _slice(params: dict) -> Slice:
     )
 
 
+def _language(params: dict):
+    """The language of the page the job was asked from (jobs made before it was stored: the city's)."""
+    return translation.override(params.get("language") or settings.LANGUAGE_CODE)
+
+
 def bulletin_job_run(*, job_id: int) -> str | None:
     """Make the PDF of a waiting job. Claimed with a conditional UPDATE, so it runs once."""
     if not BulletinJob.objects.filter(pk=job_id, status=BulletinJob.Status.PENDING).update(
@@ -55,8 +61,9 @@ def bulletin_job_run(*, job_id: int) -> str | None:
         campaigns_tag_by_rule()  # and the campaigns' cases, for its campaign section
         p = job.params
         period = Period(p["period"], datetime.date.fromisoformat(p["start"]), datetime.date.fromisoformat(p["end"]))
-        data = bulletin_data(period=period, slice=_slice(p), progress=progress)
-        content = bulletin_pdf(data, progress=progress)
+        with _language(p):
+            data = bulletin_data(period=period, slice=_slice(p), progress=progress)
+            content = bulletin_pdf(data, progress=progress)
         job.filename = f"bulletin-{period.start:%Y%m%d}-{period.end:%Y%m%d}.pdf"
         job.pdf.save(f"bulletin-{job.pk}.pdf", ContentFile(content), save=False)
         job.status, job.progress, job.finished_at = BulletinJob.Status.DONE, 100, timezone.now()
@@ -88,10 +95,11 @@ def export_job_run(*, job_id: int) -> str | None:
         p = job.params
         period = Period(p["period"], datetime.date.fromisoformat(p["start"]), datetime.date.fromisoformat(p["end"]))
         slice = _slice(p)
-        table = build_table(job.kind, period=period, slice=slice)
-        progress(30)
-        content, name = table_file(table, export_heading(table, period, slice), job.fmt, period,
-                                   progress=lambda done: progress(30 + int(done * 65)))  # fmt: skip
+        with _language(p):
+            table = build_table(job.kind, period=period, slice=slice)
+            progress(30)
+            content, name = table_file(table, export_heading(table, period, slice), job.fmt, period,
+                                       progress=lambda done: progress(30 + int(done * 65)))  # fmt: skip
         job.filename, job.rows = name, len(table.rows)
         job.file.save(f"export-{job.pk}.{job.fmt}", ContentFile(content), save=False)
         job.status, job.progress, job.finished_at = ExportJob.Status.DONE, 100, timezone.now()

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,15 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Role, user_roles
 from assessments import tables
 from assessments.allocation import allocation, allocation_rows, allocation_xlsx
-from assessments.bulletin import (
-    bulletin_data,
-    campaign_rows,
-    change_text,
-    headline_rows,
-    post_sections,
-    ranking_rows,
-    summary_sentence,
-)
+from assessments.bulletin import bulletin_data, bulletin_sections, change_text
 from assessments.facts import with_fresh_facts
 from assessments.forms import IssueForm, NarrativeForm
 from assessments.issues import document_pdf, issue_document
@@ -413,8 +405,8 @@ def export(request, kind: str, fmt: str):
     if table_size(kind, slice=slice) > tables.EXPORT_INLINE_ROWS:
         # Too long to make while the browser waits: a worker makes it, the page shows its progress.
         job = ExportJob.objects.create(requested_by=request.user, kind=kind, fmt=fmt,
-                                       params={**period.as_params(), **slice.as_params()})  # fmt: skip
-        transaction.on_commit(lambda: publish(make_export, (job.pk,)))
+                                       params=_job_params(period, slice))  # fmt: skip
+        _enqueue_or_fail(make_export, job)
         return redirect("assessments:export_job", job_id=job.pk)
     table = build_table(kind, period=period, slice=slice)
     content, name = table_file(table, export_heading(table, period, slice), fmt, period)
@@ -488,22 +480,10 @@ def bulletin(request):
     period = _bulletin_period(period)
     campaigns_tag_by_rule()  # the campaigns' cases in step with their rules, for the campaign section
     data = bulletin_data(period=period, slice=slice)
-    rankings = [
-        (_("Best units"), ranking_rows(data.grid_top)),
-        (_("Units to improve"), ranking_rows(data.grid_bottom)),
-        (_("Departments: best"), ranking_rows(data.department_top)),
-        (_("Departments: to improve"), ranking_rows(data.department_bottom)),
-    ]
-    for f in data.months:
-        f.closure, f.on_time = f.percent("closure_rate"), f.percent("on_time_rate")
-        f.closed_count = f.ratio("closure_rate").numerator  # on the basis asked for
     return render(request, "assessments/bulletin.html", {
-        "b": data, "form": form, "period": period, "query": _query(period, slice),
-        "slice_text": slice_text(slice), "headline": headline_rows(data), "rankings": rankings,
-        "summary": summary_sentence(data), "pdf_params": {**period.as_params(), **slice.as_params()},
-        "campaigns": campaign_rows(data) if data.campaigns else [],
+        "b": data, "form": form, "period": period, "query": _query(period, slice), "sections": bulletin_sections(data),
+        "pdf_params": {**period.as_params(), **slice.as_params()},
         "b_grid": slice.grid.pk if slice.grid is not None else None,
-        "posts": post_sections(period=period, slice=slice),
     })  # fmt: skip
 
 
@@ -517,18 +497,30 @@ def bulletin_pdf_start(request):
         return problem
     period, slice, _scope, _form = parsed
     period = _bulletin_period(period)
-    job = BulletinJob.objects.create(requested_by=request.user, params={**period.as_params(), **slice.as_params()})
+    job = BulletinJob.objects.create(requested_by=request.user, params=_job_params(period, slice))
+    _enqueue_or_fail(make_bulletin_pdf, job)
+    return redirect("assessments:bulletin_job", job_id=job.pk)
+
+
+def _job_params(period, slice) -> dict:
+    """What a background job needs to make the same file: the period, the scope and the page's
+    language (a worker has none of its own: the file comes in the language of the one who asked)."""
+    return {**period.as_params(), **slice.as_params(), "language": translation.get_language()}
+
+
+def _enqueue_or_fail(task, job) -> None:
+    """Hand the job to a worker once the transaction commits; with the broker unreachable the job
+    fails at once with a message, so its page says so instead of spinning."""
 
     def enqueue() -> None:
-        if not publish(make_bulletin_pdf, (job.pk,)):  # broker unreachable: the page says so, nothing spins
-            BulletinJob.objects.filter(pk=job.pk, status=BulletinJob.Status.PENDING).update(
-                status=BulletinJob.Status.FAILED,
+        if not publish(task, (job.pk,)):
+            type(job).objects.filter(pk=job.pk, status=job.Status.PENDING).update(
+                status=job.Status.FAILED,
                 error=_("The task queue could not be reached; try again in a minute."),
                 finished_at=timezone.now(),
             )
 
     transaction.on_commit(enqueue)
-    return redirect("assessments:bulletin_job", job_id=job.pk)
 
 
 @login_required

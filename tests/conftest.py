@@ -64,11 +64,12 @@ def make_user(db):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db):
-    """A real Celery worker on Redis that sees this test's (committed) data."""
+def celery_worker_process(transactional_db, settings):
+    """A real Celery worker on Redis that sees this test's (committed) data and stores files
+    where this test reads them."""
     from tests.worker import Worker
 
-    worker = Worker().start()
+    worker = Worker(env={"MEDIA_ROOT": str(settings.MEDIA_ROOT)}).start()
     yield worker
     worker.stop()
 

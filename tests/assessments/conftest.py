@@ -24,6 +24,10 @@ chief's approval. The comments give the times (Asia/Shanghai) the answers rest o
 """
 
 import datetime
+import html
+import io
+import re
+from html.parser import HTMLParser
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -124,3 +128,57 @@ def october(chiefs):
 @pytest.fixture
 def now():
     return NOW
+
+
+# ---- a document's page and its PDF, read back as text ----------------------------------------
+
+
+def pdf_text(content: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def compact(text: str) -> str:
+    """Text without white space: a PDF breaks lines and spaces words where a page does not."""
+    return re.sub(r"\s+", "", html.unescape(text))
+
+
+def page_texts(page: str, root_id: str) -> list[str]:
+    """Every heading, paragraph and table cell inside the element `root_id` of an HTML page, in
+    order: what a reader of the printable page sees."""
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.depth, self.inside, self.texts, self.current = 0, False, [], None
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("br", "hr", "img", "input", "meta", "link"):
+                return
+            if not self.inside and dict(attrs).get("id") == root_id:
+                self.inside, self.depth = True, 0
+            if self.inside:
+                self.depth += 1
+                if tag in ("h1", "h2", "h3", "p", "th", "td"):
+                    self.current = []
+
+        def handle_endtag(self, tag):
+            if not self.inside or tag in ("br", "hr", "img", "input", "meta", "link"):
+                return
+            if tag in ("h1", "h2", "h3", "p", "th", "td") and self.current is not None:
+                text = " ".join("".join(self.current).split())
+                if text:
+                    self.texts.append(text)
+                self.current = None
+            self.depth -= 1
+            if self.depth == 0:
+                self.inside = False
+
+        def handle_data(self, data):
+            if self.inside and self.current is not None:
+                self.current.append(data)
+
+    reader = Reader()
+    reader.feed(page)
+    return reader.texts

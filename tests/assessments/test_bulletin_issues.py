@@ -2,11 +2,9 @@
 frozen once published, its PDF opened and read back (number, office, date, footer, 红黑榜)."""
 
 import datetime
-import io
 
 import pytest
 from django.utils import translation
-from pypdf import PdfReader
 
 from assessments.facts import facts_refresh
 from assessments.issues import build_document, chinese_date, document_pdf, issue_document
@@ -19,7 +17,7 @@ from assessments.services import (
 )
 from audit.models import AuditEvent
 from cases.services import case_transition
-from tests.assessments.conftest import at
+from tests.assessments.conftest import at, compact, page_texts, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +31,6 @@ def city_settings(db):
         bulletin_send_to="各镇（街）党政主要负责同志。", bulletin_issue_to="县城市管理委员会成员单位。",
         bulletin_honour_count=1, min_cases=1,
     )  # fmt: skip
-
-
-def pdf_text(content: bytes) -> str:
-    reader = PdfReader(io.BytesIO(content))
-    return "\n".join(page.extract_text() for page in reader.pages)
 
 
 def test_it_writes_dates_as_official_documents_do():
@@ -157,3 +150,36 @@ def test_only_shift_leaders_edit_and_publish(client, october, city_settings):
     issue.refresh_from_db()
     assert issue.status == BulletinIssue.Status.PUBLISHED and issue.number == 1 and issue.work_news == "动态"
     assert client.get("/assessments/bulletin/issues/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_issue_pdf_says_all_the_page_says(client, october, city_settings, now, language):
+    """Every heading, sentence and cell of the issue's page is in its PDF, the evaluation of
+    posts (岗位考评) included."""
+    leader = october["leader"]
+    issue = bulletin_issue_create(kind="month", day=datetime.date(2026, 10, 1), actor=leader)
+    bulletin_issue_update(issue_id=issue.pk, work_news="十月开展背街小巷整治。", problems="一、井盖缺失较多。\n二、夜间巡查不足。",
+                          next_steps="")  # fmt: skip
+    with translation.override(language):
+        issue = bulletin_issue_publish(issue_id=issue.pk, actor=leader, issued_on=datetime.date(2026, 11, 4), now=now)
+    client.force_login(leader)
+    client.cookies["django_language"] = language
+    texts = page_texts(client.get(f"/assessments/bulletin/issues/{issue.pk}/").content.decode(), "bulletin")
+    pdf = compact(pdf_text(client.get(f"/assessments/bulletin/issues/{issue.pk}/pdf/").content))
+    posts = issue_document(issue)["posts"]
+    assert [post["heading"] for post in posts][-1] == ("处置部门" if language == "zh-hans" else "Departments")
+    assert ("岗位考评" if language == "zh-hans" else "Evaluation of posts") in texts and "leader" in texts
+    assert [text for text in texts if compact(text) not in pdf] == []
+
+
+def test_an_issue_published_before_the_posts_were_evaluated_still_shows(client, october, city_settings, now):
+    leader = october["leader"]
+    issue = bulletin_issue_create(kind="month", day=datetime.date(2026, 10, 1), actor=leader)
+    issue = bulletin_issue_publish(issue_id=issue.pk, actor=leader, issued_on=datetime.date(2026, 11, 4), now=now)
+    content = dict(issue.content)
+    del content["posts"]
+    BulletinIssue.objects.filter(pk=issue.pk).update(content=content)
+    client.force_login(leader)
+    page = client.get(f"/assessments/bulletin/issues/{issue.pk}/")
+    assert page.status_code == 200 and 'id="issue-posts"' not in page.content.decode()
+    assert client.get(f"/assessments/bulletin/issues/{issue.pk}/pdf/").status_code == 200

@@ -17,6 +17,7 @@ from assessments.models import BulletinJob, CaseFact
 from assessments.services import bulletin_job_run
 from cases.models import Department
 from cases.services import case_transition
+from tests.assessments.conftest import compact, page_texts, pdf_text
 
 pytestmark = pytest.mark.django_db
 OCT = "period=month&day=2026-10-05"
@@ -209,6 +210,29 @@ def test_it_shows_the_bulletin_and_makes_its_pdf_with_the_same_figures(
     pdf = supervisor_client.get(status["download"])
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages)
     assert "62.50%" in text and "57.14%" in text and "2026-10" in text
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_bulletin_pdf_says_all_the_printable_page_says(
+    supervisor_client, october, django_capture_on_commit_callbacks, language
+):
+    """Every heading, sentence and cell of the printable page is in its PDF, in the page's
+    language (the job carries it to the worker), the evaluation of posts included."""
+    supervisor_client.cookies["django_language"] = language
+    page = supervisor_client.get(f"/assessments/bulletin/?{OCT}").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = supervisor_client.post(reverse("assessments:bulletin_pdf"),
+                                          {"period": "month", "start": "2026-10-01", "end": "2026-10-31"})  # fmt: skip
+    job = BulletinJob.objects.get()
+    assert job.params["language"] == language and job.status == "done", job.error
+    pdf = compact(pdf_text(b"".join(supervisor_client.get(reverse("assessments:bulletin_download",
+                                                                  args=[job.pk])).streaming_content)))  # fmt: skip
+    texts = page_texts(page, "bulletin")
+    posts = "六、岗位考评" if language == "zh-hans" else "6. Evaluation of posts"
+    assert posts in texts and "leader" in texts  # the shift leader accepted and filed October's cases
+    missing = [text for text in texts if compact(text) not in pdf]
+    assert missing == []
+    assert response.status_code == 302
 
 
 def test_it_makes_a_pdf_from_the_cases_as_they_are_when_the_job_runs(october):
