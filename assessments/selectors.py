@@ -39,6 +39,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.machines import MACHINE_ACCOUNTS
 from accounts.roles import CENTRE, Role
 from assessments.facts import month_index
 from assessments.models import AssessmentSettings, CaseFact, EventFact, MonthFigures, PostFact
@@ -1496,7 +1497,11 @@ def post_ranking(
     for row in rows:
         done.setdefault(row["person_id"], {})[row["step"]] = row["n"]
         good.setdefault(row["person_id"], {})[row["step"]] = row["good"]
-    people = User.objects.filter(groups__name__in=[str(r) for r in definition.roles]).distinct()
+    people = (
+        User.objects.filter(groups__name__in=[str(r) for r in definition.roles])
+        .exclude(username__in=MACHINE_ACCOUNTS)  # the system's own accounts are not people to rank
+        .distinct()
+    )
     if not everyone:
         people = people.filter(pk__in=list(done))
     people = list(people.only("id", "username", "first_name", "last_name").order_by("username"))

@@ -59,6 +59,7 @@ class Table:
     unranked_from: int | None = None  # index of the first row listed without a rank
     hidden: frozenset[int] = frozenset()  # columns (indices) in the exports only, not on the page
     total: list[object] | None = None  # the exports' last row: every unit listed, added up
+    unranked_note: str = ""  # what the grey rows lack, where it is not filed cases
 
     @property
     def screen_columns(self) -> list[str]:
@@ -272,6 +273,8 @@ def post_table(post: str, *, period: Period, slice: Slice, now=None, everyone: b
             _("Rank"), _("Code"), _("Department"), _("Handled, not suspended"), _("Handled on time"),
             _("On-time handling rate (%)"), _("Handled"), _("Reworked"), _("Rework rate (%)"), _("Send-backs"),
         ], hidden=frozenset({1}))  # fmt: skip
+        table.unranked_note = _("Departments shown in grey have handled fewer cases than the minimum and are listed "
+                                "without a rank.")  # fmt: skip
         for n, r in enumerate(ranked):
             f = r.figures
             if r.rank is None and table.unranked_from is None:
@@ -293,6 +296,8 @@ def post_table(post: str, *, period: Period, slice: Slice, now=None, everyone: b
                     _("%(rate)s (%%)") % {"rate": rate.label}]  # fmt: skip
     table = Table(f"posts-{post}", _("Posts: %(post)s") % {"post": definition.label}, columns,
                   hidden=frozenset(3 + 3 * n + k for n in range(len(definition.rates)) for k in (0, 1)))  # fmt: skip
+    table.unranked_note = _("People shown in grey have fewer steps than the minimum count and are listed without a "
+                            "rank.")  # fmt: skip
     totals_done: dict[str, int] = {}
     totals_good: dict[str, int] = {}
     for n, r in enumerate(ranked):

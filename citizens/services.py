@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.machines import REOPENER
 from accounts.roles import Role
 from cases.catalogue import PUBLIC_BY_NAME
 from cases.models import Case, PublicCategory, Source
@@ -178,8 +179,6 @@ def _with_code(*, case, public_category: str, now: datetime.datetime) -> Citizen
 
 
 # ---- rating a closed case on the status page ---------------------------------------------
-
-REOPENER = "citizen-reopen"
 
 
 def reopener():

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.machines import AUTOFILER
 from accounts.roles import Role
 from audit.services import audit_record
 from cases.models import TERMINAL, CasePhoto, PhotoKind, Source, Status
@@ -36,7 +37,6 @@ from grids.selectors import grid_at_point
 
 # The account that files the confident alerts' cases: no password, cannot log in; it holds the
 # intake clerk's role so that the case service lets it file, and its name is in the history.
-AUTOFILER = "device-autofile"
 FUTURE_SLACK = datetime.timedelta(minutes=5)  # a device clock a little ahead is tolerated
 
 

@@ -164,3 +164,14 @@ def test_the_check_compares_the_post_rows_with_a_derivation(verified):
     row = PostFact.objects.filter(step=PostFact.Step.CHECK, good=False).get()  # G's second check
     PostFact.objects.filter(pk=row.pk).update(good=True)
     assert facts_check().wrong == {row.case_id: ["post facts"]}
+
+
+def test_the_systems_own_accounts_are_not_ranked_as_people(verified, now):
+    """The account that files confident camera alerts holds the intake clerk's role and the one
+    that reopens a case rated 不满意 the shift leader's: neither is a person to rank."""
+    from citizens.services import reopener
+    from devices.services import autofiler
+
+    machines = {autofiler().pk, reopener().pk}
+    listed = {r.person.pk for r in post_ranking(period=OCTOBER, post="centre", now=now, everyone=True)}
+    assert verified["leader"].pk in listed and not machines & listed

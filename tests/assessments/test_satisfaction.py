@@ -25,12 +25,13 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from accounts.machines import REOPENER
 from assessments.facts import facts_refresh
 from assessments.models import AssessmentSettings, CaseFact
 from assessments.selectors import Period, figures
 from cases.models import CaseEvent, Status
 from cases.services import IllegalTransition, InvalidInput, NotPermitted, case_citizen_rating, case_transition
-from citizens.services import REOPENER, reopener
+from citizens.services import reopener
 from tests.assessments.conftest import IN_M1, Story, at
 
 pytestmark = pytest.mark.django_db

@@ -10,11 +10,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.machines import AUTOFILER
 from audit.models import AuditEvent
 from cases.models import Case, CaseEvent, CasePhoto, Source, Status
 from cases.services import case_transition
 from devices.models import Alert, Outcome
-from devices.services import AUTOFILER, alert_receive
+from devices.services import alert_receive
 from tests.cases.conftest import NOW
 from tests.photos import noise_jpeg
 
