@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.machines import MACHINE_ACCOUNTS
-from accounts.roles import CENTRE, Role
+from accounts.roles import Role
 from assessments.facts import month_index
 from assessments.models import AssessmentSettings, CaseFact, EventFact, MonthFigures, PostFact
 from campaigns.models import Campaign, CampaignTarget
@@ -1422,9 +1422,13 @@ POSTS: dict[str, Post] = {
             PostRate("on_time_verification_rate", _("On-time verification rate"), PostFact.Step.VERIFY),
             PostRate("on_time_check_rate", _("On-time check rate"), PostFact.Step.CHECK),
         )),
-        Post("centre", _("Intake clerks and dispatchers"), CENTRE, (
+        # 受理员 and 派遣员 are two posts (GB/T 30428.4): one ranking of both would leave a
+        # dispatcher, who accepts nothing, unranked below every clerk. A shift leader does both.
+        Post("intake", _("Intake clerks and shift leaders"), frozenset({Role.INTAKE_CLERK, Role.SHIFT_LEADER}), (
             PostRate("on_time_acceptance_rate", _("On-time acceptance rate"), PostFact.Step.ACCEPT),
             PostRate("on_time_filing_rate", _("On-time filing rate"), PostFact.Step.FILE),
+        )),
+        Post("dispatch", _("Dispatchers"), frozenset({Role.DISPATCHER, Role.SHIFT_LEADER}), (
             PostRate("on_time_dispatch_rate", _("On-time dispatch rate"), PostFact.Step.DISPATCH),
             PostRate("dispatch_accuracy", _("Dispatch accuracy"), PostFact.Step.ROUTE),
         )),

@@ -44,7 +44,7 @@ from grids.models import Level
 
 TABLE_KINDS = ("ranking-center", "ranking-road", "ranking-large", "ranking-community", "ranking-micro",
                "ranking-department", "category", "source", "trend", "campaign-targets", "campaign-category",
-               "campaign-grid", "devices", "posts-inspector", "posts-centre", "posts-department")  # fmt: skip
+               "campaign-grid", "devices", "posts-inspector", "posts-intake", "posts-dispatch", "posts-department")  # fmt: skip
 # The campaign tables are of the campaign the slice names (Slice.campaign), over its own period.
 CAMPAIGN_KINDS = ("campaign-targets", "campaign-category", "campaign-grid")
 

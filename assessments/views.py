@@ -270,8 +270,8 @@ def dashboard(request):
     })  # fmt: skip
 
 
-POST_LABELS = {"inspector": gettext_lazy("Inspectors"), "centre": gettext_lazy("Intake clerks and dispatchers"),
-               "department": gettext_lazy("Departments")}  # fmt: skip
+POST_LABELS = {"inspector": gettext_lazy("Inspectors"), "intake": gettext_lazy("Intake clerks and shift leaders"),
+               "dispatch": gettext_lazy("Dispatchers"), "department": gettext_lazy("Departments")}  # fmt: skip
 
 
 @login_required
@@ -306,31 +306,31 @@ POST_DEFINITIONS = {
             "On-time check rate: of the on-site checks done, those done within the check limit (2 working hours)."
         ),
     ],
-    "centre": [
+    "intake": [
         gettext_lazy(
-            "On-time acceptance rate (按时受理率): of the reports answered first (filed, sent to verify, refused, "
+            "On-time acceptance rate: of the reports answered first (filed, sent to verify, refused, "
             "merged), those answered within the filing-and-dispatch limit (30 working minutes, urgent 10)."
         ),
         gettext_lazy(
-            "On-time filing rate (按时立案率): of the filings, those within that limit of the report, time "
-            "verifying left out."
+            "On-time filing rate: of the filings, those within that limit of the report, time verifying left out."
         ),
+    ],
+    "dispatch": [
         gettext_lazy(
-            "On-time dispatch rate (按时派遣率): of the first dispatches, those within that limit of the report, "
+            "On-time dispatch rate: of the first dispatches, those within that limit of the report, "
             "time verifying left out."
         ),
         gettext_lazy(
-            "Dispatch accuracy (派遣准确率): of the dispatches, those not sent back by the department before the "
-            "next dispatch."
+            "Dispatch accuracy: of the dispatches, those not sent back by the department before the next dispatch."
         ),
     ],
     "department": [
         gettext_lazy(
-            "On-time handling rate (按时处置率): of the cases filed in the period and handled, suspended ones left "
+            "On-time handling rate: of the cases filed in the period and handled, suspended ones left "
             "out, those handled within the deadline (after extensions) in every round."
         ),
-        gettext_lazy("Rework rate (返工率): of the cases handled, those sent back to rework at least once."),
-        gettext_lazy("Send-backs (推诿/退单): the times the department sent a case back as not its own, by date."),
+        gettext_lazy("Rework rate: of the cases handled, those sent back to rework at least once."),
+        gettext_lazy("Send-backs: the times the department sent a case back as not its own, by date."),
     ],
 }
 

@@ -398,9 +398,10 @@ class PostRankingApi(APIView):
     @extend_schema(
         parameters=FILTERS,
         responses=OpenApiTypes.OBJECT,
-        summary="Evaluation of posts (岗位考评): inspectors, intake clerks and dispatchers, or departments, ranked",
-        description="inspector: valid_report_rate, on_time_verification_rate, on_time_check_rate; centre: "
-        "on_time_acceptance_rate, on_time_filing_rate, on_time_dispatch_rate, dispatch_accuracy (per person); "
+        summary="Evaluation of posts (岗位考评): inspectors, intake clerks, dispatchers, or departments, ranked",
+        description="inspector: valid_report_rate, on_time_verification_rate, on_time_check_rate; intake (intake "
+        "clerks and shift leaders): on_time_acceptance_rate, on_time_filing_rate; dispatch (dispatchers and shift "
+        "leaders): on_time_dispatch_rate, dispatch_accuracy (per person); "
         "department: on_time_handling_rate, rework_rate, send_backs. Each rate with its numerator and "
         "denominator; ranked by the first rate, then the next, then the count; below the minimum, no rank.",
     )

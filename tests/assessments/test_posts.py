@@ -62,22 +62,26 @@ def test_it_counts_the_inspectors_steps(verified, now):
 
 
 def test_it_counts_the_centres_steps(verified, now):
-    ranked = post_ranking(period=OCTOBER, post="centre", now=now, min_steps=0)
+    ranked = post_ranking(period=OCTOBER, post="intake", now=now, min_steps=0)
     leader, _rank = rates(ranked, verified["leader"])
     # the first answers to October's reports: A B C E F G H I L filed, J refused, V1 V2 sent to verify;
     # all within 30 minutes (C on a Saturday night: no working time passed)
     assert leader["on_time_acceptance_rate"] == Ratio(12, 12)
     # filings by the leader: A B C E F G H I L (V1 was filed by the inspector)
     assert leader["on_time_filing_rate"] == Ratio(9, 9)
-    dispatcher, _rank = rates(ranked, verified["dispatcher"])
+    clerk, _rank = rates(ranked, verified["clerk"])
+    assert all(r.denominator == 0 for r in clerk.values())  # listed, nothing done
+    # ranked by acceptance: the leader (12/12) ranked; the clerk accepted nothing
+    assert [(r.person.username, r.rank) for r in ranked][:1] == [("leader", 1)]
+    assert {r.person.username: r.rank for r in ranked}["clerk"] is None
+    assert "dispatcher" not in {r.person.username for r in ranked}  # a post of its own
+    # 派遣员: the dispatcher, who accepts nothing, is ranked on dispatches (min 5 steps)
+    dispatching = post_ranking(period=OCTOBER, post="dispatch", now=now)
+    dispatcher, rank = rates(dispatching, verified["dispatcher"])
     assert dispatcher["on_time_dispatch_rate"] == Ratio(8, 8)  # first dispatches of A B C F G H I L
     # dispatches A B C F G H (sent back) H again I L (sent back): 7 of 9 stayed
     assert dispatcher["dispatch_accuracy"] == Ratio(7, 9)
-    clerk, _rank = rates(ranked, verified["clerk"])
-    assert all(r.denominator == 0 for r in clerk.values())  # listed, nothing done
-    # ranked by acceptance: the leader (12/12) ranked; the dispatcher and the clerk accepted nothing
-    assert [(r.person.username, r.rank) for r in ranked][:1] == [("leader", 1)]
-    assert {r.person.username: r.rank for r in ranked}["clerk"] is None
+    assert rank == 1 and "clerk" not in {r.person.username for r in dispatching}
 
 
 def test_it_ranks_the_departments_by_on_time_handling(october, now):
@@ -123,14 +127,14 @@ def test_the_page_api_and_export_agree(client, verified):
 def test_it_keeps_the_post_pages_to_those_who_may_read_figures(client, verified):
     client.force_login(verified["outsider"])
     assert client.get(f"/assessments/posts/inspector/?{OCT}").status_code == 403
-    assert client.get(f"/api/assessments/posts/centre/?{OCT}").status_code == 403
+    assert client.get(f"/api/assessments/posts/intake/?{OCT}").status_code == 403
 
 
 def test_it_reads_a_post_ranking_in_a_fixed_number_of_statements(client, verified, make_user):
     from accounts.roles import Role
 
     client.force_login(verified["supervisor"])
-    url = f"/assessments/posts/centre/?{OCT}"
+    url = f"/assessments/posts/intake/?{OCT}"
     client.get(url)
     with CaptureQueriesContext(connection) as before:
         assert client.get(url).status_code == 200
@@ -152,8 +156,8 @@ def test_the_bulletin_has_a_section_on_the_posts(verified, now):
     # nobody reached the minimum of 5 steps as an inspector (2 reports); the leader accepted 12
     assert sections["Inspectors"] == [["Rank", "Name", "Valid report rate", "On-time verification rate",
                                        "On-time check rate"]]  # fmt: skip
-    centre = sections["Intake clerks and dispatchers"]
-    assert centre[1][:3] == ["1", "leader", "100.00%"]
+    assert sections["Intake clerks and shift leaders"][1][:3] == ["1", "leader", "100.00%"]
+    assert sections["Dispatchers"][1][:4] == ["1", "dispatcher", "100.00%", "77.78%"]
 
 
 def test_the_check_compares_the_post_rows_with_a_derivation(verified):
@@ -173,5 +177,5 @@ def test_the_systems_own_accounts_are_not_ranked_as_people(verified, now):
     from devices.services import autofiler
 
     machines = {autofiler().pk, reopener().pk}
-    listed = {r.person.pk for r in post_ranking(period=OCTOBER, post="centre", now=now, everyone=True)}
+    listed = {r.person.pk for r in post_ranking(period=OCTOBER, post="intake", now=now, everyone=True)}
     assert verified["leader"].pk in listed and not machines & listed
