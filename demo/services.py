@@ -16,6 +16,7 @@ from django.db import transaction
 from assets.services import ImportSummary as AssetSummary
 from assets.services import asset_import
 from cases.catalogue import LoadSummary, catalogue_load, departments_load
+from demo.bulletin import demo_bulletin_load
 from demo.cameras import demo_cameras_load
 from demo.campaign import demo_asset_reports_load, demo_campaign_load, demo_census_load
 from demo.centers import demo_centers_save, demo_escalations_load, demo_patrol_reports_load
@@ -89,5 +90,6 @@ def demo_extras_load() -> ExtrasSummary:
         census = demo_census_load()
         demo_escalations_load()  # 上报 / 交办 between the town's center and the county's
         demo_patrol_reports_load()  # a street chief's report from patrol
-        campaign = demo_campaign_load()  # last: it counts the cases the others made too
+        campaign = demo_campaign_load()  # it counts the cases the others made too
+        demo_bulletin_load()  # last: its published issues freeze the figures of all of the above
     return ExtrasSummary(keys, system_keys, campaign.name, census.name if census else None, reports)

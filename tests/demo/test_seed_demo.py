@@ -62,6 +62,10 @@ def demo(django_db_setup, django_db_blocker, demo_media):
         from cases.models import Case, Category, DailySequence, Department, MajorCategory
         from devices.models import Device, EventType, Integration
 
+        from assessments.models import AssessmentSettings, BulletinIssue
+
+        BulletinIssue.objects.all().delete()  # the demo's bulletin issues and its settings for them
+        AssessmentSettings.objects.all().delete()
         Case.objects.all().delete()  # the case history (events, notifications, rollup rows, alerts go with it)
         from exchange.models import UpstreamSystem
 
@@ -418,3 +422,26 @@ def test_it_ships_a_gazetteer_of_its_streets_and_shops(demo):
     door = gazetteer_search(text="兴隆路60号")[0]
     assert door.address == "兴隆路60号"
     assert Entry.objects.filter(kind="poi").exclude(number="").exists()  # shops with their door numbers
+
+
+def test_it_publishes_the_last_two_months_bulletins_and_drafts_this_ones(demo):
+    from django.utils import timezone
+
+    from assessments.allocation import allocation
+    from assessments.issues import issue_period
+    from assessments.models import BulletinIssue
+    from assessments.selectors import Period
+
+    issues = list(BulletinIssue.objects.order_by("start"))
+    assert [issue.status for issue in issues] == ["published", "published", "draft"]
+    assert issues[-1].start == timezone.localdate().replace(day=1)
+    first, second = issues[0], issues[1]
+    assert second.number == first.number + 1 or (second.year != first.year and second.number == 1)
+    content = second.content
+    assert content["office"] == "临沭县数字化城市管理监督指挥中心" and len(content["footer"]) == 3  # 报、送、发
+    assert [post["heading"] for post in content["posts"]] == ["监督员", "受理员和值班长", "派遣员", "处置部门"]
+    assert len(content["rankings"][1]["rows"]) > 10  # the communities, ranked
+    assert len(content["honour"]["talk"]) > 1  # the bottom communities, listed for a talk (约谈)
+    # the fund (20 万元 a month) is shared to the fen among the communities
+    a = allocation(period=Period.containing("month", issue_period(second).start))
+    assert a.total == a.fund == 200000 and len(a.shares) > 10
