@@ -56,13 +56,11 @@ def demo(django_db_setup, django_db_blocker, demo_media):
             output = seed()
         yield output
         # Everything seed_demo writes, since this data outlives the test transactions.
-        from assessments.models import MonthFigures, RollupState
+        from assessments.models import AssessmentSettings, BulletinIssue, MonthFigures, RollupState
         from assets.models import Asset, Census
         from campaigns.models import Campaign
         from cases.models import Case, Category, DailySequence, Department, MajorCategory
         from devices.models import Device, EventType, Integration
-
-        from assessments.models import AssessmentSettings, BulletinIssue
 
         BulletinIssue.objects.all().delete()  # the demo's bulletin issues and its settings for them
         AssessmentSettings.objects.all().delete()
