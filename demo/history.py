@@ -52,6 +52,9 @@ SOURCES = [
 ]
 
 
+INSPECTORS = ["韩立新", "杜晓峰", "彭海燕"]  # the demo inspector's colleagues on patrol
+
+
 class _Actors:
     """The people who act on the demo cases, made on first need."""
 
@@ -61,6 +64,23 @@ class _Actors:
         self.handler_group = Group.objects.get_or_create(name=Role.DEPARTMENT_HANDLER)[0]
         self._chiefs: dict[int, object] = {}
         self._handlers: dict[int, object] = {}
+        self._inspectors: list | None = None
+        self._pick = random.Random(4242)  # its own stream: the history's draws stay as they were
+
+    def reporter(self):
+        """The inspector who reported a case found on patrol: the demo login or one of three
+        colleagues (accounts without a password), so that the evaluation of posts ranks several."""
+        if self._inspectors is None:
+            group = Group.objects.get_or_create(name=Role.INSPECTOR)[0]
+            self._inspectors = [self.users["inspector"]]
+            for n, name in enumerate(INSPECTORS, start=2):
+                user, created = User.objects.get_or_create(username=f"inspector-{n}", defaults={"first_name": name})
+                if created:
+                    user.set_unusable_password()
+                    user.save()
+                    user.groups.add(group)
+                self._inspectors.append(user)
+        return self._pick.choice(self._inspectors)
 
     def __getitem__(self, key: str):
         return self.users[key]
@@ -162,6 +182,7 @@ def demo_history_load(
                         urgency=Urgency.URGENT if rng.random() < 0.05 else Urgency.NORMAL,
                         description=f"{category.name}（演示数据）",
                         now=reported,
+                        actor=actors.reporter() if source == Source.INSPECTOR else None,
                     )
                     _work(case, rng, actors, photos, departments, now, halt=_halt(rng, now - reported, turns))
                     made += 1

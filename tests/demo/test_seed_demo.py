@@ -94,7 +94,7 @@ def demo(django_db_setup, django_db_blocker, demo_media):
         RegionClass.objects.filter(code="rural").delete()  # the demo's own class (1, 2, 3 are the migration's)
         User.objects.filter(username__in=[login.username for login in DEMO_LOGINS]).delete()
         # the history's approving chiefs and department handlers (accounts without a password)
-        User.objects.filter(username__regex=r"^(chief|dept|device)-").delete()
+        User.objects.filter(username__regex=r"^(chief|dept|device|inspector)-").delete()
 
 
 @pytest.mark.django_db
@@ -438,6 +438,8 @@ def test_it_publishes_the_last_two_months_bulletins_and_drafts_this_ones(demo):
     content = second.content
     assert content["office"] == "临沭县数字化城市管理监督指挥中心" and len(content["footer"]) == 3  # 报、送、发
     assert [post["heading"] for post in content["posts"]] == ["监督员", "受理员和值班长", "派遣员", "处置部门"]
+    # the inspectors' reports carry who made them: four inspectors ranked on 有效上报率
+    assert len(content["posts"][0]["rows"]) >= 3
     assert len(content["rankings"][1]["rows"]) > 10  # the communities, ranked
     assert len(content["honour"]["talk"]) > 1  # the bottom communities, listed for a talk (约谈)
     # the fund (20 万元 a month) is shared to the fen among the communities
