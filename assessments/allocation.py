@@ -44,6 +44,28 @@ class Allocation:
     def total(self) -> Decimal:
         return sum((s.total for s in self.shares), Decimal(0))
 
+    @property
+    def base_total(self) -> Decimal:
+        return sum((s.base for s in self.shares), Decimal(0))
+
+    @property
+    def by_score_total(self) -> Decimal:
+        return sum((s.by_score for s in self.shares), Decimal(0))
+
+    def percent(self, share: Share) -> Decimal | None:
+        """The share's part of the fund in %, to two places (none without a fund)."""
+        return (share.total / self.fund * 100).quantize(FEN) if self.fund else None
+
+    @property
+    def total_percent(self) -> Decimal | None:
+        return Decimal(100) if self.fund else None
+
+
+def allocation_month(period: Period) -> Period:
+    """The fund is monthly: any period asked for gives the month it starts in (the page, its Excel
+    file and the API alike)."""
+    return Period.containing("month", period.start)
+
 
 def split(fund: Decimal, weights: list[Decimal], keys: list[str]) -> list[Decimal]:
     """`fund` in proportion to `weights`, in fen, adding up to `fund` exactly (largest remainder)."""
@@ -89,11 +111,9 @@ def allocation_rows(a: Allocation) -> tuple[list[str], list[list[object]], list[
     rows = []
     for s in a.shares:
         r = s.unit
-        share = (s.total / a.fund * 100).quantize(FEN) if a.fund else None
         rows.append([r.unit.code, r.unit.name, r.rank if r.ranked else "—", r.figures.score,
-                     r.figures.grade if r.ranked else "", s.base, s.by_score, s.total, share])  # fmt: skip
-    totals = [_("Total"), "", "", None, "", sum((s.base for s in a.shares), Decimal(0)),
-              sum((s.by_score for s in a.shares), Decimal(0)), a.total, Decimal(100) if a.fund else None]  # fmt: skip
+                     r.figures.grade if r.ranked else "", s.base, s.by_score, s.total, a.percent(s)])  # fmt: skip
+    totals = [_("Total"), "", "", None, "", a.base_total, a.by_score_total, a.total, a.total_percent]
     return columns, rows, totals
 
 

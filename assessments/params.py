@@ -81,6 +81,16 @@ def scope_for(user) -> Scope:
     raise AssessmentNotPermitted(_("Assessments are for leaders, the command centre, grid chiefs and departments."))
 
 
+def whole_city_scope(user) -> Scope:
+    """The city's own documents (the bulletin issues, the fund's allocation) are for those who see
+    every figure: their scope, or AssessmentNotPermitted with the reason. The pages and the API
+    both ask here, before they read anything."""
+    scope = scope_for(user)
+    if not scope.everything:
+        raise AssessmentNotPermitted(_("The bulletin issues are for those who see the whole city's figures."))
+    return scope
+
+
 class FilterForm(forms.Form):
     period = forms.ChoiceField(
         label=gettext_lazy("Period"), choices=[(k, PERIOD_LABELS[k]) for k in PERIOD_KINDS], required=False

@@ -16,13 +16,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import Role, user_roles
 from assessments import tables
-from assessments.allocation import allocation, allocation_rows, allocation_xlsx
+from assessments.allocation import allocation, allocation_month, allocation_rows, allocation_xlsx
 from assessments.bulletin import bulletin_data, bulletin_sections, change_text
 from assessments.facts import with_fresh_facts
 from assessments.forms import IssueForm, NarrativeForm
 from assessments.issues import document_pdf, issue_document
 from assessments.models import BulletinIssue, BulletinJob, CaseFact, ExportJob
-from assessments.params import AssessmentNotPermitted, FilterError, parse, scope_for
+from assessments.params import AssessmentNotPermitted, FilterError, parse, scope_for, whole_city_scope
 from assessments.selectors import (
     COUNTS,
     POST_KINDS,
@@ -548,13 +548,12 @@ ISSUE_EDITORS = {Role.SHIFT_LEADER}
 
 
 def _issue_reader(request):
-    """The issues are the city's: for those who see every figure. None, or the refusal."""
+    """The issues and the fund are the city's: for those who see every figure
+    (params.whole_city_scope, as the API asks). None, or the refusal."""
     try:
-        scope = scope_for(request.user)
+        whole_city_scope(request.user)
     except AssessmentNotPermitted as exc:
         return _forbidden(request, str(exc))
-    if not scope.everything:
-        return _forbidden(request, _("The bulletin issues are for those who see the whole city's figures."))
     return None
 
 
@@ -648,7 +647,7 @@ def allocation_page(request, fmt: str | None = None):
     if problem is not None:
         return problem
     period, _slice, _scope, form = parsed
-    period = type(period).containing("month", period.start)  # the fund is monthly
+    period = allocation_month(period)
     a = allocation(period=period)
     columns, rows, totals = allocation_rows(a)
     if fmt == "xlsx":

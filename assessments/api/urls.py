@@ -12,4 +12,7 @@ urlpatterns = [
     path("posts/<str:kind>/", views.PostRankingApi.as_view(), name="posts"),
     path("campaigns/<int:campaign_id>/", views.CampaignFiguresApi.as_view(), name="campaign"),
     path("alerts/", views.AlertFiguresApi.as_view(), name="alerts"),
+    path("allocation/", views.AllocationApi.as_view(), name="allocation"),
+    path("bulletin-issues/", views.BulletinIssueListApi.as_view(), name="bulletin_issues"),
+    path("bulletin-issues/<int:issue_id>/", views.BulletinIssueApi.as_view(), name="bulletin_issue"),
 ]

@@ -7,16 +7,20 @@ import dataclasses
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import permissions, serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from assessments.allocation import Allocation, allocation, allocation_month
 from assessments.facts import with_fresh_facts
-from assessments.params import AssessmentNotPermitted, FilterError, parse
+from assessments.issues import issue_document, issue_period
+from assessments.models import BulletinIssue
+from assessments.params import AssessmentNotPermitted, FilterError, parse, whole_city_scope
 from assessments.selectors import (
     ALERT_RATES,
     CHILD_LEVEL,
@@ -49,6 +53,7 @@ from assessments.selectors import (
 from assessments.tables import trend_period
 from campaigns.models import Campaign
 from campaigns.services import campaign_tag_by_rule
+from config.api import error_responses
 from grids.models import Grid, Level, Road
 
 FILTERS = [
@@ -91,14 +96,14 @@ def _dec(value) -> str | None:
     return None if value is None else str(value)
 
 
+def period_json(period) -> dict:
+    return {"kind": period.kind, "start": period.start.isoformat(), "end": period.end.isoformat(),
+            "label": period.label}  # fmt: skip
+
+
 def figures_json(f: Figures) -> dict:
     return {
-        "period": {
-            "kind": f.period.kind,
-            "start": f.period.start.isoformat(),
-            "end": f.period.end.isoformat(),
-            "label": f.period.label,
-        },  # fmt: skip
+        "period": period_json(f.period),
         "cut_off": f.cut,
         "basis": f.basis,
         "counts": dict(f.counts),
@@ -428,3 +433,191 @@ class PostRankingApi(APIView):
 
 def _ratio_json(r) -> dict:
     return {"numerator": r.numerator, "denominator": r.denominator, "percent": _dec(r.percent)}
+
+
+# ---- the city's own documents: the fund's allocation, the bulletin issues ----------------------
+
+
+class SeesWholeCity(permissions.BasePermission):
+    """The allocation and the bulletin issues are the city's: for those who see every figure, as
+    their pages say (params.whole_city_scope). Asked before the handler reads or refreshes anything."""
+
+    def has_permission(self, request, view) -> bool:
+        try:
+            whole_city_scope(request.user)
+        except AssessmentNotPermitted as exc:
+            raise PermissionDenied(str(exc)) from None
+        return True
+
+
+CITY_ONLY = [permissions.IsAuthenticated, SeesWholeCity]
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class AllocationSerializer(serializers.Serializer):
+    class RowSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        code = serializers.CharField()
+        name = serializers.CharField()
+        rank = serializers.IntegerField(allow_null=True, help_text="Null below the minimum number of cases")
+        ranked = serializers.BooleanField()
+        score = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True,
+                                         help_text="Composite score; null: no assessed case")  # fmt: skip
+        grade = serializers.CharField()
+        base = serializers.DecimalField(**MONEY, help_text="Base share (yuan): the base part shared equally")
+        by_score = serializers.DecimalField(**MONEY, help_text="Score share (yuan): the rest, by score")
+        amount = serializers.DecimalField(**MONEY, help_text="Allocation (yuan): base + by_score")
+        share_percent = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True,
+                                                 help_text="Share of the fund (%)")  # fmt: skip
+
+    class TotalsSerializer(serializers.Serializer):
+        base = serializers.DecimalField(**MONEY)
+        by_score = serializers.DecimalField(**MONEY)
+        amount = serializers.DecimalField(**MONEY, help_text="Always the fund, to the fen")
+        share_percent = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+
+    period = serializers.DictField(child=serializers.CharField())
+    units = serializers.ChoiceField(choices=["large", "community", "department"])
+    fund = serializers.DecimalField(**MONEY)
+    base_percent = serializers.IntegerField()
+    rows = RowSerializer(many=True)
+    totals = TotalsSerializer()
+
+
+def allocation_json(a: Allocation) -> dict:
+    """The allocation as the page and its Excel file show it (allocation_rows), amounts as strings."""
+    rows = []
+    for s in a.shares:
+        r = s.unit
+        rows.append({
+            "id": r.unit.pk, "code": r.unit.code, "name": r.unit.name, "rank": r.rank if r.ranked else None,
+            "ranked": r.ranked, "score": _dec(r.figures.score), "grade": r.figures.grade if r.ranked else "",
+            "base": _dec(s.base), "by_score": _dec(s.by_score), "amount": _dec(s.total),
+            "share_percent": _dec(a.percent(s)),
+        })  # fmt: skip
+    return {
+        "period": period_json(a.period), "units": a.units_kind, "fund": _dec(a.fund), "base_percent": a.base_percent,
+        "rows": rows,
+        "totals": {"base": _dec(a.base_total), "by_score": _dec(a.by_score_total), "amount": _dec(a.total),
+                   "share_percent": _dec(a.total_percent)},
+    }  # fmt: skip
+
+
+class AllocationApi(APIView):
+    permission_classes = CITY_ONLY
+
+    @extend_schema(
+        parameters=FILTERS[:2],
+        responses={200: AllocationSerializer, **error_responses(400, 403)},
+        summary="Allocation of the fund (考核结果与经费挂钩): each unit's share of a month's fund by its score",
+        description="The same table as /assessments/allocation/ and its Excel file: share(u) = fund × base % / n + "
+        "fund × (1 − base %) × score(u) / Σ score over the units set in the assessment settings; amounts in yuan "
+        "to the fen, adding up to the fund. The fund is monthly: any period gives the month it starts in. For "
+        "those who see the whole city.",
+    )
+    @with_fresh_facts
+    def get(self, request: Request) -> Response:
+        period, _slice, _scope = _parsed(request)
+        return Response(allocation_json(allocation(period=allocation_month(period))))
+
+
+class BulletinIssueSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=BulletinIssue.Kind.choices)
+    kind_label = serializers.CharField()
+    status = serializers.ChoiceField(choices=BulletinIssue.Status.choices)
+    status_label = serializers.CharField()
+    year = serializers.IntegerField(allow_null=True, help_text="Of the date of issue, once published")
+    number = serializers.IntegerField(allow_null=True, help_text="第 N 期, per kind and year, once published")
+    start = serializers.DateField()
+    end = serializers.DateField()
+    period_label = serializers.CharField()
+    issued_on = serializers.DateField(allow_null=True)
+    url = serializers.CharField(help_text="This issue in the API")
+    page_url = serializers.CharField(help_text="Its printable page")
+    pdf_url = serializers.CharField(help_text="Its PDF (downloads are audited)")
+
+
+class BulletinDocumentSerializer(serializers.Serializer):
+    """What the printable page and the PDF show (assessments.issues.issue_document). A table is a
+    list of rows of text, its header first."""
+
+    class RankingSerializer(serializers.Serializer):
+        id = serializers.CharField()
+        heading = serializers.CharField()
+        rows = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+
+    class SectionSerializer(serializers.Serializer):
+        id = serializers.CharField()
+        heading = serializers.CharField()
+        text = serializers.CharField()
+
+    class PostsSerializer(serializers.Serializer):
+        heading = serializers.CharField()
+        rows = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+
+    title = serializers.CharField()
+    issue_label = serializers.CharField()
+    office = serializers.CharField()
+    date_text = serializers.CharField()
+    period_label = serializers.CharField()
+    made_at = serializers.CharField()
+    cut = serializers.CharField(help_text="The figures as of this moment")
+    summary = serializers.CharField()
+    headline = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+    rankings = RankingSerializer(many=True)
+    honour = serializers.DictField(help_text="n, red (红榜), black (黑榜), talk (约谈): tables")
+    trend = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+    charts = serializers.DictField()
+    overdue = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+    campaigns = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+    posts = PostsSerializer(many=True, required=False, help_text="Absent from issues published before posts")
+    sections = SectionSerializer(many=True)
+    footer = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+    published = serializers.BooleanField()
+
+
+class BulletinIssueDetailSerializer(BulletinIssueSerializer):
+    document = BulletinDocumentSerializer()
+
+
+def issue_json(issue: BulletinIssue) -> dict:
+    return {
+        "id": issue.pk, "kind": issue.kind, "kind_label": issue.get_kind_display(), "status": issue.status,
+        "status_label": issue.get_status_display(), "year": issue.year, "number": issue.number,
+        "start": issue.start.isoformat(), "end": issue.end.isoformat(), "period_label": issue_period(issue).label,
+        "issued_on": issue.issued_on.isoformat() if issue.issued_on else None,
+        "url": reverse("assessments_api:bulletin_issue", args=[issue.pk]),
+        "page_url": reverse("assessments:issue", args=[issue.pk]),
+        "pdf_url": reverse("assessments:issue_pdf", args=[issue.pk]),
+    }  # fmt: skip
+
+
+class BulletinIssueListApi(APIView):
+    permission_classes = CITY_ONLY
+
+    @extend_schema(
+        responses={200: BulletinIssueSerializer(many=True), **error_responses(403)},
+        summary="The bulletin issues (工作简报), newest first: drafts and published ones",
+        description="For those who see the whole city.",
+    )
+    def get(self, request: Request) -> Response:
+        issues = BulletinIssue.objects.order_by("-start", "-id").defer("content", "work_news", "problems",
+                                                                        "next_steps")  # fmt: skip
+        return Response([issue_json(issue) for issue in issues])
+
+
+class BulletinIssueApi(APIView):
+    permission_classes = CITY_ONLY
+
+    @extend_schema(
+        responses={200: BulletinIssueDetailSerializer, **error_responses(403, 404)},
+        summary="One bulletin issue (工作简报) with its whole content",
+        description="`document` is what its printable page and PDF show: a published issue's content as "
+        "published (it never changes, in the language it was published in), a draft's built from the figures "
+        "now. For those who see the whole city.",
+    )
+    @with_fresh_facts
+    def get(self, request: Request, issue_id: int) -> Response:
+        issue = get_object_or_404(BulletinIssue, pk=issue_id)
+        return Response({**issue_json(issue), "document": issue_document(issue)})

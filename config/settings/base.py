@@ -483,6 +483,8 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "cases.models.Status",
         "CaseSourceEnum": "cases.models.Source",
         "CaseUrgencyEnum": "cases.models.Urgency",
+        "BulletinIssueKindEnum": "assessments.models.BulletinIssue.Kind",
+        "BulletinIssueStatusEnum": "assessments.models.BulletinIssue.Status",
     },
     # Swagger UI and Redoc from drf_spectacular_sidecar's static files, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -1,17 +1,22 @@
 """Allocation (考核结果与经费挂钩): the monthly fund shared by score, adding up to the fund to the
-fen, shown on a page and exported to Excel (read back with openpyxl), audited."""
+fen, shown on a page, exported to Excel (read back with openpyxl), audited, and served by the API
+(/api/assessments/allocation/) with the same figures."""
 
 import datetime
 import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from openpyxl import load_workbook
 
-from assessments.allocation import allocation, split
-from assessments.models import AssessmentSettings
+from assessments.allocation import allocation, allocation_rows, split
+from assessments.models import AssessmentSettings, CaseFact
 from assessments.selectors import Period, department_ranking
 from audit.models import AuditEvent
+from cases.services import case_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +81,88 @@ def test_the_page_shows_the_table_to_the_city_only(client, october, fund):
     client.force_login(october["handler"])
     assert client.get("/assessments/allocation/").status_code == 403
     assert client.get("/assessments/allocation.xlsx").status_code == 403
+
+
+# ---- the API: /api/assessments/allocation/ ------------------------------------------------------
+
+API = "/api/assessments/allocation/"
+
+
+def test_the_api_gives_the_figures_of_the_page_and_the_excel_file(client, october, fund):
+    client.force_login(october["leader"])
+    client.cookies["django_language"] = "en"
+    query = {"period": "month", "day": "2026-10-01"}
+    body = client.get(API, query).json()
+    sheet = load_workbook(io.BytesIO(client.get("/assessments/allocation.xlsx", query).content)).active
+    header = next(r for r in range(1, 10) if sheet.cell(row=r, column=1).value == "Code")
+    *excel, excel_totals = sheet.iter_rows(min_row=header + 1, values_only=True)
+    assert body["period"] == {"kind": "month", "start": "2026-10-01", "end": "2026-10-31", "label": "2026-10"}
+    assert (body["units"], body["fund"], body["base_percent"]) == ("department", "10000.00", 40)
+    assert len(body["rows"]) == len(excel) == 6  # the six departments of the catalogue
+    for row, cells in zip(body["rows"], excel, strict=True):
+        code, name, rank, score, grade, base, by_score, amount, share = cells
+        assert (row["code"], row["name"], row["grade"]) == (code, name, grade or "")
+        assert row["rank"] == (None if rank == "—" else rank)
+        assert (row["score"], row["share_percent"]) == (
+            None if score in (None, "") else f"{score:.2f}", f"{share:.2f}")  # fmt: skip
+        assert [Decimal(row[k]) for k in ("base", "by_score", "amount")] == [
+            Decimal(f"{v:.2f}") for v in (base, by_score, amount)]  # fmt: skip
+    # to the fen, exactly as allocation_rows gives the page its cells
+    with translation.override("en"):
+        _columns, rows, totals = allocation_rows(allocation(period=OCTOBER))
+    assert [[r["code"], r["score"], r["base"], r["by_score"], r["amount"], r["share_percent"]] for r in body["rows"]] == [
+        [code, None if score is None else str(score), str(base), str(by_score), str(amount), str(share)]
+        for code, _name, _rank, score, _grade, base, by_score, amount, share in rows
+    ]  # fmt: skip
+    assert body["totals"] == {"base": str(totals[5]), "by_score": str(totals[6]), "amount": "10000.00",
+                              "share_percent": "100"}  # fmt: skip
+    assert excel_totals[7] == float(body["totals"]["amount"])
+    # amounts as exact decimals, adding up to the fund to the fen
+    assert sum(Decimal(r["amount"]) for r in body["rows"]) == Decimal(body["fund"]) == Decimal("10000.00")
+    assert sum(Decimal(r["base"]) for r in body["rows"]) == Decimal("4000.00")
+    by_code = {r["code"]: r for r in body["rows"]}
+    assert Decimal(by_code["sanitation"]["by_score"]) + Decimal(by_code["enforcement"]["by_score"]) == 6000
+
+
+def test_the_api_shares_the_month_a_period_starts_in(client, october, fund):
+    """The fund is monthly, as on the page: a week of October gives October's allocation."""
+    client.force_login(october["leader"])
+    week = client.get(API, {"period": "week", "day": "2026-10-14"}).json()
+    month = client.get(API, {"period": "month", "day": "2026-10-31"}).json()
+    assert week["period"]["start"] == "2026-10-01" and week == month
+    assert client.get(API, {"period": "month", "day": "2026-09-01"}).json()["period"]["label"] == "2026-09"
+
+
+def test_the_api_refuses_bad_periods_as_the_other_endpoints_do(client, october, fund):
+    client.force_login(october["leader"])
+    for query in ({"period": "fortnight"}, {"period": "month", "day": "2026-13-45"}):
+        response = client.get(API, query, HTTP_ACCEPT_LANGUAGE="en")
+        figures = client.get("/api/assessments/figures/", query, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == figures.status_code == 400
+        assert response.json() == figures.json() and response.json()["error"]["code"] == "invalid"
+
+
+def test_the_api_refuses_who_the_page_refuses_before_reading(client, october, fund):
+    anonymous = client.get(API)
+    assert anonymous.status_code == 403 and anonymous.json()["error"]["code"] == "not_authenticated"
+    case_transition(case_id=october["cases"]["L"].pk, action="cancel", actor=october["leader"], note="重复")
+    messages = {}
+    for who in ("handler", "chief", "outsider"):  # a department, a grid chief, no role at all
+        client.force_login(october[who])
+        with CaptureQueriesContext(connection) as request:
+            response = client.get(API, {"period": "month", "day": "2026-10-01"}, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 403 and response.json()["error"]["code"] == "not_permitted"
+        assert not any('"cases_caseevent"' in q["sql"] for q in request.captured_queries)  # nothing read
+        messages[who] = response.json()["error"]["message"]
+    assert CaseFact.objects.get(case=october["cases"]["L"]).cancelled_at is None  # the rollup untouched
+    assert messages == {  # the page's words
+        "handler": "The bulletin issues are for those who see the whole city's figures.",
+        "chief": "The bulletin issues are for those who see the whole city's figures.",
+        "outsider": "Assessments are for leaders, the command centre, grid chiefs and departments.",
+    }
+    for who in ("handler", "chief", "outsider"):
+        client.force_login(october[who])
+        assert client.get("/assessments/allocation/").status_code == 403
+    client.force_login(october["inspector"])  # sees the whole city: reads it, the cancellation folded in first
+    assert client.get(API).status_code == 200
+    assert CaseFact.objects.get(case=october["cases"]["L"]).cancelled_at is not None

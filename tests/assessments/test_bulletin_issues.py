@@ -1,9 +1,13 @@
 """The bulletin as an official document (工作简报): numbered per kind and year when published,
-frozen once published, its PDF opened and read back (number, office, date, footer, 红黑榜)."""
+frozen once published, its PDF opened and read back (number, office, date, footer, 红黑榜), and
+the issues in the API (/api/assessments/bulletin-issues/)."""
 
 import datetime
+import html
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from assessments.facts import facts_refresh
@@ -183,3 +187,124 @@ def test_an_issue_published_before_the_posts_were_evaluated_still_shows(client, 
     page = client.get(f"/assessments/bulletin/issues/{issue.pk}/")
     assert page.status_code == 200 and 'id="issue-posts"' not in page.content.decode()
     assert client.get(f"/assessments/bulletin/issues/{issue.pk}/pdf/").status_code == 200
+
+
+# ---- the API: /api/assessments/bulletin-issues/ -----------------------------------------------
+
+ISSUES = "/api/assessments/bulletin-issues/"
+
+
+def test_the_api_lists_the_issues_newest_first_with_their_links(client, october, city_settings, now):
+    leader = october["leader"]
+    sept = bulletin_issue_create(kind="month", day=datetime.date(2026, 9, 1), actor=leader)
+    q3 = bulletin_issue_create(kind="quarter", day=datetime.date(2026, 9, 1), actor=leader)
+    octo = bulletin_issue_create(kind="month", day=datetime.date(2026, 10, 1), actor=leader)
+    bulletin_issue_publish(issue_id=sept.pk, actor=leader, issued_on=datetime.date(2026, 10, 5), now=now)
+    client.force_login(october["inspector"])  # reads the whole city, edits nothing
+    body = client.get(ISSUES, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert [row["id"] for row in body] == [octo.pk, sept.pk, q3.pk]
+    assert body[1] == {
+        "id": sept.pk, "kind": "month", "kind_label": "Monthly", "status": "published", "status_label": "Published",
+        "year": 2026, "number": 1, "start": "2026-09-01", "end": "2026-09-30", "period_label": "2026-09",
+        "issued_on": "2026-10-05", "url": f"{ISSUES}{sept.pk}/", "page_url": f"/assessments/bulletin/issues/{sept.pk}/",
+        "pdf_url": f"/assessments/bulletin/issues/{sept.pk}/pdf/",
+    }  # fmt: skip
+    assert (body[0]["status"], body[0]["number"], body[0]["issued_on"]) == ("draft", None, None)
+    assert (body[2]["kind"], body[2]["start"], body[2]["end"]) == ("quarter", "2026-07-01", "2026-09-30")
+    # the links lead to the issue in the API, its page and its PDF
+    assert client.get(body[1]["url"]).json()["id"] == sept.pk
+    assert client.get(body[1]["page_url"]).status_code == 200
+    assert client.get(body[1]["pdf_url"])["Content-Type"] == "application/pdf"
+    # in the language asked for
+    chinese = client.get(ISSUES, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert (chinese[1]["kind_label"], chinese[1]["status_label"], chinese[0]["status_label"]) == (
+        "月度",
+        "已发布",
+        "草稿",
+    )
+
+
+def test_the_api_lists_the_issues_in_a_fixed_number_of_queries(client, october, city_settings, now):
+    leader = october["leader"]
+    bulletin_issue_create(kind="month", day=datetime.date(2026, 10, 1), actor=leader)
+    client.force_login(leader)
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get(ISSUES).json()) == 1
+    for month in range(1, 10):
+        issue = bulletin_issue_create(kind="month", day=datetime.date(2026, month, 1), actor=leader)
+        if month % 2:
+            bulletin_issue_publish(issue_id=issue.pk, actor=leader, issued_on=datetime.date(2026, 10, month), now=now)
+    bulletin_issue_create(kind="quarter", day=datetime.date(2026, 1, 1), actor=leader)
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(ISSUES).json()) == 11
+    assert len(many.captured_queries) == len(few.captured_queries) <= 4  # the session, the user, the roles, the list
+    listed = many.captured_queries[-1]["sql"]
+    assert "assessments_bulletinissue" in listed and '"content"' not in listed  # the stored documents stay in the table
+
+
+def test_the_api_gives_a_published_issue_as_published(client, october, city_settings, now):
+    leader = october["leader"]
+    issue = bulletin_issue_create(kind="month", day=datetime.date(2026, 10, 1), actor=leader)
+    bulletin_issue_update(issue_id=issue.pk, work_news="十月开展背街小巷整治。", problems="", next_steps="")
+    with translation.override("en"):
+        issue = bulletin_issue_publish(issue_id=issue.pk, actor=leader, issued_on=datetime.date(2026, 11, 4), now=now)
+    client.force_login(leader)
+    url = f"{ISSUES}{issue.pk}/"
+    before = client.get(url).json()
+    assert (before["id"], before["number"], before["status"]) == (issue.pk, 1, "published")
+    assert before["document"] == issue.content == issue_document(issue)
+    assert (
+        before["document"]["issue_label"] == "No. 1"
+        and before["document"]["sections"][0]["text"] == "十月开展背街小巷整治。"
+    )
+    assert {row[0]: row[1] for row in before["document"]["headline"]}["Closure rate"] == "62.50%"
+    # a case of October is cancelled afterwards: the live figures move, the published issue does not,
+    # whatever language it is asked in
+    case_transition(case_id=october["cases"]["L"].pk, action="cancel", actor=leader, note="重复",
+                    now=at(10, 9, month=11))  # fmt: skip
+    facts_refresh()
+    after = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert after["document"] == before["document"]
+    with translation.override("en"):
+        live = {row[0]: row[1] for row in build_document(issue, now=now)["headline"]}
+    assert live["Closure rate"] == "71.43%"  # 5 of 7 now: the API kept the published 62.50 %
+
+
+def test_the_api_builds_a_drafts_document_now(client, october, city_settings):
+    leader = october["leader"]
+    issue = bulletin_issue_create(kind="month", day=datetime.date(2026, 10, 1), actor=leader)
+    client.force_login(leader)
+    url = f"{ISSUES}{issue.pk}/"
+    draft = client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert (draft["status"], draft["number"], draft["document"]["published"]) == ("draft", None, False)
+    assert draft["document"]["issue_label"] == "(draft)"
+    assert {row[0]: row[1] for row in draft["document"]["headline"]}["Closure rate"] == "62.50%"
+    with translation.override("en"):
+        page = build_document(issue)
+    assert [r["rows"] for r in draft["document"]["rankings"]] == [r["rows"] for r in page["rankings"]]
+    # a change to a case is folded in at the start of the next request: a draft shows it
+    case_transition(case_id=october["cases"]["L"].pk, action="cancel", actor=leader, note="重复")
+    draft = client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert {row[0]: row[1] for row in draft["document"]["headline"]}["Closure rate"] == "71.43%"
+    assert client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["document"]["issue_label"] == "（草稿）"
+
+
+def test_the_api_refuses_the_issues_to_whom_the_pages_refuse(client, october, city_settings):
+    issue = bulletin_issue_create(kind="month", day=datetime.date(2026, 10, 1), actor=october["leader"])
+    urls = [ISSUES, f"{ISSUES}{issue.pk}/"]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 403 and response.json()["error"]["code"] == "not_authenticated"
+    for who in ("handler", "chief", "outsider"):  # a department, a grid chief, no role at all
+        client.force_login(october[who])
+        client.cookies["django_language"] = "en"  # a page's language (the API's follows Accept-Language)
+        page = client.get(f"/assessments/bulletin/issues/{issue.pk}/")
+        assert page.status_code == 403
+        for url in [*urls, f"{ISSUES}999999/"]:  # refused before the issue is looked up
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+            assert response.status_code == 403 and response.json()["error"]["code"] == "not_permitted", (who, url)
+            assert response.json()["error"]["message"] in html.unescape(page.content.decode())  # the page's words
+    client.force_login(october["supervisor"])
+    assert client.get(f"{ISSUES}{issue.pk}/").status_code == 200
+    missing = client.get(f"{ISSUES}999999/")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"

@@ -80,6 +80,7 @@ def refreshes(queries) -> int:
         f"/api/assessments/rankings/micro/?{OCT}",
         f"/api/assessments/breakdown/source/?{OCT}",
         f"/api/assessments/map/?{OCT}",
+        f"/api/assessments/allocation/?{OCT}",
     ],
 )
 def test_it_folds_new_events_in_once_at_the_start_of_a_request(supervisor_client, october, url):
@@ -188,7 +189,9 @@ def test_it_colours_the_map_from_the_same_figures(supervisor_client, october):
 
 def test_it_describes_the_api_in_the_schema(supervisor_client):
     schema = supervisor_client.get("/api/schema/").content.decode()
-    for path in ("/api/assessments/figures/", "/api/assessments/rankings/{kind}/", "/api/assessments/map/"):
+    for path in ("/api/assessments/figures/", "/api/assessments/rankings/{kind}/", "/api/assessments/map/",
+                 "/api/assessments/allocation/", "/api/assessments/bulletin-issues/",
+                 "/api/assessments/bulletin-issues/{issue_id}/"):  # fmt: skip
         assert path in schema
 
 

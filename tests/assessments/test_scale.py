@@ -52,6 +52,7 @@ def statements(client, url: str) -> list[str]:
         f"/api/assessments/breakdown/category/?{OCT}",
         f"/api/assessments/trend/?{OCT}",
         f"/api/assessments/map/?{OCT}&parent=community",
+        f"/api/assessments/allocation/?{OCT}",
     ],
 )
 def test_it_reads_in_a_fixed_number_of_statements_whatever_the_grids(supervisor_client, october, url):

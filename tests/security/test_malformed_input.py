@@ -152,6 +152,8 @@ API_FILTERS = [
     "/api/assessments/figures/?period=custom&start=2026-11-01&end={}",
     "/api/assessments/trend/?period=custom&start={}&end=2026-11-30",
     "/api/assessments/rankings/department/?period=day&day={}",
+    "/api/assessments/allocation/?period=month&day={}",
+    "/api/assessments/bulletin-issues/{}/",
     "/api/assets/features/?bbox={}",
     "/cases/?reported_from={}",
     "/cases/?q={}",
