@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Role
 from cases.models import Case, Category, Department, LimitUnit, Satisfaction, Source, Status, Urgency
 from cases.photos import PHOTOS_MAX, PhotoError, photo_check
+from cases.scope import report_sources
 from cases.transitions import Input, Transition
 from config.limits import validate_filter_date
 from grids.models import Grid, Level
@@ -146,8 +147,8 @@ class IntakeForm(forms.Form):
             if Role.PLACE_CHIEF in held
             else Source.HOTLINE
         )
-        if held and held <= {Role.PLACE_CHIEF}:  # a 三长 reports from their own patrol, nothing else
-            self.fields["source"].choices = [(Source.PLACE_PATROL, Source.PLACE_PATROL.label)]
+        if (allowed := report_sources(held)) is not None:  # a 三长: their own patrol, nothing else
+            self.fields["source"].choices = [(source, Source(source).label) for source in allowed]
 
 
 def _grid_choices() -> list:

@@ -47,6 +47,18 @@ SEES_ALL = ACTS_CITY_WIDE
 REPORTERS = CENTRE | {Role.INSPECTOR, Role.GRID_CHIEF, Role.PLACE_CHIEF}
 
 
+def report_sources(roles: Iterable[str]) -> list[str] | None:
+    """The sources a person may name for a report they take in: a 三长 (place chief and nothing
+    else) reports from their own patrol only; None for everyone else (any source: the centre
+    types in the hotline's and the citizens' reports). The page's form and the API both ask."""
+    from cases.models import Source
+
+    held = set(roles)
+    if held and held <= {Role.PLACE_CHIEF}:
+        return [Source.PLACE_PATROL]
+    return None
+
+
 def town_centers_of(user) -> list[int] | None:
     """The town centers whose staff `user` is, when that is all they are; None when `user` works
     for the district's center, or for none (the whole city). Cached on the user object."""

@@ -37,7 +37,7 @@ from cases.notifications import (
     notifications_create_for_supervision,
 )
 from cases.photos import PHOTOS_MAX, CheckedPhoto, PhotoError, case_photo_add, photo_check
-from cases.scope import may_act, may_see
+from cases.scope import may_act, may_see, report_sources
 from cases.selectors import case_events, open_request
 from cases.supervision import FOLLOWS, ISSUES, current_order, order_refusal
 from cases.transitions import DECIDES, OPENS, REQUESTS, TRANSITIONS, Transition
@@ -217,6 +217,10 @@ def case_report_from(*, data: Mapping[str, Any], actor) -> Case:
     """case_report from an intake interface's checked input: `lon`, `lat` (WGS84), `request_id`
     and REPORT_INPUTS (those absent take case_report's defaults)."""
     request_id = data.get("request_id")
+    allowed = report_sources(user_roles(actor))
+    if allowed is not None and data.get("source") not in allowed:
+        message = _("You may only report from your own patrol (source: %(sources)s).") % {"sources": ", ".join(allowed)}
+        raise InvalidInput(message, fields={"source": [message]})
     return case_report(
         point=Point(data["lon"], data["lat"], srid=4326),
         actor=actor,

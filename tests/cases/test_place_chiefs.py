@@ -77,6 +77,22 @@ def test_a_place_chief_reports_from_patrol_and_follows_the_report(city, chiefs, 
         case_transition(case_id=case_id, action="confirm_fix", actor=chiefs["shop_chief"], now=NOW)
 
 
+def test_a_place_chief_cannot_name_another_source_through_the_api(city, chiefs, client):
+    """The page offers a 三长 only their own patrol; the API asks the same rule before anything is stored."""
+    from cases.models import Case
+
+    client.force_login(chiefs["street_chief"])
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        reverse("cases_api:cases"),
+        {"lon": ELSEWHERE.x, "lat": ELSEWHERE.y, "source": "hotline", "description": "冒充热线"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "own patrol" in str(response.json()) and "source" in str(response.json())
+    assert not Case.objects.exists()
+
+
 def test_the_chief_confirms_a_fix_in_front_of_their_place(city, chiefs, client, media):
     case = handled_at_shop(city)
     client.force_login(chiefs["shop_chief"])
