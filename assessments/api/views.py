@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from assessments.allocation import Allocation, allocation, allocation_month
 from assessments.facts import with_fresh_facts
 from assessments.issues import issue_document, issue_period
-from assessments.models import BulletinIssue
+from assessments.models import AssessmentSettings, BulletinIssue
 from assessments.params import AssessmentNotPermitted, FilterError, parse, whole_city_scope
 from assessments.selectors import (
     ALERT_RATES,
@@ -477,7 +477,8 @@ class AllocationSerializer(serializers.Serializer):
         share_percent = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
 
     period = serializers.DictField(child=serializers.CharField())
-    units = serializers.ChoiceField(choices=["large", "community", "department"])
+    units = serializers.ChoiceField(choices=AssessmentSettings._meta.get_field("fund_units").choices,
+                                    help_text="The units sharing the fund (assessment settings)")  # fmt: skip
     fund = serializers.DecimalField(**MONEY)
     base_percent = serializers.IntegerField()
     rows = RowSerializer(many=True)
