@@ -449,11 +449,15 @@ def with_fresh_facts(view: Callable) -> Callable:
     since the last refresh into the rollup once, at the start of the request, then read.
 
     Put it under the login check (`@login_required` above it; DRF has authenticated by the
-    time a handler runs), so that only a request that may read figures writes."""
+    time a handler runs). A user whose roles read no figures is refused by the view before it
+    reads anything, and writes nothing here either (params.may_read_figures)."""
+    from assessments.params import may_read_figures
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        facts_refresh()
+        request = next((arg for arg in args[:2] if hasattr(arg, "user")), None)
+        if request is None or may_read_figures(request.user):
+            facts_refresh()
         return view(*args, **kwargs)
 
     return wrapper

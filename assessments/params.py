@@ -55,6 +55,14 @@ class Scope:
         return Grid.objects.filter(inside, pk=grid.pk).exists()  # one query, not one per ancestor
 
 
+def may_read_figures(user) -> bool:
+    """Whether `user` holds a role that reads some figures (scope_for may still find no grid or
+    department of theirs); from the roles alone, no query beyond them."""
+    if getattr(user, "is_staff", False):
+        return True
+    return bool(set(user_roles(user)) & (SEES_ALL | {Role.GRID_CHIEF, Role.DEPARTMENT_HANDLER}))
+
+
 def scope_for(user) -> Scope:
     """Those who see every case (cases.scope.SEES_ALL: leaders, the centre, inspectors) see all
     figures, or, working for a town center only, those of the grids it covers; a grid chief their grids' subtrees; a department its own figures."""

@@ -99,6 +99,15 @@ def test_it_shows_a_change_on_the_dashboard_at_the_next_request(supervisor_clien
     assert "71.43" in card and ">5</a> / <a" in card and ">7</a>" in card  # L left October's cases
 
 
+def test_it_leaves_the_rollup_alone_for_a_user_whose_role_reads_no_figures(client, october, make_user):
+    client.force_login(make_user("citizen_desk"))  # an account without a role
+    with CaptureQueriesContext(connection) as request:
+        assert client.get(f"/assessments/?{OCT}").status_code == 403
+        assert client.get("/assessments/bulletin/issues/").status_code == 403
+        assert client.get(f"/api/assessments/figures/?{OCT}").status_code == 403
+    assert refreshes(request.captured_queries) == 0
+
+
 def test_it_leaves_the_rollup_alone_for_a_visitor_not_logged_in(client, october):
     with CaptureQueriesContext(connection) as request:
         assert client.get(f"/assessments/?{OCT}").status_code == 302
