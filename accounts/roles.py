@@ -65,6 +65,7 @@ ADMIN_ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "exchange.upstreamsystem": ("add", "change", "view"),
         "exchange.externalorder": ("view",),
         "gazetteer.entry": ALL,
+        "gazetteer.importjob": ("view",),
         "auth.user": ("view",),  # to link a chief or a department member to a login
     },
     Role.SECURITY_ADMIN: {

@@ -2,7 +2,8 @@
 
 - An ORIGINAL photo may carry the phone's GPS position, its make and serial number (EXIF): it is
   sent only to a logged-in user who may see its case (cases.scope), to anyone else 404, as if
-  it did not exist.
+  it did not exist. Each original sent is a row of the audit log ("case.photo_viewed": who,
+  which case, which photo), as a reporter's contact shown in full is.
 - The display copy and the thumbnail are new JPEGs made from the pixels alone (cases.photos):
   no metadata. Their names are random (128 bits), and the public pages give only those of the
   photos they may show (a closed case's after-photo): anyone holding such an address may load it.
@@ -26,8 +27,11 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
+from audit.services import ObjectRef, audit_record
 from cases.models import CasePhoto
-from cases.scope import may_see
+from cases.scope import cases_visible_to
+
+PHOTO_VIEWED = "case.photo_viewed"
 
 
 def _clean(path: str) -> str:
@@ -42,20 +46,37 @@ def media_file(request: HttpRequest, path: str) -> HttpResponse:
     path = _clean(path)
     photo = (
         CasePhoto.objects.filter(Q(original=path) | Q(display=path) | Q(thumbnail=path))
-        .only("pk", "case_id", "original", "display", "thumbnail", "content_type")
+        .only("pk", "case_id", "kind", "original", "display", "thumbnail", "content_type")
         .first()
     )
     if photo is None:
         raise Http404
     original = photo.original.name == path
-    if original and not (request.user.is_authenticated and may_see(user=request.user, case_id=photo.case_id)):
-        raise Http404
+    if original:
+        tracking_number = _seen_as(request, photo.case_id)
+        if tracking_number is None:
+            raise Http404
     content_type = photo.content_type if original else "image/jpeg"
     response = _send(path, content_type)
+    if original and request.method == "GET":  # a HEAD sends no bytes
+        audit_record(
+            action=PHOTO_VIEWED,
+            request=request,
+            obj=ObjectRef("cases.case", str(photo.case_id), tracking_number),
+            details={"photo": photo.pk, "kind": photo.kind},
+        )
     # An original is for the one who asked; the clean copies may be kept by browsers.
     response["Cache-Control"] = "private, no-store" if original else "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _seen_as(request: HttpRequest, case_id: int) -> str | None:
+    """The case's tracking number if the request's user may see the case (cases.scope), else None:
+    the check and the audit row's label in one query."""
+    if not request.user.is_authenticated:
+        return None
+    return cases_visible_to(user=request.user).filter(pk=case_id).values_list("tracking_number", flat=True).first()
 
 
 def _send(path: str, content_type: str) -> HttpResponse:

@@ -33,12 +33,13 @@ QUEUES: dict[str, tuple[str, ...]] = {
     "notifications": ("cases.tasks.deliver_notification",),
     # Display copies and thumbnails of case photos: CPU-bound.
     "photos": ("cases.tasks.make_photo_derivatives",),
-    # Jobs someone watches a progress bar for: the bulletin PDF, a long export, a grid import.
+    # Jobs someone watches a progress bar for: the bulletin PDF, a long export, an import (grids, assets, gazetteer).
     "reports": (
         "assessments.make_bulletin_pdf",
         "assessments.make_export",
         "grids.tasks.run_import_job",
         "assets.tasks.run_import_job",
+        "gazetteer.tasks.run_import_job",
     ),
     # The periodic jobs of the beat schedule, and its heartbeat.
     "sweeps": (

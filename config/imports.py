@@ -1,5 +1,5 @@
 """Uploaded files imported by a worker, with the progress shown in the admin: one shape for every
-kind of import (the grids, the assets, ...).
+kind of import (the grids, the assets, the gazetteer).
 
 Each kind keeps its own table (a subclass of ImportJobBase, so its jobs and admin permissions stay
 in its app), its own Celery task and its own all-or-nothing import function. What is the same for

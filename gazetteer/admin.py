@@ -1,33 +1,33 @@
+"""The gazetteer in the admin (system administrators): entries edited one by one, and imported
+from GeoJSON or CSV as a background job with a progress bar (config.imports)."""
+
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
-from gazetteer.models import Entry
-from gazetteer.services import GazetteerImportError, gazetteer_import
+from config.imports import ImportJobAdmin as BaseImportJobAdmin
+from config.imports import ImportUploadForm
+from config.limits import body_limit
+from gazetteer.models import Entry, ImportJob
+from gazetteer.services import GAZETTEER_IMPORTS
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
-
-class GazetteerUploadForm(forms.Form):
+class GazetteerUploadForm(ImportUploadForm):
     file = forms.FileField(
         label=_("GeoJSON or CSV file"),
-        help_text=_("Streets, buildings and places (docs/GAZETTEER.md). At most 20 MB."),
+        help_text=_("Streets, buildings and places (docs/GAZETTEER.md). At most 50 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,.csv,application/geo+json,text/csv"}),
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 20 MB."))
-        try:
-            self.cleaned_data["text"] = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError(_("The file is not UTF-8 text.")) from None
-        self.cleaned_data["format"] = "csv" if upload.name.lower().endswith(".csv") else "geojson"
+        upload = super().clean_file()
+        name = upload.name.lower()
+        self.cleaned_data["format"] = ImportJob.Format.CSV if name.endswith(".csv") else ImportJob.Format.GEOJSON
         return upload
 
 
@@ -47,7 +47,11 @@ class EntryAdmin(LeafletGeoAdmin):
 
     def get_urls(self):
         return [
-            path("import/", self.admin_site.admin_view(self.import_view), name="gazetteer_entry_import"),
+            path(
+                "import/",
+                body_limit("IMPORT_MAX_BYTES")(self.admin_site.admin_view(self.import_view)),
+                name="gazetteer_entry_import",
+            ),
             *super().get_urls(),
         ]
 
@@ -55,25 +59,32 @@ class EntryAdmin(LeafletGeoAdmin):
         if not self.has_add_permission(request) or not self.has_change_permission(request):
             return HttpResponse(status=403)
         form = GazetteerUploadForm(request.POST or None, request.FILES or None)
-        problems: list[str] = []
         if request.method == "POST" and form.is_valid():
-            try:
-                summary = gazetteer_import(
-                    data=form.cleaned_data["text"], format=form.cleaned_data["format"], actor=request.user
-                )
-            except GazetteerImportError as exc:
-                problems = exc.problems
-            else:
-                messages.success(
-                    request,
-                    _("Gazetteer imported: %(created)d entries added, %(updated)d updated.") % summary.as_dict(),
-                )
-                return redirect("admin:gazetteer_entry_changelist")
+            job = GAZETTEER_IMPORTS.create(
+                filename=form.cleaned_data["file"].name,
+                format=form.cleaned_data["format"],
+                payload=form.cleaned_data["text"],
+                user=request.user,
+            )
+            return redirect("admin:gazetteer_importjob_change", job.pk)
         context = {
             **self.admin_site.each_context(request),
             "form": form,
-            "problems": problems,
             "opts": self.model._meta,
             "title": _("Import the gazetteer from GeoJSON or CSV"),
         }
         return render(request, "admin/gazetteer/entry/import.html", context)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(BaseImportJobAdmin):
+    kind = GAZETTEER_IMPORTS
+    list_display = ["filename", "format", "status", "created_by", "created_at", "finished_at"]
+    fields = ["filename", "format", "status", "created_by", "created_at", "finished_at", "result"]
+    readonly_fields = fields
+
+    @admin.display(description=_("result"))
+    def result(self, job: ImportJob) -> str:
+        if job.status != ImportJob.Status.SUCCEEDED:
+            return "-"
+        return _t("Gazetteer imported: %(created)d entries added, %(updated)d updated.") % job.summary

@@ -2,13 +2,16 @@
 points of interest, each a point or a line, found offline by Chinese text, pinyin and pinyin
 initials (stored at import, so a search is an indexed prefix lookup) and by a map point.
 
-Writes go through gazetteer.services (import), reads through gazetteer.selectors.
+Writes go through gazetteer.services (import), reads through gazetteer.selectors. An upload in
+the admin is imported by a worker (ImportJob, config.imports).
 """
 
 from __future__ import annotations
 
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
+
+from config.imports import ImportJobBase
 
 
 class EntryKind(models.TextChoices):
@@ -53,3 +56,20 @@ class Entry(models.Model):
         if self.street and self.number:
             return f"{self.street}{self.number}号"
         return self.street or self.name
+
+
+class ImportJob(ImportJobBase):
+    """An uploaded GeoJSON or CSV file of gazetteer entries being imported by a worker (config.imports)."""
+
+    class Format(models.TextChoices):
+        GEOJSON = "geojson", "GeoJSON"
+        CSV = "csv", "CSV"
+
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+
+    class Meta(ImportJobBase.Meta):
+        verbose_name = _("gazetteer import")
+        verbose_name_plural = _("gazetteer imports")
+
+    def audit_details(self) -> dict:
+        return {**super().audit_details(), "format": self.format}

@@ -3,6 +3,9 @@
 Every row is checked first; any problem raises GazetteerImportError listing each bad row
 (`feature #N (code X): reason` or `row N (code X): reason`) with nothing written. The pinyin
 keys of every name are computed here, once, so that a search is an indexed lookup.
+
+The admin's upload is a job a worker runs (GAZETTEER_IMPORTS, config.imports: the job row,
+its progress, its audit); the command `import_gazetteer` audits its own runs.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from audit.services import audit_record
 from config.errors import ApplicationError
-from gazetteer.models import Entry, EntryKind, Parity
+from config.imports import ImportKind, Progress
+from gazetteer.models import Entry, EntryKind, ImportJob, Parity
 from gazetteer.pinyin import pinyin_keys
 
 MAX_REPORTED_PROBLEMS = 200
+WRITE_BATCH = 500
 GEOMETRY_TYPES = {
     EntryKind.STREET: {"LineString", "MultiLineString"},
     EntryKind.BUILDING: {"Point"},
@@ -169,9 +173,13 @@ def _rows_csv(text: str) -> tuple[list[tuple[int, str, dict, Any]], list[str]]:
     return rows, []
 
 
-def gazetteer_import(*, data: str | bytes | dict, format: str = "geojson", actor=None) -> GazetteerSummary:
+def gazetteer_import(
+    *, data: str | bytes | dict, format: str = "geojson", progress: Progress | None = None
+) -> GazetteerSummary:
     """Import gazetteer entries from GeoJSON (`format="geojson"`) or CSV (`format="csv"`): all or
-    nothing, upserted by code. Raises GazetteerImportError listing every bad row."""
+    nothing, upserted by code. Raises GazetteerImportError listing every bad row. `progress` is
+    told (done, total, "check") while the rows are checked, then (done, total, "write")."""
+    report = progress or (lambda done, total, stage: None)
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
@@ -192,7 +200,10 @@ def gazetteer_import(*, data: str | bytes | dict, format: str = "geojson", actor
         raise GazetteerImportError(problems)
     entries: dict[str, Entry] = {}
     seen: dict[str, int] = {}
-    for index, code, props, geometry in rows:
+    report(0, len(rows), "check")
+    for n, (index, code, props, geometry) in enumerate(rows, start=1):
+        if n % 200 == 0:
+            report(n, len(rows), "check")
         where = _where(format, index, code)
         if not props:
             problems.append(f"{where}: " + _("not a feature with properties"))
@@ -233,9 +244,23 @@ def gazetteer_import(*, data: str | bytes | dict, format: str = "geojson", actor
                 for name in FIELDS:
                     setattr(old, name, getattr(entry, name))
                 updates.append(old)
-        Entry.objects.bulk_create(creates, batch_size=500)
-        if updates:
-            Entry.objects.bulk_update(updates, FIELDS, batch_size=500)
+        for start in range(0, len(creates), WRITE_BATCH):
+            Entry.objects.bulk_create(creates[start : start + WRITE_BATCH])
+            report(min(start + WRITE_BATCH, len(creates)), len(entries), "write")
+        for start in range(0, len(updates), WRITE_BATCH):
+            Entry.objects.bulk_update(updates[start : start + WRITE_BATCH], FIELDS)
+            report(len(creates) + min(start + WRITE_BATCH, len(updates)), len(entries), "write")
         summary.created, summary.updated = len(creates), len(updates)
-        audit_record(action="gazetteer.imported", actor=actor, details={"format": format, **summary.as_dict()})
     return summary
+
+
+# ---- import jobs (the admin's upload) ----------------------------------------------------------
+
+# Run by gazetteer.tasks.run_import_job (config.imports: create, run once, progress, audit).
+GAZETTEER_IMPORTS = ImportKind(
+    model=ImportJob,
+    task="gazetteer.tasks.run_import_job",
+    run=lambda job, progress: gazetteer_import(data=job.payload, format=job.format, progress=progress),
+    error=GazetteerImportError,
+    audit_action="gazetteer.imported",
+)

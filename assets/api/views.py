@@ -25,6 +25,7 @@ from assets.selectors import MAP_LIMIT, asset_cases, asset_get, asset_list, asse
 from assets.services import census_record
 from cases.api.permissions import PERMISSIONS
 from config.api import error_responses
+from grids.maps import bbox_parse
 from grids.models import Grid
 
 # Who records census findings: inspectors on site, and the command center for them.
@@ -61,20 +62,7 @@ class AssetFeaturesApi(APIView):
         category = serializers.CharField(required=False, help_text="Subcategory ids, comma separated")
 
         def validate_bbox(self, value: str) -> tuple[float, float, float, float]:
-            try:
-                parts = tuple(float(part) for part in value.split(","))
-            except ValueError:
-                raise serializers.ValidationError(_("Four numbers: min lon, min lat, max lon, max lat.")) from None
-            if (
-                len(parts) != 4
-                or not all(math.isfinite(p) for p in parts)
-                or parts[0] > parts[2]
-                or parts[1] > parts[3]
-            ):
-                raise serializers.ValidationError(_("Four numbers: min lon, min lat, max lon, max lat."))
-            if (parts[2] - parts[0]) * (parts[3] - parts[1]) > 1:
-                raise serializers.ValidationError(_("The view is too large: zoom in."))
-            return parts
+            return bbox_parse(value)
 
         def validate_category(self, value: str) -> list[int]:
             try:

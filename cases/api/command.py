@@ -8,8 +8,6 @@ applies each case through cases.services.case_transition, as a single action wou
 
 from __future__ import annotations
 
-import math
-
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
@@ -39,22 +37,10 @@ from cases.selectors import (
 )
 from cases.services import BATCH_ACTIONS, BATCH_MAX, case_batch
 from config.api import error_responses
+from grids.maps import bbox_parse
 
 # A map's view may be at most this many square degrees (a county is ~0.05; a province ~20).
 MAX_BBOX_AREA = 25.0
-
-
-def _bbox(value: str) -> tuple[float, float, float, float]:
-    message = _("Four numbers: min lon, min lat, max lon, max lat.")
-    try:
-        parts = tuple(float(part) for part in value.split(","))
-    except ValueError:
-        raise serializers.ValidationError(message) from None
-    if len(parts) != 4 or not all(math.isfinite(p) for p in parts) or parts[0] > parts[2] or parts[1] > parts[3]:
-        raise serializers.ValidationError(message)
-    if (parts[2] - parts[0]) * (parts[3] - parts[1]) > MAX_BBOX_AREA:
-        raise serializers.ValidationError(_("The view is too large: zoom in."))
-    return parts
 
 
 def tally_data(tally: Tally) -> dict:
@@ -111,7 +97,7 @@ class CaseMapApi(APIView):
         )
 
         def validate_bbox(self, value: str):
-            return _bbox(value)
+            return bbox_parse(value, max_area=MAX_BBOX_AREA)
 
     @extend_schema(
         operation_id="cases_map",

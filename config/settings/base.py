@@ -278,7 +278,7 @@ _MIB = 1024 * 1024
 PHOTO_UPLOAD_MAX_BYTES = PHOTO_MAX_BYTES + _MIB  # 随手拍, Open311: one photo and its form
 SNAPSHOT_UPLOAD_MAX_BYTES = PHOTO_MAX_BYTES * 4 // 3 + _MIB  # a device's snapshot, possibly base64 in JSON
 CASE_UPLOAD_MAX_BYTES = 9 * PHOTO_MAX_BYTES + _MIB  # staff intake and actions: cases.photos.PHOTOS_MAX photos
-IMPORT_MAX_BYTES = 50 * _MIB + _MIB  # grid and asset imports (admin): a city's GeoJSON file is large
+IMPORT_MAX_BYTES = 50 * _MIB + _MIB  # grid, asset and gazetteer imports (admin): a city's GeoJSON file is large
 # Form fields other than files, held in memory (Django's default): files stream to disk up to the
 # body's limit; nothing here posts large text fields (the imports send files).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -6,7 +6,6 @@ Everything here only reads, through grids.selectors.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
@@ -23,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import error_responses
+from grids.maps import bbox_parse
 from grids.models import RESPONSIBLE_ROLES, Grid, Level, Place, PlaceKind
 from grids.selectors import (
     ANCESTORS,
@@ -208,21 +208,7 @@ class PlaceFeaturesApi(APIView):
         kind = serializers.CharField(required=False, help_text="Kinds, comma separated: shop, lane, street")
 
         def validate_bbox(self, value: str) -> tuple[float, float, float, float]:
-            message = _("Four numbers: min lon, min lat, max lon, max lat.")
-            try:
-                parts = tuple(float(part) for part in value.split(","))
-            except ValueError:
-                raise serializers.ValidationError(message) from None
-            if (
-                len(parts) != 4
-                or not all(math.isfinite(p) for p in parts)
-                or parts[0] > parts[2]
-                or parts[1] > parts[3]
-            ):
-                raise serializers.ValidationError(message)
-            if (parts[2] - parts[0]) * (parts[3] - parts[1]) > 1:
-                raise serializers.ValidationError(_("The view is too large: zoom in."))
-            return parts
+            return bbox_parse(value)
 
         def validate_kind(self, value: str) -> list[str]:
             kinds = [part.strip() for part in value.split(",") if part.strip()]

@@ -5,6 +5,7 @@ import datetime
 import uuid
 
 import pytest
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -374,6 +375,42 @@ def test_it_gives_the_wall_its_figures_within_scope(as_user, city, report, djang
     assert data["newest"][0]["id"] == cases["late"].pk and len(data["newest"]) == 8
     chief = as_user(city["chief"]).get(WALL).json()
     assert chief["open"]["n"] == 5 and chief["today"]["reports"] == 6
+
+
+def today_plan(user) -> str:
+    """The plan of the wall's "today" aggregate for `user`, as the database would run it now."""
+    from cases.selectors import wall_figures
+
+    caught = []
+
+    def keep(execute, sql, params, many, context):
+        caught.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        wall_figures(user=user)
+    sql, params = next((sql, params) for sql, params in caught if "filed_at" in sql and "COUNT(" in sql)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a test's few rows would be read whole anyway
+            cursor.execute("EXPLAIN " + sql, params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        return "\n".join(row[-1] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize("persona", ["dispatcher", "chief"])
+def test_the_walls_today_reads_the_cases_of_today_from_their_indexes(city, report, persona):
+    """Not every visible case: each moment of "today" (reported, filed, dispatched, closed since
+    midnight) is a range of its own index (Case.Meta.indexes), the four joined by the database."""
+    mixed(city, report)
+    plan = today_plan(city[persona])
+    for index in ("case_newest", "case_filed_at", "case_dispatched_at", "case_closed_at"):
+        assert index in plan, plan
+    if connection.vendor == "postgresql":
+        assert "BitmapOr" in plan and "Seq Scan on cases_case" not in plan, plan
+    else:
+        assert "MULTI-INDEX OR" in plan and "SCAN cases_case" not in plan, plan
 
 
 # ---- the queue's orders -------------------------------------------------------------------

@@ -41,3 +41,16 @@ def test_the_shift_leader_sends_it_again(
 def test_other_roles_may_not_open_it(client, city, who):
     client.force_login(city[who])
     assert client.get(URL).status_code == 403
+
+
+def test_its_table_is_the_one_the_exchange_page_draws(client, city, hooked, receiver, dispatch_urgent):
+    receiver.answers = [404]
+    notification = Notification.objects.get(case=dispatch_urgent())
+    client.cookies["django_language"] = "en"
+    client.force_login(city["leader"])
+    response = client.get(URL)
+    assert "cases/_notification_table.html" in [t.name for t in response.templates]
+    html = response.content.decode()
+    # To a department: its name and channel, no status column, "send again" posted to this page.
+    assert '<th scope="col">Department</th>' in html and '<th scope="col">Status</th>' not in html
+    assert f'name="notification" value="{notification.pk}"' in html and "/exchange/" not in html

@@ -112,3 +112,10 @@ def test_the_shift_leaders_page_of_failed_department_notifications_leaves_them_o
     page = client.get(reverse("cases:notifications_failed")).content.decode()
     assert messages["failed"].case.tracking_number not in page
     assert "No failed notifications" in page
+
+
+def test_its_table_is_the_one_the_failed_notifications_page_draws(client, city, messages):
+    client.force_login(city["leader"])
+    response = client.get(PAGE, {"tab": "failed"})
+    assert "cases/_notification_table.html" in [t.name for t in response.templates]
+    assert '<th scope="col">System</th>' in response.content.decode()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from audit.models import AuditEvent
 from cases.models import CasePhoto
 from cases.photos import case_photo_add, photo_make_derivatives
 from tests.citizens.conftest import phone_jpeg
@@ -67,3 +68,52 @@ def test_production_lets_nginx_send_the_bytes(client, city, photo, settings):
     client.logout()
     assert client.get(url(photo.original.name)).status_code == 404
     assert "X-Accel-Redirect" not in client.get(url(photo.original.name))
+
+
+# ---- every original sent is audited (case.photo_viewed) -----------------------------------
+
+
+def photo_views():
+    return AuditEvent.objects.filter(action="case.photo_viewed")
+
+
+def test_an_original_sent_is_a_row_of_the_audit_log(client, city, photo):
+    before = set(photo_views().values_list("pk", flat=True))  # the log outlives tests
+    client.force_login(city["supervisor"])
+    assert client.get(url(photo.original.name), HTTP_USER_AGENT="TestBrowser").status_code == 200
+    rows = list(photo_views().exclude(pk__in=before))
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row.actor_id, row.actor_username, row.result) == (city["supervisor"].pk, "supervisor", "ok")
+    assert (row.object_type, row.object_id, row.object_label) == (
+        "cases.case", str(photo.case_id), photo.case.tracking_number
+    )  # fmt: skip
+    assert row.details == {"photo": photo.pk, "kind": "before"} and row.user_agent == "TestBrowser"
+
+
+def test_an_original_sent_by_nginx_is_audited_too(client, city, photo, settings):
+    settings.MEDIA_ACCEL_REDIRECT = "/protected-media/"
+    before = photo_views().count()
+    client.force_login(city["supervisor"])
+    assert client.get(url(photo.original.name)).status_code == 200
+    assert photo_views().count() == before + 1
+
+
+def test_no_row_for_a_refused_original_its_clean_copies_or_a_head(client, city, photo):
+    before = photo_views().count()
+    assert client.get(url(photo.original.name)).status_code == 404  # no login
+    client.force_login(city["other_handler"])  # may not see the case
+    assert client.get(url(photo.original.name)).status_code == 404
+    client.force_login(city["supervisor"])
+    for name in (photo.display.name, photo.thumbnail.name):  # public copies, no metadata
+        assert client.get(url(name)).status_code == 200
+    assert client.head(url(photo.original.name)).status_code == 200  # no bytes sent
+    assert photo_views().count() == before
+
+
+def test_a_missing_original_file_is_not_audited(client, city, photo):
+    before = photo_views().count()
+    photo.original.storage.delete(photo.original.name)
+    client.force_login(city["supervisor"])
+    assert client.get(url(photo.original.name)).status_code == 404
+    assert photo_views().count() == before

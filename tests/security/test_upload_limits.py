@@ -62,7 +62,7 @@ def test_only_the_imports_take_a_large_body(client, city, settings, make_user):
     admin = make_user("root", is_superuser=True, is_staff=True)
     client.force_login(admin)
     geojson = ('{"type": "FeatureCollection", "features": [], "pad": "' + "x" * 300 * KIB + '"}').encode()
-    for url in ("/admin/grids/grid/import/", "/admin/assets/asset/import/"):
+    for url in ("/admin/grids/grid/import/", "/admin/assets/asset/import/", "/admin/gazetteer/entry/import/"):
         response = client.post(url, {"file": upload(geojson, name="city.geojson", content_type="application/json")})
         assert response.status_code != 413, url
     settings.IMPORT_MAX_BYTES = 200 * KIB

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from gazetteer.services import GazetteerImportError, gazetteer_import
 
 
@@ -21,7 +22,9 @@ class Command(BaseCommand):
         try:
             summary = gazetteer_import(data=file.read_bytes(), format=format)
         except GazetteerImportError as exc:
+            audit_record(action="gazetteer.imported", result="failed", details={"file": str(path), "format": format, "problems": len(exc.problems)})  # fmt: skip
             raise CommandError(exc.message) from None
+        audit_record(action="gazetteer.imported", details={"file": str(path), "format": format, **summary.as_dict()})
         self.stdout.write(
             self.style.SUCCESS(
                 _("Gazetteer imported: %(created)d entries added, %(updated)d updated.") % summary.as_dict()
