@@ -44,7 +44,7 @@ CREATE TEMP TABLE cat AS
 INSERT INTO cases_case (tracking_number, source, status, location, address, micro_grid_id, community_grid_id,
   large_grid_id, district_grid_id, responsible_role, category_id, urgency, description, reporter_name,
   reporter_phone, department_id, handling_deadline, overdue, rework_count, extension_count, send_back_count,
-  reported_at, filed_at, dispatched_at, updated_at)
+  reported_at, filed_at, dispatched_at, updated_at, supervised, reporter_phone_hash)
 SELECT 'M' || lpad(g.i::text, 11, '0'), 'inspector', g.status,
   ST_SetSRID(ST_MakePoint(m.x0 + g.rx * (m.x1 - m.x0), m.y0 + g.ry * (m.y1 - m.y0)), 4326),
   '', m.micro, m.community, m.large, m.district, '', cat.id, CASE WHEN g.r < 0.05 THEN 'urgent' ELSE 'normal' END,
@@ -52,7 +52,7 @@ SELECT 'M' || lpad(g.i::text, 11, '0'), 'inspector', g.status,
   CASE WHEN g.status = 'dispatched' THEN g.at + interval '4 hours' + g.r * interval '20 days' END,
   g.status = 'dispatched' AND g.r < 0.1, 0, 0, 0,
   g.at, CASE WHEN g.status <> 'reported' THEN g.at + interval '20 minutes' END,
-  CASE WHEN g.status = 'dispatched' THEN g.at + interval '40 minutes' END, g.at
+  CASE WHEN g.status = 'dispatched' THEN g.at + interval '40 minutes' END, g.at, false, ''
 FROM (
   SELECT i, random() AS r, random() AS rx, random() AS ry, random() AS rm,
     now() - (i::float8 / %(n)s) * interval '90 days' AS at,
@@ -109,6 +109,7 @@ def main() -> None:
 
     from accounts.roles import Role
     from cases.catalogue import catalogue_load, departments_load
+    from demo.regions import demo_region_classes_ensure
     from demo.territory import build_demo_county
     from grids.models import Grid, Person
     from grids.services import grid_import
@@ -118,6 +119,7 @@ def main() -> None:
     if not args.reuse:
         started = time.perf_counter()
         call_command("migrate", verbosity=0, interactive=False)
+        demo_region_classes_ensure()  # the county's villages name the rural class
         grid_import(data=build_demo_county().geojson)
         departments_load()
         catalogue_load()
