@@ -92,14 +92,14 @@ CREATE OR REPLACE FUNCTION pg_temp.local_month(timestamptz) RETURNS int IMMUTABL
 INSERT INTO cases_case (tracking_number, source, status, location, address, micro_grid_id, community_grid_id,
   large_grid_id, district_grid_id, responsible_role, category_id, urgency, description, reporter_name,
   reporter_phone, department_id, handling_deadline, overdue, rework_count, extension_count, send_back_count,
-  reported_at, filed_at, dispatched_at, handled_at, closed_at, updated_at)
+  reported_at, filed_at, dispatched_at, handled_at, closed_at, updated_at, supervised, reporter_phone_hash)
 SELECT 'B' || lpad(i::text, 11, '0'), source,
   CASE WHEN filed_at IS NULL THEN 'rejected' WHEN r1 > 0.93 THEN 'cancelled' WHEN handled_at IS NULL THEN 'dispatched'
        WHEN r4 < 0.9 THEN 'closed' ELSE 'handled' END,
   point, '', micro, community, large, district, '', category, 'normal', '', '', '',
   department, dispatched_at + interval '24 hours', r3 > 0.8, (r2 > 0.95)::int, (r4 > 0.96)::int, (r5 > 0.97)::int,
   reported_at, filed_at, dispatched_at, handled_at,
-  CASE WHEN handled_at IS NOT NULL AND r4 < 0.9 THEN handled_at + interval '2 hours' END, reported_at
+  CASE WHEN handled_at IS NOT NULL AND r4 < 0.9 THEN handled_at + interval '2 hours' END, reported_at, false, ''
 FROM gen ORDER BY i;
 INSERT INTO assessments_casefact (case_id, last_event_id, micro_grid_id, community_grid_id, large_grid_id,
   district_grid_id, department_id, category_id, source, responsible_id, reported_on, reported_at, filed_on, filed_at,
@@ -291,6 +291,7 @@ def main() -> None:
     from assessments.selectors import Period, grid_ranking, monthly_figures, trend
     from assessments.tables import trend_period
     from cases.catalogue import catalogue_load, departments_load
+    from demo.regions import demo_region_classes_ensure
     from demo.territory import build_demo_county
     from grids.services import grid_import
 
@@ -301,6 +302,7 @@ def main() -> None:
     if not args.reuse:
         started = time.perf_counter()
         call_command("migrate", verbosity=0, interactive=False)
+        demo_region_classes_ensure()  # the county's villages name the rural class
         grid_import(data=build_demo_county().geojson)
         departments_load()
         catalogue_load()
