@@ -16,7 +16,16 @@ import io
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from assessments.bulletin import Bulletin, _font, _pct, bulletin_data, campaign_rows, headline_rows, summary_sentence
+from assessments.bulletin import (
+    Bulletin,
+    _font,
+    _pct,
+    bulletin_data,
+    campaign_rows,
+    headline_rows,
+    summary_sentence,
+    trend_rows,
+)
 from assessments.models import AssessmentSettings, BulletinIssue
 from assessments.selectors import ALL, Period, RankedUnit, assessment_settings, department_ranking, grid_ranking
 from grids.models import Grid, Level
@@ -132,17 +141,7 @@ def build_document(issue: BulletinIssue, *, now: datetime.datetime | None = None
             "black": _ranking_rows(black + black_d),
             "talk": _talk_list(black, black_d),
         },
-        "trend": [[_("Month"), _("Filed"), _("Closed"), _("Closure rate"), _("On-time closure rate")]]
-        + [
-            [
-                f.period.label,
-                str(f["assessed"]),
-                str(f["closed"]),
-                _pct(f.percent("closure_rate")),
-                _pct(f.percent("on_time_rate")),
-            ]
-            for f in b.months
-        ],  # fmt: skip
+        "trend": trend_rows(b),
         "charts": {
             "trend": {
                 "labels": [f.period.label for f in b.months],

@@ -95,7 +95,9 @@ def whole_city_scope(user) -> Scope:
     both ask here, before they read anything."""
     scope = scope_for(user)
     if not scope.everything:
-        raise AssessmentNotPermitted(_("The bulletin issues are for those who see the whole city's figures."))
+        raise AssessmentNotPermitted(
+            _("The city's bulletin issues and fund allocation are for those who see the whole city's figures.")
+        )
     return scope
 
 

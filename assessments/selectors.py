@@ -1428,7 +1428,7 @@ POSTS: dict[str, Post] = {
             PostRate("on_time_acceptance_rate", _("On-time acceptance rate"), PostFact.Step.ACCEPT),
             PostRate("on_time_filing_rate", _("On-time filing rate"), PostFact.Step.FILE),
         )),
-        Post("dispatch", _("Dispatchers"), frozenset({Role.DISPATCHER, Role.SHIFT_LEADER}), (
+        Post("dispatch", _("Dispatchers and shift leaders"), frozenset({Role.DISPATCHER, Role.SHIFT_LEADER}), (
             PostRate("on_time_dispatch_rate", _("On-time dispatch rate"), PostFact.Step.DISPATCH),
             PostRate("dispatch_accuracy", _("Dispatch accuracy"), PostFact.Step.ROUTE),
         )),

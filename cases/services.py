@@ -219,7 +219,8 @@ def case_report_from(*, data: Mapping[str, Any], actor) -> Case:
     request_id = data.get("request_id")
     allowed = report_sources(user_roles(actor))
     if allowed is not None and data.get("source") not in allowed:
-        message = _("You may only report from your own patrol (source: %(sources)s).") % {"sources": ", ".join(allowed)}
+        sources = ", ".join(str(Source(source).label) for source in allowed)
+        message = _("You may only report from your own patrol (source: %(sources)s).") % {"sources": sources}
         raise InvalidInput(message, fields={"source": [message]})
     return case_report(
         point=Point(data["lon"], data["lat"], srid=4326),

@@ -75,6 +75,17 @@ def celery_worker_process(transactional_db, settings):
 
 
 @pytest.fixture(autouse=True)
+def _site_language(settings):
+    """Each test starts in the site's language, as a new worker thread does: a request of an
+    earlier test (the test client's LocaleMiddleware) leaves its language active in this thread."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits and API throttles count in the cache: each test starts from zero."""
     cache.clear()

@@ -535,8 +535,10 @@ class BulletinIssueSerializer(serializers.Serializer):
     period_label = serializers.CharField()
     issued_on = serializers.DateField(allow_null=True)
     url = serializers.CharField(help_text="This issue in the API")
-    page_url = serializers.CharField(help_text="Its printable page")
-    pdf_url = serializers.CharField(help_text="Its PDF (downloads are audited)")
+    page_url = serializers.CharField(help_text="Its printable page: a browser link (a logged-in session, not a token)")
+    pdf_url = serializers.CharField(
+        help_text="Its PDF, downloads audited: a browser link (a logged-in session, not a token)"
+    )
 
 
 class BulletinDocumentSerializer(serializers.Serializer):

@@ -156,13 +156,15 @@ def test_the_api_refuses_who_the_page_refuses_before_reading(client, october, fu
         messages[who] = response.json()["error"]["message"]
     assert CaseFact.objects.get(case=october["cases"]["L"]).cancelled_at is None  # the rollup untouched
     assert messages == {  # the page's words
-        "handler": "The bulletin issues are for those who see the whole city's figures.",
-        "chief": "The bulletin issues are for those who see the whole city's figures.",
+        "handler": "The city's bulletin issues and fund allocation are for those who see the whole city's figures.",
+        "chief": "The city's bulletin issues and fund allocation are for those who see the whole city's figures.",
         "outsider": "Assessments are for leaders, the command centre, grid chiefs and departments.",
     }
-    for who in ("handler", "chief", "outsider"):
+    for who in ("handler", "chief", "outsider"):  # the pages refuse them before any refresh too
         client.force_login(october[who])
-        assert client.get("/assessments/allocation/").status_code == 403
+        for page in ("/assessments/allocation/", "/assessments/allocation.xlsx", "/assessments/bulletin/issues/"):
+            assert client.get(page).status_code == 403, page
+    assert CaseFact.objects.get(case=october["cases"]["L"]).cancelled_at is None
     client.force_login(october["inspector"])  # sees the whole city: reads it, the cancellation folded in first
     assert client.get(API).status_code == 200
     assert CaseFact.objects.get(case=october["cases"]["L"]).cancelled_at is not None

@@ -157,7 +157,7 @@ def test_the_bulletin_has_a_section_on_the_posts(verified, now):
     assert sections["Inspectors"] == [["Rank", "Name", "Valid report rate", "On-time verification rate",
                                        "On-time check rate"]]  # fmt: skip
     assert sections["Intake clerks and shift leaders"][1][:3] == ["1", "leader", "100.00%"]
-    assert sections["Dispatchers"][1][:4] == ["1", "dispatcher", "100.00%", "77.78%"]
+    assert sections["Dispatchers and shift leaders"][1][:4] == ["1", "dispatcher", "100.00%", "77.78%"]
 
 
 def test_the_check_compares_the_post_rows_with_a_derivation(verified):
@@ -179,3 +179,10 @@ def test_the_systems_own_accounts_are_not_ranked_as_people(verified, now):
     machines = {autofiler().pk, reopener().pk}
     listed = {r.person.pk for r in post_ranking(period=OCTOBER, post="intake", now=now, everyone=True)}
     assert verified["leader"].pk in listed and not machines & listed
+
+
+def test_the_one_post_before_the_split_leads_to_the_intake_post(client, verified):
+    client.force_login(verified["supervisor"])
+    response = client.get(f"/assessments/posts/centre/?{OCT}")
+    assert response.status_code == 302 and response["Location"] == f"/assessments/posts/intake/?{OCT}"
+    assert client.get(f"/api/assessments/posts/centre/?{OCT}").status_code == 404

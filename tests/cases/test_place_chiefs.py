@@ -89,7 +89,7 @@ def test_a_place_chief_cannot_name_another_source_through_the_api(city, chiefs, 
         content_type="application/json",
     )
     assert response.status_code == 400
-    assert "own patrol" in str(response.json()) and "source" in str(response.json())
+    assert "own patrol" in str(response.json()) and "(source: Place chief patrol)" in str(response.json())
     assert not Case.objects.exists()
 
 

@@ -437,7 +437,7 @@ def test_it_publishes_the_last_two_months_bulletins_and_drafts_this_ones(demo):
     assert second.number == first.number + 1 or (second.year != first.year and second.number == 1)
     content = second.content
     assert content["office"] == "临沭县数字化城市管理监督指挥中心" and len(content["footer"]) == 3  # 报、送、发
-    assert [post["heading"] for post in content["posts"]] == ["监督员", "受理员和值班长", "派遣员", "处置部门"]
+    assert [post["heading"] for post in content["posts"]] == ["监督员", "受理员和值班长", "派遣员和值班长", "处置部门"]
     # the inspectors' reports carry who made them: four inspectors ranked on 有效上报率
     assert len(content["posts"][0]["rows"]) >= 3
     assert len(content["rankings"][1]["rows"]) > 10  # the communities, ranked

@@ -28,7 +28,7 @@ def test_it_shows_the_funnel_the_due_basis_and_the_posts(cast, site, demo):
     supervisor.locator("#posts-link").click()
     expect(supervisor.get_by_role("heading", level=1)).to_have_text("岗位考评")
     expect(supervisor.locator("#posts-inspector thead")).to_contain_text("有效上报率")
-    supervisor.get_by_role("link", name="派遣员", exact=True).click()
+    supervisor.get_by_role("link", name="派遣员和值班长").click()
     expect(supervisor.locator("#posts-dispatch thead")).to_contain_text("按时派遣率")
     expect(supervisor.locator("#id_basis")).to_have_value("due")  # the basis asked for stays
     supervisor.get_by_role("link", name="处置部门").click()
