@@ -13,7 +13,7 @@ from leaflet.admin import LeafletGeoAdmin
 from assets.forms import AssetAdminForm, AssetUploadForm
 from assets.models import Asset, Census, CensusFinding, ImportJob
 from assets.services import ASSET_IMPORTS, asset_export, asset_export_csv, asset_save
-from config.imports import ImportJobAdmin as BaseImportJobAdmin
+from config.imports import FileFormatImportJobAdmin
 from config.limits import body_limit
 
 
@@ -78,17 +78,11 @@ class AssetAdmin(LeafletGeoAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(BaseImportJobAdmin):
+class ImportJobAdmin(FileFormatImportJobAdmin):
     kind = ASSET_IMPORTS
-    list_display = ["filename", "format", "status", "created_by", "created_at", "finished_at"]
-    fields = ["filename", "format", "status", "created_by", "created_at", "finished_at", "result"]
-    readonly_fields = fields
 
-    @admin.display(description=_("result"))
-    def result(self, job: ImportJob) -> str:
-        if job.status != ImportJob.Status.SUCCEEDED:
-            return "-"
-        return _("{created} assets created, {updated} updated.").format(**job.summary)
+    def result_text(self, summary: dict) -> str:
+        return _("{created} assets created, {updated} updated.").format(**summary)
 
 
 class CensusFindingInline(admin.TabularInline):

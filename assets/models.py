@@ -13,7 +13,7 @@ from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Category, Department
-from config.imports import ImportJobBase
+from config.imports import FileFormatImportJobBase
 from grids.models import Grid
 
 # The standard's asset code (CJ/T 214, GB/T 30428.2): the administrative division (6 digits),
@@ -76,21 +76,12 @@ class Asset(models.Model):
         return f"{self.code} {self.category.name if self.category_id else ''}".strip()
 
 
-class ImportJob(ImportJobBase):
+class ImportJob(FileFormatImportJobBase):
     """An uploaded GeoJSON or CSV file of assets being imported by a worker (config.imports)."""
 
-    class Format(models.TextChoices):
-        GEOJSON = "geojson", "GeoJSON"
-        CSV = "csv", "CSV"
-
-    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
-
-    class Meta(ImportJobBase.Meta):
+    class Meta(FileFormatImportJobBase.Meta):
         verbose_name = _("asset import")
         verbose_name_plural = _("asset imports")
-
-    def audit_details(self) -> dict:
-        return {**super().audit_details(), "format": self.format}
 
 
 class Census(models.Model):

@@ -90,6 +90,22 @@ class ImportJobBase(models.Model):
         return {**self.summary, "problems": len(self.errors)}
 
 
+class FileFormatImportJobBase(ImportJobBase):
+    """An import whose file is GeoJSON or CSV (the assets, the gazetteer): its format kept too."""
+
+    class Format(models.TextChoices):
+        GEOJSON = "geojson", "GeoJSON"
+        CSV = "csv", "CSV"
+
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+
+    class Meta(ImportJobBase.Meta):
+        abstract = True
+
+    def audit_details(self) -> dict:
+        return {**super().audit_details(), "format": self.format}
+
+
 @dataclass(frozen=True)
 class ImportKind:
     """One kind of import: its job table, its task, its import function and its refusal."""
@@ -180,6 +196,22 @@ class ImportJobAdmin(admin.ModelAdmin):
     kind: ImportKind
     list_filter = ["status"]
     change_form_template = "admin/import_job_change_form.html"
+
+
+class FileFormatImportJobAdmin(ImportJobAdmin):
+    """The jobs of a FileFormatImportJobBase: read-only columns, and `result`, the summary of a
+    job that succeeded in the words of `result_text` (a subclass's, from the job's summary)."""
+
+    list_display = ["filename", "format", "status", "created_by", "created_at", "finished_at"]
+    fields = ["filename", "format", "status", "created_by", "created_at", "finished_at", "result"]
+    readonly_fields = fields
+
+    def result_text(self, summary: dict) -> str:
+        raise NotImplementedError
+
+    @admin.display(description=_("result"))
+    def result(self, job) -> str:
+        return self.result_text(job.summary) if job.status == job.Status.SUCCEEDED else "-"
 
     def has_add_permission(self, request):
         return False  # jobs are made by uploading a file on their kind's page

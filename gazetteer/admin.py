@@ -10,8 +10,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
-from config.imports import ImportJobAdmin as BaseImportJobAdmin
-from config.imports import ImportUploadForm
+from config.imports import FileFormatImportJobAdmin, ImportUploadForm
 from config.limits import body_limit
 from gazetteer.models import Entry, ImportJob
 from gazetteer.services import GAZETTEER_IMPORTS
@@ -77,14 +76,8 @@ class EntryAdmin(LeafletGeoAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(BaseImportJobAdmin):
+class ImportJobAdmin(FileFormatImportJobAdmin):
     kind = GAZETTEER_IMPORTS
-    list_display = ["filename", "format", "status", "created_by", "created_at", "finished_at"]
-    fields = ["filename", "format", "status", "created_by", "created_at", "finished_at", "result"]
-    readonly_fields = fields
 
-    @admin.display(description=_("result"))
-    def result(self, job: ImportJob) -> str:
-        if job.status != ImportJob.Status.SUCCEEDED:
-            return "-"
-        return _t("Gazetteer imported: %(created)d entries added, %(updated)d updated.") % job.summary
+    def result_text(self, summary: dict) -> str:
+        return _t("Gazetteer imported: %(created)d entries added, %(updated)d updated.") % summary

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.imports import ImportJobBase
+from config.imports import FileFormatImportJobBase
 
 
 class EntryKind(models.TextChoices):
@@ -58,18 +58,9 @@ class Entry(models.Model):
         return self.street or self.name
 
 
-class ImportJob(ImportJobBase):
+class ImportJob(FileFormatImportJobBase):
     """An uploaded GeoJSON or CSV file of gazetteer entries being imported by a worker (config.imports)."""
 
-    class Format(models.TextChoices):
-        GEOJSON = "geojson", "GeoJSON"
-        CSV = "csv", "CSV"
-
-    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
-
-    class Meta(ImportJobBase.Meta):
+    class Meta(FileFormatImportJobBase.Meta):
         verbose_name = _("gazetteer import")
         verbose_name_plural = _("gazetteer imports")
-
-    def audit_details(self) -> dict:
-        return {**super().audit_details(), "format": self.format}
