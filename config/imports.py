@@ -197,22 +197,6 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     change_form_template = "admin/import_job_change_form.html"
 
-
-class FileFormatImportJobAdmin(ImportJobAdmin):
-    """The jobs of a FileFormatImportJobBase: read-only columns, and `result`, the summary of a
-    job that succeeded in the words of `result_text` (a subclass's, from the job's summary)."""
-
-    list_display = ["filename", "format", "status", "created_by", "created_at", "finished_at"]
-    fields = ["filename", "format", "status", "created_by", "created_at", "finished_at", "result"]
-    readonly_fields = fields
-
-    def result_text(self, summary: dict) -> str:
-        raise NotImplementedError
-
-    @admin.display(description=_("result"))
-    def result(self, job) -> str:
-        return self.result_text(job.summary) if job.status == job.Status.SUCCEEDED else "-"
-
     def has_add_permission(self, request):
         return False  # jobs are made by uploading a file on their kind's page
 
@@ -249,3 +233,19 @@ class FileFormatImportJobAdmin(ImportJobAdmin):
         if job.status == job.Status.SUCCEEDED:
             messages.success(request, gettext("Import finished."))
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+
+class FileFormatImportJobAdmin(ImportJobAdmin):
+    """The jobs of a FileFormatImportJobBase: read-only columns, and `result`, the summary of a
+    job that succeeded in the words of `result_text` (a subclass's, from the job's summary)."""
+
+    list_display = ["filename", "format", "status", "created_by", "created_at", "finished_at"]
+    fields = ["filename", "format", "status", "created_by", "created_at", "finished_at", "result"]
+    readonly_fields = fields
+
+    def result_text(self, summary: dict) -> str:
+        raise NotImplementedError
+
+    @admin.display(description=_("result"))
+    def result(self, job) -> str:
+        return self.result_text(job.summary) if job.status == job.Status.SUCCEEDED else "-"
